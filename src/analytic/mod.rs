@@ -1,0 +1,1 @@
+//! Queueing formulas (Erlang C, Erlang A) for checks and estimates.

@@ -1,0 +1,192 @@
+//! The commands behind `main`: thin layers over the library.
+
+use anyhow::{Context, Result};
+use ccsim::model::{day_timeline, peak};
+use ccsim::report::{self, OutputDir, TraceNames};
+use ccsim::run::{self, RunOptions};
+use ccsim::scenario::{self, Scenario};
+use ccsim::stats::aggregate;
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// Output folder (default: results/<name>/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replications (default: the scenario's, else 10).
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Random seed (default: the scenario's, else 1).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads for replications (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Also write chats.csv and events.csv (every segment and event).
+    #[arg(long)]
+    trace: bool,
+    /// No progress bar and no summary on stdout.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Loads and validates a scenario (errors exit with code 2).
+fn load(path: &Path) -> Result<Scenario> {
+    Ok(scenario::load(path)?)
+}
+
+pub fn run(args: &RunArgs) -> Result<ExitCode> {
+    let mut sc = load(&args.scenario)?;
+    if let Some(r) = args.replications {
+        if r == 0 {
+            return Err(
+                scenario::ScenarioError::new(&args.scenario, "--replications", "expected at least 1, got 0").into()
+            );
+        }
+        sc.simulation.replications = r;
+    }
+    if let Some(s) = args.seed {
+        sc.simulation.seed = s;
+    }
+    if sc.simulation.replications < 2 {
+        eprintln!(
+            "warning: {} replication gives no confidence interval; use --replications 10 or more",
+            sc.simulation.replications
+        );
+    }
+    let opts = RunOptions {
+        replications: sc.simulation.replications,
+        seed: sc.simulation.seed,
+        threads: args.threads,
+        trace: args.trace,
+    };
+    let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
+    let out = OutputDir::create(&target).with_context(|| format!("cannot create {}", target.display()))?;
+
+    let started = std::time::Instant::now();
+    let bar = ccsim::progress::bar(opts.replications as u64, "replications", args.quiet);
+    let reps = run::run_all(&sc, &opts, &|_| bar.inc(1));
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+
+    let values: Vec<_> = reps.iter().map(|r| r.values.clone()).collect();
+    let summary = aggregate(&values);
+    report::write_summary(&out.file("summary.csv"), &summary)?;
+    report::write_replications(&out.file("replications.csv"), &reps)?;
+    report::write_text(&out.file("run.toml"), &scenario::resolved_toml(&sc))?;
+    if args.trace {
+        let traces: Vec<(u32, &report::Trace)> =
+            reps.iter().filter_map(|r| r.trace.as_ref().map(|t| (r.index, t))).collect();
+        let names = TraceNames {
+            reasons: sc.reasons.iter().map(|r| r.name.clone()).collect(),
+            skills: sc.skills.clone(),
+            groups: sc.groups.iter().map(|g| g.name.clone()).collect(),
+        };
+        let origin = ccsim::engine::SimTime(sc.simulation.start as i64 * 1_000_000);
+        report::write_chats(&out.file("chats.csv"), &traces, origin, &names)?;
+        report::write_events(&out.file("events.csv"), &traces, origin)?;
+    }
+    let dir = out.commit().with_context(|| format!("cannot write {}", target.display()))?;
+
+    if !args.quiet {
+        let chats: u64 = reps.iter().map(|r| r.counts.chats).sum();
+        println!(
+            "{}: {} replications, {} chats simulated in {:.2} s → {}",
+            sc.name,
+            reps.len(),
+            chats,
+            elapsed.as_secs_f64(),
+            dir.display()
+        );
+        let get = |m: &str| summary.iter().find(|a| a.scope == "all" && a.metric == m);
+        for (m, label) in [
+            ("offered", "offered"),
+            ("service_level", "service level"),
+            ("asa", "ASA (s)"),
+            ("abandon_rate", "abandon rate"),
+            ("occupancy", "occupancy"),
+            ("utilisation", "utilisation"),
+        ] {
+            if let Some(a) = get(m) {
+                let ci = a.ci95.map(|(l, h)| format!("  [{}, {}]", report::fmt_num(Some(l)), report::fmt_num(Some(h))));
+                println!("  {label:<14} {}{}", report::fmt_num(a.mean), ci.unwrap_or_default());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn clock(secs: u32) -> String {
+    format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60)
+}
+
+pub fn check(path: &Path) -> Result<ExitCode> {
+    let sc = load(path)?;
+    let sim = &sc.simulation;
+    println!("{} — {}", sc.name, if sc.description.is_empty() { "(no description)" } else { &sc.description });
+    println!(
+        "  open {}–{}, {} day(s){}, {}-minute intervals, warm-up {} s, {} replications, seed {}",
+        clock(sim.start),
+        clock(sim.end),
+        sim.days,
+        if sim.back_to_back() { " back to back" } else { "" },
+        sim.interval / 60,
+        sim.warmup,
+        sim.replications,
+        sim.seed
+    );
+    println!("  skills: {}", sc.skills.join(", "));
+    for r in &sc.reasons {
+        println!(
+            "  reason {:<12} → {:<10} {:>8.1} chats/day, handle mean {:.0} s",
+            r.name,
+            sc.skills[r.skill],
+            r.volume.iter().sum::<f64>(),
+            r.handle.mean()
+        );
+    }
+    for g in &sc.groups {
+        let t = day_timeline(&g.staffing, sim);
+        let skills: Vec<&str> = g.skills.iter().map(|&s| sc.skills[s].as_str()).collect();
+        println!(
+            "  group  {:<12} serves {}; up to {} agents × {} slots",
+            g.name,
+            skills.join(", "),
+            peak(&t),
+            g.rules.max_concurrent
+        );
+    }
+    if let Some(replay) = &sc.replay {
+        println!("  replays {} chats from arrivals.csv", replay.len());
+    }
+    println!();
+    println!("  {:>5}  {:>8}  {:>10}  {:>7}  {:>6}", "time", "chats", "load (E)", "agents", "slots");
+    let interval = sim.interval as f64;
+    for i in 0..sim.open_intervals() {
+        let at = sim.start + i as u32 * sim.interval;
+        let chats: f64 = sc.reasons.iter().map(|r| r.volume[i]).sum();
+        let load: f64 = sc
+            .reasons
+            .iter()
+            .map(|r| r.volume[i] / interval * (r.handle.mean() + r.auth.mean() + default_wrapup(&sc)))
+            .sum();
+        let (mut agents, mut slots) = (0, 0);
+        for g in &sc.groups {
+            let n = day_timeline(&g.staffing, sim).iter().rev().find(|p| p.0 <= at).map_or(0, |p| p.1);
+            agents += n;
+            slots += n * g.rules.max_concurrent;
+        }
+        println!("  {:>5}  {:>8.1}  {:>10.2}  {:>7}  {:>6}", clock(at), chats, load, agents, slots);
+    }
+    println!();
+    println!("  load (E) = chats × (auth + handle + wrap-up) ÷ interval: slot-Erlangs at speed 1");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn default_wrapup(sc: &Scenario) -> f64 {
+    sc.groups.first().map_or(0.0, |g| g.rules.wrapup.mean())
+}

@@ -1,0 +1,14 @@
+//! ccsim: a discrete-event simulator of chat contact centers.
+//!
+//! `engine` knows time, events and random streams; `scenario` reads and checks
+//! the input; `model` is the center and the chat life; `stats` collects and
+//! aggregates; `report` writes files.
+
+pub mod analytic;
+pub mod engine;
+pub mod model;
+pub mod progress;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod stats;

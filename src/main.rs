@@ -1,0 +1,48 @@
+//! The `ccsim` command line: argument parsing and wiring; the work is in the library.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Discrete-event simulation of chat contact centers.
+#[derive(Parser)]
+#[command(name = "ccsim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a scenario and write results (summary.csv, replications.csv, run.toml).
+    Run(commands::RunArgs),
+    /// Validate a scenario and print what it resolves to, without simulating.
+    Check {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => commands::run(&args),
+        Command::Check { scenario } => commands::check(&scenario),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            if err.downcast_ref::<ccsim::scenario::ScenarioError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

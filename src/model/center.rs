@@ -1,0 +1,950 @@
+//! The contact center: queues, agents, routing and the chat life of
+//! DESIGN.md §2, driven by the engine's event queue.
+
+use super::arrivals::{ArrivalProcess, DAY_US};
+use super::draws::{self, SegmentDraws, chat_stream};
+use super::records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
+use super::staffing::{day_timeline, peak};
+use crate::engine::{EventKey, EventQueue, SimTime, Stream, stream};
+use crate::scenario::{AgentSelect, QueueSelect, Scenario, WrapupBlocks};
+use rand::RngExt;
+use std::collections::BTreeMap;
+
+type ChatIdx = usize;
+type AgentIdx = usize;
+
+/// What the event queue carries.
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    /// Day `d` begins: schedule its staffing changes, opening and closing.
+    DayBegin(u32),
+    Open,
+    /// Arrivals stop; on the last day or when days are apart, the center drains.
+    Close {
+        drain: bool,
+    },
+    Staff {
+        group: usize,
+        agents: u32,
+    },
+    Arrival {
+        reason: usize,
+    },
+    Replay {
+        index: usize,
+    },
+    Patience(ChatIdx),
+    /// The offer's accept delay ends: accepted, or the refusal is revealed.
+    OfferEnd(ChatIdx),
+    /// A working chat reached its next stop point (auth failure, silence, transfer, end).
+    Stop(ChatIdx),
+    Return(ChatIdx),
+    Disconnect(ChatIdx),
+    WrapupEnd {
+        agent: AgentIdx,
+        chat: u64,
+        segment: u8,
+    },
+    FollowupDue(ChatIdx),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Offline,
+    /// Logged in, taking offers.
+    Active,
+    /// Takes no new offers; logs out once its slots are free.
+    Leaving,
+    /// After `end`: takes offers until its skills' queues are empty.
+    Draining,
+}
+
+struct Agent {
+    group: usize,
+    status: Status,
+    /// Busy slots: offers, working, silent and in wrap-up.
+    busy: u32,
+    /// Chats being worked (k), in acceptance order.
+    working: Vec<ChatIdx>,
+    pending_wrapups: u32,
+    idle_since: SimTime,
+    /// Work progress of `working` is accounted up to this instant.
+    progressed_at: SimTime,
+    /// Order in which agents started leaving (for reinstatement).
+    left_seq: u64,
+    level: AgentLevel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    AuthFailed,
+    Silence,
+    Transfer,
+    Resolved,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SegState {
+    Queued,
+    Offered { agent: AgentIdx, refuses: bool },
+    Working,
+    Silent,
+}
+
+/// Queue order: priority (0 when `oldest`), original arrival, chat id.
+type QueueKey = (i32, SimTime, u64);
+
+struct Chat {
+    id: u64,
+    reason: usize,
+    index: u64,
+    counted: bool,
+    first_arrival: SimTime,
+    offers: Stream,
+    wrapups: Stream,
+    had_followup: bool,
+    /// Segments started so far.
+    segments: u8,
+    // The current segment.
+    kind: SegmentKind,
+    skill: usize,
+    arrival: SimTime,
+    key: QueueKey,
+    draws: SegmentDraws,
+    state: SegState,
+    patience_timer: Option<EventKey>,
+    offer_timer: Option<EventKey>,
+    stop_timer: Option<EventKey>,
+    refused_by: Vec<AgentIdx>,
+    agent: AgentIdx,
+    accepted: SimTime,
+    /// Work done at speed 1, seconds.
+    done: f64,
+    /// Work at which the next stop happens, and which.
+    stop_at: f64,
+    stop: Stop,
+    auth_time: f64,
+}
+
+/// Totals of one simulated replication, for benchmarks and progress.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunCounts {
+    pub chats: u64,
+    pub events: u64,
+}
+
+/// One replication of a scenario, from first event to drained center.
+pub struct Center<'a, O: Observer> {
+    sc: &'a Scenario,
+    obs: &'a mut O,
+    seed: u64,
+    replication: u32,
+    queue: EventQueue<Event>,
+    agents: Vec<Agent>,
+    /// First agent index of each group, and the pool size.
+    group_agents: Vec<(usize, usize)>,
+    timelines: Vec<Vec<(u32, u32)>>,
+    /// Agents serving each skill, in agent order.
+    skill_agents: Vec<Vec<AgentIdx>>,
+    /// Agents serving each skill that are Active or Draining.
+    accepting: Vec<u32>,
+    queues: Vec<BTreeMap<QueueKey, ChatIdx>>,
+    chats: Vec<Option<Chat>>,
+    free_chats: Vec<ChatIdx>,
+    arrivals: Vec<ArrivalProcess>,
+    arrived: Vec<u64>,
+    next_chat_id: u64,
+    left_seq: u64,
+    /// Between a drain's start and the next day's begin.
+    closing: bool,
+    warmup_at: SimTime,
+    /// Internal instant of the first day's start (outputs count from it).
+    origin: SimTime,
+}
+
+fn secs_of_day(day: u32, secs: u32) -> SimTime {
+    SimTime(day as i64 * DAY_US + secs as i64 * 1_000_000)
+}
+
+impl<'a, O: Observer> Center<'a, O> {
+    /// Sets up replication `replication` of `sc` with `seed`.
+    pub fn new(sc: &'a Scenario, seed: u64, replication: u32, obs: &'a mut O) -> Self {
+        let sim = &sc.simulation;
+        let timelines: Vec<_> = sc.groups.iter().map(|g| day_timeline(&g.staffing, sim)).collect();
+        let mut agents = Vec::new();
+        let mut group_agents = Vec::new();
+        let mut skill_agents = vec![Vec::new(); sc.skills.len()];
+        for (g, group) in sc.groups.iter().enumerate() {
+            let n = peak(&timelines[g]) as usize;
+            group_agents.push((agents.len(), n));
+            for _ in 0..n {
+                for &s in &group.skills {
+                    skill_agents[s].push(agents.len());
+                }
+                agents.push(Agent {
+                    group: g,
+                    status: Status::Offline,
+                    busy: 0,
+                    working: Vec::with_capacity(group.rules.max_concurrent as usize),
+                    pending_wrapups: 0,
+                    idle_since: SimTime::ZERO,
+                    progressed_at: SimTime::ZERO,
+                    left_seq: 0,
+                    level: AgentLevel::default(),
+                });
+            }
+        }
+        let arrivals = if sc.replay.is_some() {
+            Vec::new()
+        } else {
+            sc.reasons
+                .iter()
+                .enumerate()
+                .map(|(r, reason)| {
+                    let rng = stream(&[seed, replication as u64, draws::ARRIVALS, r as u64]);
+                    ArrivalProcess::new(&reason.volume, sim.start, sim.interval, sim.days, rng)
+                })
+                .collect()
+        };
+        let origin = secs_of_day(0, sim.start);
+        Center {
+            sc,
+            obs,
+            seed,
+            replication,
+            queue: EventQueue::new(),
+            agents,
+            group_agents,
+            timelines,
+            skill_agents,
+            accepting: vec![0; sc.skills.len()],
+            queues: vec![BTreeMap::new(); sc.skills.len()],
+            chats: Vec::new(),
+            free_chats: Vec::new(),
+            arrivals,
+            arrived: vec![0; sc.reasons.len()],
+            next_chat_id: 0,
+            left_seq: 0,
+            closing: false,
+            warmup_at: if sim.warmup > 0.0 { origin.after_secs(sim.warmup) } else { SimTime(i64::MIN) },
+            origin,
+        }
+    }
+
+    /// Runs to the end: the last day's drain completed.
+    pub fn run(mut self) -> RunCounts {
+        self.queue.schedule(self.day_begin_at(0), Event::DayBegin(0));
+        for r in 0..self.arrivals.len() {
+            self.schedule_arrival(r);
+        }
+        if self.sc.replay.as_ref().is_some_and(|v| !v.is_empty()) {
+            let at = self.origin.after_secs(self.sc.replay.as_ref().unwrap()[0].time);
+            self.queue.schedule(at, Event::Replay { index: 0 });
+        }
+        while let Some((_, ev)) = self.queue.pop() {
+            self.handle(ev);
+        }
+        let end = self.queue.now();
+        self.obs.finish(end);
+        RunCounts { chats: self.next_chat_id, events: self.queue.events_popped() }
+    }
+
+    fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    fn chat(&self, c: ChatIdx) -> &Chat {
+        self.chats[c].as_ref().expect("live chat")
+    }
+
+    fn chat_mut(&mut self, c: ChatIdx) -> &mut Chat {
+        self.chats[c].as_mut().expect("live chat")
+    }
+
+    fn trace(&mut self, agent: Option<AgentIdx>, chat: Option<ChatIdx>, ev: TraceEvent) {
+        let chat = chat.map(|c| {
+            let ch = self.chat(c);
+            (ch.id, ch.segments - 1)
+        });
+        self.obs.trace(self.queue.now(), agent.map(|a| a as u32), chat, ev);
+    }
+
+    fn day_begin_at(&self, day: u32) -> SimTime {
+        let sim = &self.sc.simulation;
+        let first = self.timelines.iter().filter_map(|t| t.first().map(|p| p.0)).min().unwrap_or(sim.start);
+        secs_of_day(day, first.min(sim.start))
+    }
+
+    fn handle(&mut self, ev: Event) {
+        match ev {
+            Event::DayBegin(d) => self.day_begin(d),
+            Event::Open => self.obs.open(self.now(), true),
+            Event::Close { drain } => self.close(drain),
+            Event::Staff { group, agents } => self.staff(group, agents),
+            Event::Arrival { reason } => {
+                self.new_chat(reason, None);
+                self.schedule_arrival(reason);
+            }
+            Event::Replay { index } => self.replay(index),
+            Event::Patience(c) => self.abandon(c),
+            Event::OfferEnd(c) => self.offer_end(c),
+            Event::Stop(c) => self.stop(c),
+            Event::Return(c) => self.customer_returns(c),
+            Event::Disconnect(c) => self.end_segment(c, Outcome::InactiveDisconnect),
+            Event::WrapupEnd { agent, chat, segment } => self.wrapup_end(agent, chat, segment),
+            Event::FollowupDue(c) => self.followup_due(c),
+        }
+    }
+
+    // ---- days, staffing, closing ----
+
+    fn day_begin(&mut self, d: u32) {
+        let sim = &self.sc.simulation;
+        self.closing = false;
+        for a in 0..self.agents.len() {
+            if self.agents[a].status == Status::Draining {
+                self.set_status(a, Status::Leaving);
+            }
+        }
+        for g in 0..self.timelines.len() {
+            for i in 0..self.timelines[g].len() {
+                let (t, n) = self.timelines[g][i];
+                self.queue.schedule(secs_of_day(d, t), Event::Staff { group: g, agents: n });
+            }
+        }
+        let last = d + 1 == sim.days;
+        if !sim.back_to_back() || d == 0 {
+            self.queue.schedule(secs_of_day(d, sim.start), Event::Open);
+        }
+        if !sim.back_to_back() || last {
+            self.queue.schedule(secs_of_day(d, sim.end), Event::Close { drain: true });
+        }
+        if !last {
+            self.queue.schedule(self.day_begin_at(d + 1), Event::DayBegin(d + 1));
+        }
+    }
+
+    fn close(&mut self, drain: bool) {
+        self.obs.open(self.now(), false);
+        if !drain {
+            return;
+        }
+        self.closing = true;
+        for a in 0..self.agents.len() {
+            if self.agents[a].status == Status::Active {
+                self.set_status(a, Status::Draining);
+                self.trace(Some(a), None, TraceEvent::Drain);
+                self.pull_work(a);
+            }
+        }
+        for s in 0..self.queues.len() {
+            self.close_if_unstaffed(s);
+        }
+    }
+
+    /// After `end`, a skill's waiting chats close as unserved once nobody can take them.
+    fn close_if_unstaffed(&mut self, s: usize) {
+        if !self.closing || self.accepting[s] > 0 {
+            return;
+        }
+        while let Some((_, c)) = self.queues[s].pop_first() {
+            self.finish_unanswered(c, Outcome::Unserved);
+        }
+    }
+
+    fn staff(&mut self, g: usize, target: u32) {
+        let (first, n) = self.group_agents[g];
+        let pool = first..first + n;
+        let active = pool.clone().filter(|&a| self.agents[a].status == Status::Active).count() as u32;
+        if target > active {
+            let need = target - active;
+            let mut leaving: Vec<AgentIdx> =
+                pool.clone().filter(|&a| self.agents[a].status == Status::Leaving).collect();
+            leaving.sort_by_key(|&a| std::cmp::Reverse(self.agents[a].left_seq));
+            let offline = pool.clone().filter(|&a| self.agents[a].status == Status::Offline);
+            let joining: Vec<AgentIdx> = leaving.into_iter().chain(offline).take(need as usize).collect();
+            for a in joining {
+                if self.agents[a].status == Status::Offline {
+                    self.agents[a].idle_since = self.now();
+                    self.agents[a].progressed_at = self.now();
+                    self.set_status(a, Status::Active);
+                    self.trace(Some(a), None, TraceEvent::Login);
+                } else {
+                    self.set_status(a, Status::Active);
+                }
+                self.pull_work(a);
+            }
+        } else if target < active {
+            let mut candidates: Vec<AgentIdx> = pool.filter(|&a| self.agents[a].status == Status::Active).collect();
+            candidates.sort_by_key(|&a| (self.agents[a].busy, std::cmp::Reverse(a)));
+            for &a in candidates.iter().take((active - target) as usize) {
+                self.left_seq += 1;
+                self.agents[a].left_seq = self.left_seq;
+                self.set_status(a, Status::Leaving);
+                self.trace(Some(a), None, TraceEvent::Leave);
+                self.logout_if_done(a);
+            }
+        }
+    }
+
+    fn set_status(&mut self, a: AgentIdx, status: Status) {
+        let old = self.agents[a].status;
+        let takes = |s: Status| matches!(s, Status::Active | Status::Draining);
+        if takes(old) != takes(status) {
+            let group = &self.sc.groups[self.agents[a].group];
+            for &s in &group.skills {
+                if takes(status) {
+                    self.accepting[s] += 1;
+                } else {
+                    self.accepting[s] -= 1;
+                }
+            }
+        }
+        self.agents[a].status = status;
+        self.report_level(a);
+    }
+
+    fn report_level(&mut self, a: AgentIdx) {
+        let ag = &self.agents[a];
+        let level = AgentLevel {
+            logged_in: ag.status != Status::Offline,
+            busy: ag.busy,
+            overtime: matches!(ag.status, Status::Leaving | Status::Draining),
+        };
+        if level != ag.level {
+            let (from, g) = (ag.level, ag.group);
+            self.agents[a].level = level;
+            self.obs.agent_level(self.queue.now(), g, from, level);
+        }
+    }
+
+    /// A leaving or draining agent with nothing left to do logs out.
+    fn logout_if_done(&mut self, a: AgentIdx) {
+        let ag = &self.agents[a];
+        let done = match ag.status {
+            Status::Leaving => ag.busy == 0,
+            Status::Draining => ag.busy == 0 && !self.has_work_for(a),
+            _ => false,
+        };
+        if done {
+            self.set_status(a, Status::Offline);
+            self.trace(Some(a), None, TraceEvent::Logout);
+            for i in 0..self.sc.groups[self.agents[a].group].skills.len() {
+                let s = self.sc.groups[self.agents[a].group].skills[i];
+                self.close_if_unstaffed(s);
+            }
+        }
+    }
+
+    // ---- arrivals ----
+
+    fn schedule_arrival(&mut self, r: usize) {
+        if let Some(at) = self.arrivals[r].next_arrival() {
+            self.queue.schedule(at, Event::Arrival { reason: r });
+        }
+    }
+
+    fn replay(&mut self, index: usize) {
+        let list = self.sc.replay.as_ref().expect("replay scenario");
+        let reason = list[index].reason;
+        if let Some(next) = list.get(index + 1) {
+            let at = self.origin.after_secs(next.time).max(self.now());
+            self.queue.schedule(at, Event::Replay { index: index + 1 });
+        }
+        self.new_chat(reason, Some(index));
+    }
+
+    fn new_chat(&mut self, r: usize, replay: Option<usize>) {
+        let reason = &self.sc.reasons[r];
+        let index = self.arrived[r];
+        self.arrived[r] += 1;
+        let mut customer = chat_stream(self.seed, self.replication, r, index, draws::CUSTOMER);
+        let replayed = replay.and_then(|i| self.sc.replay.as_ref().map(|v| &v[i]));
+        let d = draws::new_segment(&mut customer, reason, replayed);
+        let id = self.next_chat_id;
+        self.next_chat_id += 1;
+        let now = self.now();
+        let chat = Chat {
+            id,
+            reason: r,
+            index,
+            counted: now >= self.warmup_at,
+            first_arrival: now,
+            offers: chat_stream(self.seed, self.replication, r, index, draws::OFFERS),
+            wrapups: chat_stream(self.seed, self.replication, r, index, draws::WRAPUPS),
+            had_followup: false,
+            segments: 0,
+            kind: SegmentKind::New,
+            skill: reason.skill,
+            arrival: now,
+            key: (0, now, id),
+            draws: d,
+            state: SegState::Queued,
+            patience_timer: None,
+            offer_timer: None,
+            stop_timer: None,
+            refused_by: Vec::new(),
+            agent: 0,
+            accepted: now,
+            done: 0.0,
+            stop_at: 0.0,
+            stop: Stop::Resolved,
+            auth_time: 0.0,
+        };
+        let c = match self.free_chats.pop() {
+            Some(c) => {
+                self.chats[c] = Some(chat);
+                c
+            }
+            None => {
+                self.chats.push(Some(chat));
+                self.chats.len() - 1
+            }
+        };
+        self.enqueue(c, SegmentKind::New, reason.skill, reason.priority);
+    }
+
+    /// Starts segment `kind` of chat `c` in the queue of `skill` now.
+    fn enqueue(&mut self, c: ChatIdx, kind: SegmentKind, skill: usize, priority: i32) {
+        let now = self.now();
+        let oldest = self.sc.routing.queue_select == QueueSelect::Oldest;
+        let ch = self.chat_mut(c);
+        ch.segments += 1;
+        ch.kind = kind;
+        ch.skill = skill;
+        ch.arrival = now;
+        ch.key = (if oldest { 0 } else { priority }, ch.first_arrival, ch.id);
+        ch.state = SegState::Queued;
+        ch.refused_by.clear();
+        ch.done = 0.0;
+        ch.auth_time = 0.0;
+        let (patience, reason) = (ch.draws.patience, ch.reason);
+        self.trace(None, Some(c), TraceEvent::Queue);
+        if self.closing && self.accepting[skill] == 0 {
+            self.obs.queue_len(now, skill, reason, 1);
+            self.finish_unanswered(c, Outcome::Unserved);
+            return;
+        }
+        self.obs.queue_len(now, skill, reason, 1);
+        let key = self.chat(c).key;
+        self.queues[skill].insert(key, c);
+        if patience.is_finite() {
+            let t = self.queue.schedule(now.after_secs(patience), Event::Patience(c));
+            self.chat_mut(c).patience_timer = Some(t);
+        }
+        if let Some(a) = self.select_agent(c) {
+            self.offer(a, c);
+        }
+    }
+
+    // ---- routing ----
+
+    fn available(&self, a: AgentIdx) -> bool {
+        let ag = &self.agents[a];
+        let rules = &self.sc.groups[ag.group].rules;
+        matches!(ag.status, Status::Active | Status::Draining)
+            && ag.busy < rules.max_concurrent
+            && !(rules.wrapup_blocks == WrapupBlocks::Agent && ag.pending_wrapups > 0)
+    }
+
+    /// The agent a newly queued chat is offered to, per `agent_select`.
+    fn select_agent(&self, c: ChatIdx) -> Option<AgentIdx> {
+        let ch = self.chat(c);
+        let policy = self.sc.routing.agent_select;
+        self.skill_agents[ch.skill]
+            .iter()
+            .copied()
+            .filter(|&a| self.available(a) && !ch.refused_by.contains(&a))
+            .min_by_key(|&a| {
+                let ag = &self.agents[a];
+                let busy = match policy {
+                    AgentSelect::LeastBusy => ag.busy as i64,
+                    AgentSelect::LongestIdle => 0,
+                    AgentSelect::FillFirst => -(ag.busy as i64),
+                };
+                (busy, ag.idle_since, a)
+            })
+    }
+
+    /// The first chat in `skill`'s queue that agent `a` has not refused.
+    fn head_for(&self, skill: usize, a: AgentIdx) -> Option<(QueueKey, ChatIdx)> {
+        self.queues[skill].iter().find(|(_, c)| !self.chat(**c).refused_by.contains(&a)).map(|(k, c)| (*k, *c))
+    }
+
+    /// The chat agent `a` takes next across its skills, per `queue_select`.
+    fn select_chat(&self, a: AgentIdx) -> Option<ChatIdx> {
+        let skills = &self.sc.groups[self.agents[a].group].skills;
+        let mut best: Option<(QueueKey, ChatIdx)> = None;
+        for &s in skills {
+            if let Some((key, c)) = self.head_for(s, a) {
+                if self.sc.routing.queue_select == QueueSelect::SkillOrder {
+                    return Some(c);
+                }
+                if best.is_none_or(|(k, _)| key < k) {
+                    best = Some((key, c));
+                }
+            }
+        }
+        best.map(|(_, c)| c)
+    }
+
+    fn has_work_for(&self, a: AgentIdx) -> bool {
+        self.sc.groups[self.agents[a].group].skills.iter().any(|&s| self.head_for(s, a).is_some())
+    }
+
+    /// Offers waiting chats to agent `a` while it is available.
+    fn pull_work(&mut self, a: AgentIdx) {
+        while self.available(a) {
+            match self.select_chat(a) {
+                Some(c) => self.offer(a, c),
+                None => break,
+            }
+        }
+        self.logout_if_done(a);
+    }
+
+    fn offer(&mut self, a: AgentIdx, c: ChatIdx) {
+        let rules = &self.sc.groups[self.agents[a].group].rules;
+        let ch = self.chats[c].as_mut().expect("live chat");
+        let delay = rules.accept.sample(&mut ch.offers);
+        let u: f64 = ch.offers.random();
+        let refuses = u < rules.refuse;
+        ch.state = SegState::Offered { agent: a, refuses };
+        let (skill, key) = (ch.skill, ch.key);
+        self.queues[skill].remove(&key);
+        let t = self.queue.schedule(self.now().after_secs(delay), Event::OfferEnd(c));
+        self.chat_mut(c).offer_timer = Some(t);
+        self.agents[a].busy += 1;
+        self.report_level(a);
+        self.trace(Some(a), Some(c), TraceEvent::Offer);
+    }
+
+    fn free_slot(&mut self, a: AgentIdx) {
+        self.agents[a].busy -= 1;
+        self.agents[a].idle_since = self.now();
+        self.report_level(a);
+    }
+
+    fn offer_end(&mut self, c: ChatIdx) {
+        let SegState::Offered { agent: a, refuses } = self.chat(c).state else {
+            unreachable!("offer ended for a chat not on offer")
+        };
+        self.chat_mut(c).offer_timer = None;
+        if refuses {
+            self.trace(Some(a), Some(c), TraceEvent::Refuse);
+            let ch = self.chat_mut(c);
+            ch.refused_by.push(a);
+            ch.state = SegState::Queued;
+            let (skill, key) = (ch.skill, ch.key);
+            self.queues[skill].insert(key, c);
+            self.free_slot(a);
+            if self.closing && self.accepting[skill] == 0 {
+                self.close_if_unstaffed(skill);
+            } else if let Some(b) = self.select_agent(c) {
+                self.offer(b, c);
+            }
+            self.pull_work(a);
+        } else {
+            self.accept(a, c);
+        }
+    }
+
+    // ---- the interaction ----
+
+    fn accept(&mut self, a: AgentIdx, c: ChatIdx) {
+        let now = self.now();
+        self.trace(Some(a), Some(c), TraceEvent::Accept);
+        let ch = self.chat_mut(c);
+        if let Some(t) = ch.patience_timer.take() {
+            self.queue.cancel(t);
+        }
+        let ch = self.chat_mut(c);
+        ch.state = SegState::Working;
+        ch.agent = a;
+        ch.accepted = now;
+        let d = &ch.draws;
+        let auth = d.auth;
+        let full = auth + d.handle;
+        let silence = d.silence_at.map_or(f64::INFINITY, |f| auth + f * d.handle);
+        let transfer = d.transfer_at.map_or(f64::INFINITY, |f| auth + f * d.handle);
+        (ch.stop_at, ch.stop) = if d.auth_fails {
+            (auth, Stop::AuthFailed)
+        } else if silence < transfer && silence < full {
+            (silence, Stop::Silence)
+        } else if transfer.is_finite() {
+            (transfer.min(full), Stop::Transfer)
+        } else {
+            (full, Stop::Resolved)
+        };
+        if auth <= 0.0 {
+            ch.auth_time = 0.0;
+        } else {
+            ch.auth_time = f64::NAN; // set when the work passes `auth`
+        }
+        let (skill, reason) = (ch.skill, ch.reason);
+        self.obs.queue_len(now, skill, reason, -1);
+        self.progress(a);
+        self.agents[a].working.push(c);
+        self.reschedule(a);
+    }
+
+    /// Brings the work of agent `a`'s chats up to now at the current speed.
+    fn progress(&mut self, a: AgentIdx) {
+        let now = self.queue.now();
+        let ag = &self.agents[a];
+        let k = ag.working.len();
+        if k > 0 {
+            let speed = self.sc.groups[ag.group].rules.speed[k - 1];
+            let dt = now.secs_since(ag.progressed_at);
+            let since = ag.progressed_at;
+            for i in 0..k {
+                let c = self.agents[a].working[i];
+                let ch = self.chats[c].as_mut().expect("live chat");
+                let auth = ch.draws.auth;
+                let before = ch.done;
+                ch.done += dt * speed;
+                if ch.auth_time.is_nan() && ch.done >= auth {
+                    let reached = since.after_secs((auth - before) / speed);
+                    ch.auth_time = reached.secs_since(ch.accepted);
+                }
+            }
+        }
+        self.agents[a].progressed_at = now;
+    }
+
+    /// Re-times the stop of each chat agent `a` works, after its concurrency changed.
+    fn reschedule(&mut self, a: AgentIdx) {
+        let now = self.queue.now();
+        let k = self.agents[a].working.len();
+        if k == 0 {
+            return;
+        }
+        let speed = self.sc.groups[self.agents[a].group].rules.speed[k - 1];
+        for i in 0..k {
+            let c = self.agents[a].working[i];
+            let ch = self.chats[c].as_mut().expect("live chat");
+            if let Some(t) = ch.stop_timer.take() {
+                self.queue.cancel(t);
+            }
+            let remaining = (ch.stop_at - ch.done).max(0.0);
+            let at = SimTime(now.0 + (remaining / speed * 1e6).ceil() as i64);
+            let t = self.queue.schedule(at, Event::Stop(c));
+            self.chats[c].as_mut().expect("live chat").stop_timer = Some(t);
+        }
+    }
+
+    /// Takes chat `c` out of its agent's worked set (k falls).
+    fn stop_working(&mut self, c: ChatIdx) -> AgentIdx {
+        let a = self.chat(c).agent;
+        self.progress(a);
+        let ch = self.chats[c].as_mut().expect("live chat");
+        if let Some(t) = ch.stop_timer.take() {
+            self.queue.cancel(t);
+        }
+        ch.done = ch.done.max(ch.stop_at);
+        if ch.auth_time.is_nan() && ch.done >= ch.draws.auth {
+            ch.auth_time = self.queue.now().secs_since(ch.accepted);
+        }
+        self.agents[a].working.retain(|&x| x != c);
+        self.reschedule(a);
+        a
+    }
+
+    fn stop(&mut self, c: ChatIdx) {
+        self.chat_mut(c).stop_timer = None;
+        match self.chat(c).stop {
+            Stop::AuthFailed => self.end_segment(c, Outcome::AuthFailed),
+            Stop::Transfer => self.end_segment(c, Outcome::Transferred),
+            Stop::Resolved => self.end_segment(c, Outcome::Resolved),
+            Stop::Silence => {
+                let a = self.stop_working(c);
+                self.trace(Some(a), Some(c), TraceEvent::Silence);
+                let ch = self.chat_mut(c);
+                ch.state = SegState::Silent;
+                let timeout = self.sc.inactivity_timeout;
+                let now = self.now();
+                let ev = match self.chat(c).draws.returns_after {
+                    Some(f) => (now.after_secs(f * timeout), Event::Return(c)),
+                    None => (now.after_secs(timeout), Event::Disconnect(c)),
+                };
+                self.queue.schedule(ev.0, ev.1);
+            }
+        }
+    }
+
+    fn customer_returns(&mut self, c: ChatIdx) {
+        let a = self.chat(c).agent;
+        self.trace(Some(a), Some(c), TraceEvent::Return);
+        self.progress(a);
+        let ch = self.chat_mut(c);
+        ch.state = SegState::Working;
+        ch.stop_at = ch.draws.auth + ch.draws.handle;
+        ch.stop = Stop::Resolved;
+        self.agents[a].working.push(c);
+        self.reschedule(a);
+    }
+
+    /// The segment of chat `c` ends with `outcome`; wrap-up starts.
+    fn end_segment(&mut self, c: ChatIdx, outcome: Outcome) {
+        let a = if self.chat(c).state == SegState::Working { self.stop_working(c) } else { self.chat(c).agent };
+        self.trace(Some(a), Some(c), TraceEvent::End(outcome));
+        let now = self.now();
+        let g = self.agents[a].group;
+        let wrapup_dist = &self.sc.groups[g].rules.wrapup;
+        let ch = self.chats[c].as_mut().expect("live chat");
+        let wrapup = wrapup_dist.sample(&mut ch.wrapups).max(0.0);
+        let (commitment, followup_at) = if outcome == Outcome::Resolved
+            && ch.draws.commitment
+            && ch.kind != SegmentKind::Followup
+            && !ch.had_followup
+        {
+            let after = self.sc.reasons[ch.reason].commitment.as_ref().map_or(0.0, |k| k.after);
+            (true, self.followup_time(now.after_secs(after)))
+        } else {
+            (false, None)
+        };
+        let ch = self.chat(c);
+        let rec = SegmentRecord {
+            chat: ch.id,
+            segment: ch.segments - 1,
+            kind: ch.kind,
+            reason: ch.reason,
+            skill: ch.skill,
+            arrival: ch.arrival,
+            accepted: Some(ch.accepted),
+            ended: now,
+            agent: Some(a as u32),
+            group: Some(g),
+            outcome,
+            wait: ch.accepted.secs_since(ch.arrival),
+            auth: if ch.auth_time.is_nan() { 0.0 } else { ch.auth_time },
+            chat_time: now.secs_since(ch.accepted),
+            wrapup,
+            commitment,
+            commitment_unserved: commitment && followup_at.is_none(),
+            counted: ch.counted,
+        };
+        let (id, segment) = (rec.chat, rec.segment);
+        self.obs.segment(&rec);
+        self.agents[a].pending_wrapups += 1;
+        self.queue.schedule(now.after_secs(wrapup), Event::WrapupEnd { agent: a, chat: id, segment });
+        self.report_level(a);
+        if outcome == Outcome::Transferred {
+            self.start_transfer(c);
+        } else if let Some(at) = followup_at {
+            self.chat_mut(c).had_followup = true;
+            self.queue.schedule(at, Event::FollowupDue(c));
+        } else {
+            self.free_chat(c);
+        }
+    }
+
+    /// When a follow-up due at `due` is worked: then if open, else at the
+    /// next opening; `None` past the last day's end.
+    fn followup_time(&self, due: SimTime) -> Option<SimTime> {
+        let sim = &self.sc.simulation;
+        let last_end = secs_of_day(sim.days - 1, sim.end);
+        if due >= last_end {
+            return None;
+        }
+        let day = due.0.div_euclid(DAY_US) as u32;
+        let (open, close) = (secs_of_day(day, sim.start), secs_of_day(day, sim.end));
+        if due < open {
+            Some(open)
+        } else if due < close {
+            Some(due)
+        } else {
+            Some(secs_of_day(day + 1, sim.start))
+        }
+    }
+
+    fn start_transfer(&mut self, c: ChatIdx) {
+        let (r, index) = (self.chat(c).reason, self.chat(c).index);
+        let reason = &self.sc.reasons[r];
+        let to = reason.transfer.as_ref().expect("transfer rule").to;
+        let mut rng = chat_stream(self.seed, self.replication, r, index, draws::TRANSFER);
+        let d = draws::transfer_segment(&mut rng, reason);
+        let ch = self.chat_mut(c);
+        ch.draws = d;
+        self.enqueue(c, SegmentKind::TransferIn, to, 0);
+    }
+
+    fn followup_due(&mut self, c: ChatIdx) {
+        let (r, index) = (self.chat(c).reason, self.chat(c).index);
+        let reason = &self.sc.reasons[r];
+        let skill = reason.commitment.as_ref().expect("commitment rule").skill;
+        let mut rng = chat_stream(self.seed, self.replication, r, index, draws::FOLLOWUP);
+        let d = draws::followup_segment(&mut rng, reason);
+        self.chat_mut(c).draws = d;
+        self.enqueue(c, SegmentKind::Followup, skill, 0);
+    }
+
+    fn wrapup_end(&mut self, a: AgentIdx, chat: u64, segment: u8) {
+        self.obs.trace(self.now(), Some(a as u32), Some((chat, segment)), TraceEvent::WrapupEnd);
+        self.agents[a].pending_wrapups -= 1;
+        self.free_slot(a);
+        self.pull_work(a);
+    }
+
+    // ---- leaving the queue unanswered ----
+
+    fn abandon(&mut self, c: ChatIdx) {
+        self.chat_mut(c).patience_timer = None;
+        match self.chat(c).state {
+            SegState::Queued => {
+                let (skill, key) = (self.chat(c).skill, self.chat(c).key);
+                self.queues[skill].remove(&key);
+                self.finish_unanswered(c, Outcome::Abandoned);
+            }
+            SegState::Offered { agent, .. } => {
+                if let Some(t) = self.chat_mut(c).offer_timer.take() {
+                    self.queue.cancel(t);
+                }
+                self.finish_unanswered(c, Outcome::Abandoned);
+                self.free_slot(agent);
+                self.pull_work(agent);
+            }
+            SegState::Working | SegState::Silent => unreachable!("patience after acceptance"),
+        }
+    }
+
+    /// Chat `c`, already out of the queue map, leaves abandoned or unserved.
+    fn finish_unanswered(&mut self, c: ChatIdx, outcome: Outcome) {
+        let now = self.now();
+        if let Some(t) = self.chat_mut(c).patience_timer.take() {
+            self.queue.cancel(t);
+        }
+        let ev = if outcome == Outcome::Abandoned { TraceEvent::Abandon } else { TraceEvent::Unserved };
+        self.trace(None, Some(c), ev);
+        let ch = self.chat(c);
+        let rec = SegmentRecord {
+            chat: ch.id,
+            segment: ch.segments - 1,
+            kind: ch.kind,
+            reason: ch.reason,
+            skill: ch.skill,
+            arrival: ch.arrival,
+            accepted: None,
+            ended: now,
+            agent: None,
+            group: None,
+            outcome,
+            wait: now.secs_since(ch.arrival),
+            auth: 0.0,
+            chat_time: 0.0,
+            wrapup: 0.0,
+            commitment: false,
+            commitment_unserved: false,
+            counted: ch.counted,
+        };
+        let (skill, reason) = (rec.skill, rec.reason);
+        self.obs.segment(&rec);
+        self.obs.queue_len(now, skill, reason, -1);
+        self.free_chat(c);
+    }
+
+    fn free_chat(&mut self, c: ChatIdx) {
+        self.chats[c] = None;
+        self.free_chats.push(c);
+    }
+}

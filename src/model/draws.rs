@@ -1,0 +1,100 @@
+//! A segment's random draws, taken in one fixed order from the chat's own
+//! streams (DESIGN.md §2.1), whatever the probabilities: a yes/no decision
+//! always consumes exactly one uniform draw. This is what keeps customers
+//! identical across runs that differ in staffing, routing or probabilities.
+
+use crate::engine::{Stream, stream};
+use crate::scenario::{Dist, Reason, ReplayArrival};
+use rand::RngExt;
+
+/// Stream purposes, part of each stream's key.
+pub const ARRIVALS: u64 = 1;
+pub const CUSTOMER: u64 = 2;
+pub const OFFERS: u64 = 3;
+pub const WRAPUPS: u64 = 4;
+pub const TRANSFER: u64 = 5;
+pub const FOLLOWUP: u64 = 6;
+
+/// The key of one chat's stream for `purpose`.
+pub fn chat_stream(seed: u64, replication: u32, reason: usize, index: u64, purpose: u64) -> Stream {
+    stream(&[seed, replication as u64, purpose, reason as u64, index])
+}
+
+/// What the customer will do in one segment.
+#[derive(Debug, Clone, Default)]
+pub struct SegmentDraws {
+    /// Conversation work at speed 1, seconds.
+    pub handle: f64,
+    /// Authentication work at speed 1, seconds (new segments only).
+    pub auth: f64,
+    pub auth_fails: bool,
+    /// Seconds in queue before abandoning (infinite: never).
+    pub patience: f64,
+    /// Silence point as a fraction of the handle work.
+    pub silence_at: Option<f64>,
+    /// Transfer point as a fraction of the handle work.
+    pub transfer_at: Option<f64>,
+    /// When silent: answers a prompt after this fraction of the timeout.
+    pub returns_after: Option<f64>,
+    /// Leaves a commitment if resolved.
+    pub commitment: bool,
+}
+
+fn decide(rng: &mut Stream, p: f64) -> bool {
+    let u: f64 = rng.random();
+    u < p
+}
+
+/// Silence, return and commitment decisions, in their fixed order.
+fn behaviour(rng: &mut Stream, reason: &Reason, d: &mut SegmentDraws, may_transfer: bool) {
+    let (silent_p, returns_p) = reason.nonresponsive.as_ref().map_or((0.0, 0.0), |n| (n.p, n.returns));
+    let silent = decide(rng, silent_p);
+    let silence_point: f64 = rng.random();
+    if may_transfer {
+        let transfer_p = reason.transfer.as_ref().map_or(0.0, |t| t.p);
+        let transfers = decide(rng, transfer_p);
+        let transfer_point: f64 = rng.random();
+        d.transfer_at = transfers.then_some(transfer_point);
+    }
+    let returns = decide(rng, returns_p);
+    let return_point: f64 = rng.random();
+    let commits = decide(rng, reason.commitment.as_ref().map_or(0.0, |c| c.p));
+    d.silence_at = silent.then_some(silence_point);
+    d.returns_after = returns.then_some(return_point);
+    d.commitment = commits;
+}
+
+/// The first segment's draws, from the `customer` stream; a replayed
+/// chat's given values replace the draws (which are still consumed).
+pub fn new_segment(rng: &mut Stream, reason: &Reason, replay: Option<&ReplayArrival>) -> SegmentDraws {
+    let mut d = SegmentDraws {
+        handle: reason.handle.sample(rng),
+        auth: reason.auth.sample(rng),
+        auth_fails: decide(rng, reason.auth_fail),
+        patience: reason.patience.sample(rng),
+        ..Default::default()
+    };
+    behaviour(rng, reason, &mut d, true);
+    if let Some(r) = replay {
+        d.handle = r.handle.unwrap_or(d.handle);
+        d.auth = r.auth.unwrap_or(d.auth);
+        d.patience = r.patience.unwrap_or(d.patience);
+    }
+    d
+}
+
+/// A transfer's segment, from the `transfer` stream: fresh handle and
+/// patience, no authentication, may go silent but not transfer again.
+pub fn transfer_segment(rng: &mut Stream, reason: &Reason) -> SegmentDraws {
+    let handle_dist: &Dist = reason.transfer.as_ref().and_then(|t| t.handle.as_ref()).unwrap_or(&reason.handle);
+    let mut d =
+        SegmentDraws { handle: handle_dist.sample(rng), patience: reason.patience.sample(rng), ..Default::default() };
+    behaviour(rng, reason, &mut d, false);
+    d
+}
+
+/// A follow-up's segment, from the `followup` stream: work only.
+pub fn followup_segment(rng: &mut Stream, reason: &Reason) -> SegmentDraws {
+    let handle_dist = reason.commitment.as_ref().and_then(|c| c.handle.as_ref()).unwrap_or(&reason.handle);
+    SegmentDraws { handle: handle_dist.sample(rng), patience: f64::INFINITY, ..Default::default() }
+}

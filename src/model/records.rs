@@ -1,0 +1,148 @@
+//! What the model tells its observers: segment records, trace events and
+//! changes of the time-weighted state (agents' busy slots, queue lengths).
+
+use crate::engine::SimTime;
+
+/// Which segment of a chat: the first, a transfer's, or a commitment's follow-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentKind {
+    New,
+    TransferIn,
+    Followup,
+}
+
+impl SegmentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SegmentKind::New => "new",
+            SegmentKind::TransferIn => "transfer_in",
+            SegmentKind::Followup => "followup",
+        }
+    }
+}
+
+/// How a segment ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Resolved,
+    AuthFailed,
+    InactiveDisconnect,
+    Transferred,
+    Abandoned,
+    Unserved,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Resolved => "resolved",
+            Outcome::AuthFailed => "auth_failed",
+            Outcome::InactiveDisconnect => "inactive_disconnect",
+            Outcome::Transferred => "transferred",
+            Outcome::Abandoned => "abandoned",
+            Outcome::Unserved => "unserved",
+        }
+    }
+    /// True for the outcomes of an answered segment.
+    pub fn answered(self) -> bool {
+        !matches!(self, Outcome::Abandoned | Outcome::Unserved)
+    }
+}
+
+/// One finished segment. Times are simulation instants; durations seconds.
+#[derive(Debug, Clone)]
+pub struct SegmentRecord {
+    pub chat: u64,
+    /// 0 for the first segment, then 1, 2 in the order they happen.
+    pub segment: u8,
+    pub kind: SegmentKind,
+    pub reason: usize,
+    pub skill: usize,
+    /// Queue entry of this segment.
+    pub arrival: SimTime,
+    pub accepted: Option<SimTime>,
+    /// Segment end (before wrap-up); abandonment or close time otherwise.
+    pub ended: SimTime,
+    pub agent: Option<u32>,
+    pub group: Option<usize>,
+    pub outcome: Outcome,
+    /// Queue entry → acceptance (or → abandonment / close), seconds.
+    pub wait: f64,
+    /// Elapsed authentication time, seconds (0 when none).
+    pub auth: f64,
+    /// Acceptance → segment end, seconds.
+    pub chat_time: f64,
+    pub wrapup: f64,
+    /// A resolved segment that left a commitment.
+    pub commitment: bool,
+    /// …whose follow-up falls after the last day's end and is never worked.
+    pub commitment_unserved: bool,
+    /// False for chats that first arrived before the warm-up ended.
+    pub counted: bool,
+}
+
+/// Something that happened, for the trace (`events.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceEvent {
+    Queue,
+    Offer,
+    Refuse,
+    Accept,
+    Abandon,
+    Silence,
+    Return,
+    End(Outcome),
+    WrapupEnd,
+    Unserved,
+    Login,
+    Leave,
+    Drain,
+    Logout,
+}
+
+impl TraceEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TraceEvent::Queue => "queue",
+            TraceEvent::Offer => "offer",
+            TraceEvent::Refuse => "refuse",
+            TraceEvent::Accept => "accept",
+            TraceEvent::Abandon => "abandon",
+            TraceEvent::Silence => "silence",
+            TraceEvent::Return => "return",
+            TraceEvent::End(o) => o.as_str(),
+            TraceEvent::WrapupEnd => "wrapup_end",
+            TraceEvent::Unserved => "unserved",
+            TraceEvent::Login => "login",
+            TraceEvent::Leave => "leave",
+            TraceEvent::Drain => "drain",
+            TraceEvent::Logout => "logout",
+        }
+    }
+}
+
+/// The time-weighted state of one agent, as the statistics see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AgentLevel {
+    pub logged_in: bool,
+    /// Busy slots: offers, work, silence and wrap-up.
+    pub busy: u32,
+    /// Logged in after its scheduled end.
+    pub overtime: bool,
+}
+
+/// Receives everything the model reports. The model calls these in time order.
+pub trait Observer {
+    /// A segment finished (ended, abandoned or closed unserved).
+    fn segment(&mut self, rec: &SegmentRecord);
+    /// An agent's time-weighted state changed at `at`.
+    fn agent_level(&mut self, at: SimTime, group: usize, from: AgentLevel, to: AgentLevel);
+    /// The number of chats waiting for `skill` (of `reason`) changed by `delta` at `at`.
+    fn queue_len(&mut self, at: SimTime, skill: usize, reason: usize, delta: i32);
+    /// The center opened (`true`) or closed (`false`) at `at`.
+    fn open(&mut self, at: SimTime, open: bool);
+    /// A trace event; ignored unless tracing.
+    fn trace(&mut self, _at: SimTime, _agent: Option<u32>, _chat: Option<(u64, u8)>, _ev: TraceEvent) {}
+    /// The run ended at `at`: close all time-weighted accounting.
+    fn finish(&mut self, at: SimTime);
+}

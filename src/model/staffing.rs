@@ -1,0 +1,67 @@
+//! Staffing as a timeline of logged-in counts per group over a day.
+//!
+//! Every staffing form becomes the same thing: the instants of the day at
+//! which a group's scheduled count changes. Shifts are summed (agents are
+//! interchangeable; when a count drops, the agents holding the fewest chats
+//! leave first), and end at the day's `end`, when the center drains.
+
+use crate::scenario::{Simulation, Staffing};
+
+/// (seconds after midnight, scheduled agents from then on), in time order.
+pub fn day_timeline(staffing: &Staffing, sim: &Simulation) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    let mut push = |t: u32, n: u32| match out.last_mut() {
+        Some(last) if last.0 == t => last.1 = n,
+        Some(last) if last.1 == n => {}
+        _ => out.push((t, n)),
+    };
+    match staffing {
+        Staffing::Constant(n) => push(sim.start, *n),
+        Staffing::PerInterval(counts) => {
+            for (i, &n) in counts.iter().enumerate() {
+                push(sim.start + i as u32 * sim.interval, n);
+            }
+        }
+        Staffing::Shifts(shifts) => {
+            let mut points: Vec<u32> = shifts.iter().flat_map(|s| [s.start, s.end]).filter(|&t| t < sim.end).collect();
+            points.sort_unstable();
+            points.dedup();
+            for t in points {
+                let n = shifts.iter().filter(|s| s.start <= t && t < s.end).map(|s| s.agents).sum();
+                push(t, n);
+            }
+        }
+    }
+    out
+}
+
+/// The most agents a timeline ever schedules.
+pub fn peak(timeline: &[(u32, u32)]) -> u32 {
+    timeline.iter().map(|&(_, n)| n).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Shift;
+
+    fn sim() -> Simulation {
+        Simulation { start: 8 * 3600, end: 20 * 3600, days: 1, interval: 1800, warmup: 0.0, replications: 1, seed: 1 }
+    }
+
+    #[test]
+    fn overlapping_shifts_add_up() {
+        let h = |x: f64| (x * 3600.0) as u32;
+        let shifts =
+            vec![Shift { start: h(7.5), end: h(16.5), agents: 8 }, Shift { start: h(11.5), end: h(20.0), agents: 6 }];
+        let t = day_timeline(&Staffing::Shifts(shifts), &sim());
+        assert_eq!(t, vec![(h(7.5), 8), (h(11.5), 14), (h(16.5), 6)]);
+        assert_eq!(peak(&t), 14);
+    }
+
+    #[test]
+    fn interval_lists_change_only_where_the_count_changes() {
+        let t = day_timeline(&Staffing::PerInterval(vec![2, 2, 3, 1]), &sim());
+        assert_eq!(t, vec![(8 * 3600, 2), (9 * 3600, 3), (9 * 3600 + 1800, 1)]);
+    }
+}

@@ -1,0 +1,160 @@
+//! CSV writers. They only serialize: every number is computed elsewhere.
+//! Column order is fixed; times are seconds from the first day's start.
+
+use super::trace::Trace;
+use crate::engine::SimTime;
+use crate::run::Replication;
+use crate::stats::Aggregate;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// A number as written in summaries: integers plainly, others to 6 decimals
+/// with trailing zeros trimmed; empty for `None`.
+pub fn fmt_num(v: Option<f64>) -> String {
+    match v {
+        None => String::new(),
+        Some(x) if !x.is_finite() => String::new(),
+        Some(x) if x == x.trunc() && x.abs() < 1e15 => format!("{}", x as i64),
+        Some(x) => {
+            let s = format!("{x:.6}");
+            let s = s.trim_end_matches('0').trim_end_matches('.');
+            if s == "-0" { "0".into() } else { s.to_string() }
+        }
+    }
+}
+
+/// A number written at full precision (it reads back to the same f64).
+fn fmt_exact(v: Option<f64>) -> String {
+    v.filter(|x| x.is_finite()).map(|x| format!("{x}")).unwrap_or_default()
+}
+
+fn writer(path: &Path) -> io::Result<csv::Writer<io::BufWriter<std::fs::File>>> {
+    Ok(csv::WriterBuilder::new().from_writer(io::BufWriter::new(std::fs::File::create(path)?)))
+}
+
+fn csv_err(e: csv::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+/// `summary.csv`: `scope,key,metric,mean,ci95_low,ci95_high,stdev,replications`.
+pub fn write_summary(path: &Path, rows: &[Aggregate]) -> io::Result<()> {
+    let mut w = writer(path)?;
+    w.write_record(["scope", "key", "metric", "mean", "ci95_low", "ci95_high", "stdev", "replications"])
+        .map_err(csv_err)?;
+    for r in rows {
+        w.write_record([
+            r.scope,
+            &r.key,
+            &r.metric,
+            &fmt_num(r.mean),
+            &fmt_num(r.ci95.map(|c| c.0)),
+            &fmt_num(r.ci95.map(|c| c.1)),
+            &fmt_num(r.stdev),
+            &r.replications.to_string(),
+        ])
+        .map_err(csv_err)?;
+    }
+    w.flush()
+}
+
+/// `replications.csv`: `replication,day,interval,scope,key,metric,value`.
+pub fn write_replications(path: &Path, reps: &[Replication]) -> io::Result<()> {
+    let mut w = writer(path)?;
+    w.write_record(["replication", "day", "interval", "scope", "key", "metric", "value"]).map_err(csv_err)?;
+    for rep in reps {
+        let r = rep.index.to_string();
+        for v in &rep.values {
+            w.write_record([&r, "all", "all", v.scope, &v.key, &v.metric, &fmt_exact(v.value)]).map_err(csv_err)?;
+        }
+    }
+    w.flush()
+}
+
+fn secs(t: SimTime, origin: SimTime) -> String {
+    fmt_num(Some(t.secs_since(origin)))
+}
+
+/// `chats.csv`: one row per segment of every traced replication.
+pub fn write_chats(path: &Path, reps: &[(u32, &Trace)], origin: SimTime, names: &TraceNames) -> io::Result<()> {
+    let mut w = writer(path)?;
+    w.write_record([
+        "replication",
+        "chat",
+        "segment",
+        "kind",
+        "reason",
+        "skill",
+        "arrival",
+        "accepted",
+        "ended",
+        "agent",
+        "group",
+        "outcome",
+        "wait",
+        "auth",
+        "chat_time",
+        "wrapup",
+        "commitment",
+        "counted",
+    ])
+    .map_err(csv_err)?;
+    for (r, trace) in reps {
+        for s in &trace.segments {
+            w.write_record([
+                r.to_string(),
+                s.chat.to_string(),
+                s.segment.to_string(),
+                s.kind.as_str().into(),
+                names.reasons[s.reason].clone(),
+                names.skills[s.skill].clone(),
+                secs(s.arrival, origin),
+                s.accepted.map(|t| secs(t, origin)).unwrap_or_default(),
+                secs(s.ended, origin),
+                s.agent.map(|a| a.to_string()).unwrap_or_default(),
+                s.group.map(|g| names.groups[g].clone()).unwrap_or_default(),
+                s.outcome.as_str().into(),
+                fmt_num(Some(s.wait)),
+                fmt_num(Some(s.auth)),
+                fmt_num(Some(s.chat_time)),
+                fmt_num(Some(s.wrapup)),
+                (s.commitment as u8).to_string(),
+                (s.counted as u8).to_string(),
+            ])
+            .map_err(csv_err)?;
+        }
+    }
+    w.flush()
+}
+
+/// `events.csv`: `replication,time,agent,chat,segment,event`.
+pub fn write_events(path: &Path, reps: &[(u32, &Trace)], origin: SimTime) -> io::Result<()> {
+    let mut w = writer(path)?;
+    w.write_record(["replication", "time", "agent", "chat", "segment", "event"]).map_err(csv_err)?;
+    for (r, trace) in reps {
+        for e in &trace.events {
+            w.write_record([
+                r.to_string(),
+                secs(e.at, origin),
+                e.agent.map(|a| a.to_string()).unwrap_or_default(),
+                e.chat.map(|c| c.0.to_string()).unwrap_or_default(),
+                e.chat.map(|c| c.1.to_string()).unwrap_or_default(),
+                e.event.as_str().into(),
+            ])
+            .map_err(csv_err)?;
+        }
+    }
+    w.flush()
+}
+
+/// Names for the trace's reason, skill and group indices.
+pub struct TraceNames {
+    pub reasons: Vec<String>,
+    pub skills: Vec<String>,
+    pub groups: Vec<String>,
+}
+
+/// Writes `text` to `path`.
+pub fn write_text(path: &Path, text: &str) -> io::Result<()> {
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(text.as_bytes())
+}

@@ -1,0 +1,199 @@
+//! Scenario files: parsing, validation, durations and distributions.
+//!
+//! [`load`] turns a TOML file into a resolved, checked [`Scenario`]: every
+//! default applied, every name resolved to an index, every file input read.
+//! Nothing downstream re-validates; the model trusts these types.
+
+pub mod dist;
+pub mod duration;
+mod error;
+mod parse;
+mod write;
+
+pub use dist::{Dist, parse_dist};
+pub use error::ScenarioError;
+pub use parse::{load, parse_str};
+pub use write::resolved_toml;
+
+use std::path::PathBuf;
+
+/// A resolved, validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// The file it was read from (used in messages and to resolve paths).
+    pub path: PathBuf,
+    pub simulation: Simulation,
+    pub service_level: ServiceLevel,
+    /// Silence after which the agent disconnects a non-responsive customer, seconds.
+    pub inactivity_timeout: f64,
+    pub routing: Routing,
+    /// Skill names, in order of first appearance in the groups' `skills` lists.
+    pub skills: Vec<String>,
+    pub reasons: Vec<Reason>,
+    pub groups: Vec<Group>,
+    /// `Some` when the scenario replays `arrivals.csv` exactly; then every
+    /// reason's `volume` is all zeros and unused.
+    pub replay: Option<Vec<ReplayArrival>>,
+}
+
+/// The `[simulation]` table. Clock times are seconds after midnight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulation {
+    /// Opening time each day, seconds after midnight (on the interval grid).
+    pub start: u32,
+    /// Closing time each day, seconds after midnight, `start < end <= 86400` (on the grid).
+    pub end: u32,
+    pub days: u32,
+    /// Reporting and forecast interval, seconds: 900, 1800 or 3600.
+    pub interval: u32,
+    /// Offset from the first day's start before which chats are not counted, seconds.
+    pub warmup: f64,
+    pub replications: u32,
+    pub seed: u64,
+}
+
+impl Simulation {
+    /// Number of intervals between `start` and `end`.
+    pub fn open_intervals(&self) -> usize {
+        ((self.end - self.start) / self.interval) as usize
+    }
+    /// True when days run back to back (`00:00`–`24:00`) with no drain between them.
+    pub fn back_to_back(&self) -> bool {
+        self.start == 0 && self.end == 86_400
+    }
+}
+
+/// The `[service_level]` table; durations in seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceLevel {
+    pub threshold: f64,
+    pub goal: f64,
+    pub max_abandon: Option<f64>,
+    pub short_abandon: f64,
+}
+
+/// What `wrapup_blocks` blocks while a disposition is pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WrapupBlocks {
+    /// No new offer to the agent while any disposition is pending.
+    Agent,
+    /// Only the slot in wrap-up waits.
+    Slot,
+}
+
+/// The per-agent operating rules of `[chat]`, after a group's overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentRules {
+    pub max_concurrent: u32,
+    /// Work speed of each chat while the agent works 1, 2, … chats; `len() >= max_concurrent`.
+    pub speed: Vec<f64>,
+    pub accept: Dist,
+    pub refuse: f64,
+    pub wrapup: Dist,
+    pub wrapup_blocks: WrapupBlocks,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentSelect {
+    LeastBusy,
+    LongestIdle,
+    FillFirst,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueSelect {
+    Priority,
+    Oldest,
+    SkillOrder,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Routing {
+    pub agent_select: AgentSelect,
+    pub queue_select: QueueSelect,
+}
+
+/// A contact reason: its arrivals and the customer's behaviour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    pub name: String,
+    /// Index into [`Scenario::skills`].
+    pub skill: usize,
+    /// Expected chats per open interval (Poisson means), `len() == open_intervals()`.
+    pub volume: Vec<f64>,
+    pub handle: Dist,
+    pub auth: Dist,
+    pub auth_fail: f64,
+    pub patience: Dist,
+    pub priority: i32,
+    pub nonresponsive: Option<Nonresponsive>,
+    pub transfer: Option<Transfer>,
+    pub commitment: Option<Commitment>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nonresponsive {
+    /// Probability the customer goes silent during the work.
+    pub p: f64,
+    /// Probability the customer answers a prompt before the timeout.
+    pub returns: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transfer {
+    pub p: f64,
+    /// Target skill index.
+    pub to: usize,
+    /// Handle of the new segment (else the reason's).
+    pub handle: Option<Dist>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commitment {
+    pub p: f64,
+    /// Delay from the resolved chat's end to the follow-up, seconds.
+    pub after: f64,
+    pub skill: usize,
+    pub handle: Option<Dist>,
+}
+
+/// An agent group: the skills it serves, its staffing and its rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub name: String,
+    /// Skill indices in the group's own order (used by `skill_order` and ties).
+    pub skills: Vec<usize>,
+    pub staffing: Staffing,
+    pub rules: AgentRules,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Staffing {
+    /// The same number logged in from `start` to `end` every day.
+    Constant(u32),
+    /// A number per open interval, `len() == open_intervals()`.
+    PerInterval(Vec<u32>),
+    /// Shifts; times are seconds after midnight, `start < end <= 86400`.
+    Shifts(Vec<Shift>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shift {
+    pub start: u32,
+    pub end: u32,
+    pub agents: u32,
+}
+
+/// One replayed chat of `arrivals.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayArrival {
+    /// Seconds from the first day's start.
+    pub time: f64,
+    /// Reason index.
+    pub reason: usize,
+    pub handle: Option<f64>,
+    pub auth: Option<f64>,
+    pub patience: Option<f64>,
+}

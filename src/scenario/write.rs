@@ -1,0 +1,209 @@
+//! [`Scenario`] → TOML: the resolved scenario that `run.toml` records.
+
+use super::duration::{fmt_clock, fmt_duration};
+use super::*;
+use std::fmt::Write as _;
+
+/// The resolved scenario as a scenario file: every default written out, file
+/// inputs inlined (replayed arrivals, empirical distributions), volumes as
+/// lists. [`parse_str`] reads it back to an equal [`Scenario`].
+///
+/// `[chat]` holds the first group's rules; each other group lists only the
+/// rules that differ from them.
+pub fn resolved_toml(s: &Scenario) -> String {
+    let mut out = format!("# ccsim {} resolved scenario\n", env!("CARGO_PKG_VERSION"));
+    let w = &mut out;
+    line(w, "name", &quote(&s.name));
+    line(w, "description", &quote(&s.description));
+    if let Some(replay) = &s.replay {
+        w.push_str("arrivals = [\n");
+        for a in replay {
+            let mut fields =
+                vec![format!("time = {}", float(a.time)), format!("reason = {}", quote(&reason_name(s, a.reason)))];
+            for (key, v) in [("handle", a.handle), ("auth", a.auth), ("patience", a.patience)] {
+                if let Some(v) = v {
+                    fields.push(format!("{key} = {}", float(v)));
+                }
+            }
+            let _ = writeln!(w, "  {{ {} }},", fields.join(", "));
+        }
+        w.push_str("]\n");
+    }
+
+    let sim = &s.simulation;
+    w.push_str("\n[simulation]\n");
+    line(w, "start", &quote(&fmt_clock(sim.start)));
+    line(w, "end", &quote(&fmt_clock(sim.end)));
+    line(w, "days", &sim.days.to_string());
+    line(w, "interval", &duration(sim.interval.into()));
+    line(w, "warmup", &duration(sim.warmup));
+    line(w, "replications", &sim.replications.to_string());
+    // TOML integers stop at i64::MAX; the parser also takes a string of digits.
+    let seed = if i64::try_from(sim.seed).is_ok() { sim.seed.to_string() } else { quote(&sim.seed.to_string()) };
+    line(w, "seed", &seed);
+
+    let sl = &s.service_level;
+    w.push_str("\n[service_level]\n");
+    line(w, "threshold", &duration(sl.threshold));
+    line(w, "goal", &float(sl.goal));
+    if let Some(m) = sl.max_abandon {
+        line(w, "max_abandon", &float(m));
+    }
+    line(w, "short_abandon", &duration(sl.short_abandon));
+
+    let default_rules = AgentRules {
+        max_concurrent: 2,
+        speed: vec![1.0; 2],
+        accept: Dist::Const(0.0),
+        refuse: 0.0,
+        wrapup: Dist::Const(0.0),
+        wrapup_blocks: WrapupBlocks::Agent,
+    };
+    let chat = s.groups.first().map_or(&default_rules, |g| &g.rules);
+    w.push_str("\n[chat]\n");
+    rules(w, chat, None);
+    line(w, "inactivity_timeout", &duration(s.inactivity_timeout));
+
+    w.push_str("\n[routing]\n");
+    let agent_select = match s.routing.agent_select {
+        AgentSelect::LeastBusy => "least_busy",
+        AgentSelect::LongestIdle => "longest_idle",
+        AgentSelect::FillFirst => "fill_first",
+    };
+    let queue_select = match s.routing.queue_select {
+        QueueSelect::Priority => "priority",
+        QueueSelect::Oldest => "oldest",
+        QueueSelect::SkillOrder => "skill_order",
+    };
+    line(w, "agent_select", &quote(agent_select));
+    line(w, "queue_select", &quote(queue_select));
+
+    for r in &s.reasons {
+        w.push_str("\n[[reasons]]\n");
+        line(w, "name", &quote(&r.name));
+        line(w, "skill", &quote(&skill_name(s, r.skill)));
+        if s.replay.is_none() {
+            line(w, "volume", &list(r.volume.iter().map(|v| number(*v))));
+        }
+        line(w, "handle", &dist(&r.handle));
+        line(w, "auth", &dist(&r.auth));
+        line(w, "auth_fail", &float(r.auth_fail));
+        line(w, "patience", &dist(&r.patience));
+        line(w, "priority", &r.priority.to_string());
+        if let Some(n) = &r.nonresponsive {
+            line(w, "nonresponsive", &format!("{{ p = {}, returns = {} }}", float(n.p), float(n.returns)));
+        }
+        if let Some(t) = &r.transfer {
+            let handle = t.handle.as_ref().map_or(String::new(), |h| format!(", handle = {}", dist(h)));
+            let to = quote(&skill_name(s, t.to));
+            line(w, "transfer", &format!("{{ p = {}, to = {to}{handle} }}", float(t.p)));
+        }
+        if let Some(c) = &r.commitment {
+            let handle = c.handle.as_ref().map_or(String::new(), |h| format!(", handle = {}", dist(h)));
+            let skill = quote(&skill_name(s, c.skill));
+            let after = duration(c.after);
+            line(w, "commitment", &format!("{{ p = {}, after = {after}, skill = {skill}{handle} }}", float(c.p)));
+        }
+    }
+
+    for g in &s.groups {
+        w.push_str("\n[[groups]]\n");
+        line(w, "name", &quote(&g.name));
+        line(w, "skills", &list(g.skills.iter().map(|i| quote(&skill_name(s, *i)))));
+        match &g.staffing {
+            Staffing::Constant(n) => line(w, "agents", &n.to_string()),
+            Staffing::PerInterval(counts) => line(w, "agents", &list(counts.iter().map(u32::to_string))),
+            Staffing::Shifts(shifts) => {
+                let items = shifts.iter().map(|sh| {
+                    format!(
+                        "{{ start = {}, end = {}, agents = {} }}",
+                        quote(&fmt_clock(sh.start)),
+                        quote(&fmt_clock(sh.end)),
+                        sh.agents
+                    )
+                });
+                line(w, "shifts", &list(items));
+            }
+        }
+        rules(w, &g.rules, Some(chat));
+    }
+    out
+}
+
+/// Writes the rules that differ from `base` (all of them without a base).
+fn rules(w: &mut String, r: &AgentRules, base: Option<&AgentRules>) {
+    let differs = |f: &dyn Fn(&AgentRules) -> String| base.is_none_or(|b| f(b) != f(r));
+    let fields: [(&str, &dyn Fn(&AgentRules) -> String); 6] = [
+        ("max_concurrent", &|r| r.max_concurrent.to_string()),
+        ("speed", &|r| list(r.speed.iter().map(|v| float(*v)))),
+        ("accept", &|r| dist(&r.accept)),
+        ("refuse", &|r| float(r.refuse)),
+        ("wrapup", &|r| dist(&r.wrapup)),
+        ("wrapup_blocks", &|r| {
+            quote(match r.wrapup_blocks {
+                WrapupBlocks::Agent => "agent",
+                WrapupBlocks::Slot => "slot",
+            })
+        }),
+    ];
+    for (key, f) in fields {
+        if differs(f) {
+            line(w, key, &f(r));
+        }
+    }
+}
+
+fn line(w: &mut String, key: &str, value: &str) {
+    let _ = writeln!(w, "{key} = {value}");
+}
+
+fn list(items: impl Iterator<Item = String>) -> String {
+    format!("[{}]", items.collect::<Vec<_>>().join(", "))
+}
+
+/// A TOML basic string, escaped.
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A TOML float that reads back exactly (`0.8`, `12.0`, `1e-7`).
+fn float(v: f64) -> String {
+    format!("{v:?}")
+}
+
+/// A number, as an integer when it is one (volumes read better as `40`).
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { float(v) }
+}
+
+fn duration(secs: f64) -> String {
+    quote(&fmt_duration(secs))
+}
+
+fn dist(d: &Dist) -> String {
+    quote(&d.to_string())
+}
+
+fn skill_name(s: &Scenario, i: usize) -> String {
+    s.skills.get(i).cloned().unwrap_or_default()
+}
+
+fn reason_name(s: &Scenario, i: usize) -> String {
+    s.reasons.get(i).map(|r| r.name.clone()).unwrap_or_default()
+}

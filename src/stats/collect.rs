@@ -1,0 +1,497 @@
+//! Streaming collectors: the model's reports become totals per clock
+//! interval and scope, in memory that does not grow with the horizon
+//! (unless results are kept per day).
+
+use super::hist::WaitHistogram;
+use crate::engine::SimTime;
+use crate::model::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord};
+
+const DAY_US: i64 = 86_400_000_000;
+
+/// Dimensions and rules a collector needs from the scenario.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub reasons: usize,
+    pub skills: usize,
+    /// `max_concurrent` of each group.
+    pub caps: Vec<u32>,
+    /// Interval length, microseconds (divides a day).
+    pub interval_us: i64,
+    /// Keep each day's intervals apart (else interval of the day over all days).
+    pub per_day: bool,
+    /// Nothing before this instant is counted (time-weighted metrics).
+    pub warmup_at: SimTime,
+    /// Service-level threshold, seconds.
+    pub threshold: f64,
+    /// Abandons with a shorter wait are short abandons, seconds.
+    pub short_abandon: f64,
+}
+
+impl Layout {
+    pub fn groups(&self) -> usize {
+        self.caps.len()
+    }
+    /// Scopes: all, each reason, each skill, each group (in that order).
+    pub fn scopes(&self) -> usize {
+        1 + self.reasons + self.skills + self.groups()
+    }
+    pub fn reason_scope(&self, r: usize) -> usize {
+        1 + r
+    }
+    pub fn skill_scope(&self, s: usize) -> usize {
+        1 + self.reasons + s
+    }
+    pub fn group_scope(&self, g: usize) -> usize {
+        1 + self.reasons + self.skills + g
+    }
+    /// Intervals in a day (24 h).
+    pub fn intervals_per_day(&self) -> usize {
+        (DAY_US / self.interval_us) as usize
+    }
+    /// The slot of instant `t`: its interval of the day, and with `per_day` its day.
+    fn slot(&self, t: SimTime) -> usize {
+        let iod = (t.0.rem_euclid(DAY_US) / self.interval_us) as usize;
+        if self.per_day { t.0.div_euclid(DAY_US).max(0) as usize * self.intervals_per_day() + iod } else { iod }
+    }
+}
+
+/// Counts and waits of one kind of segment (new, transfer-in or follow-up).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KindTotals {
+    pub offered: u64,
+    pub answered: u64,
+    pub abandoned: u64,
+    pub short_abandoned: u64,
+    pub unserved: u64,
+    /// Answered with wait ≤ threshold.
+    pub within_threshold: u64,
+    /// Sum of waits of answered segments, seconds.
+    pub wait_sum: f64,
+    pub wait_max: f64,
+    /// Sum of waits of abandoned segments, seconds.
+    pub abandon_wait_sum: f64,
+    /// Waits of answered segments (new arrivals only).
+    pub hist: Option<Box<WaitHistogram>>,
+}
+
+impl KindTotals {
+    fn merge(&mut self, o: &KindTotals) {
+        self.offered += o.offered;
+        self.answered += o.answered;
+        self.abandoned += o.abandoned;
+        self.short_abandoned += o.short_abandoned;
+        self.unserved += o.unserved;
+        self.within_threshold += o.within_threshold;
+        self.wait_sum += o.wait_sum;
+        self.wait_max = self.wait_max.max(o.wait_max);
+        self.abandon_wait_sum += o.abandon_wait_sum;
+        if let Some(h) = &o.hist {
+            self.hist.get_or_insert_with(Default::default).merge(h);
+        }
+    }
+}
+
+/// Handling of answered segments.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HandlingTotals {
+    pub handled: u64,
+    pub chat_time_sum: f64,
+    pub wrapup_sum: f64,
+}
+
+impl HandlingTotals {
+    fn add(&mut self, rec: &SegmentRecord) {
+        self.handled += 1;
+        self.chat_time_sum += rec.chat_time;
+        self.wrapup_sum += rec.wrapup;
+    }
+    fn merge(&mut self, o: &HandlingTotals) {
+        self.handled += o.handled;
+        self.chat_time_sum += o.chat_time_sum;
+        self.wrapup_sum += o.wrapup_sum;
+    }
+}
+
+/// Per-chat totals of one scope in one slot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SegTotals {
+    pub new: KindTotals,
+    pub transfer_in: KindTotals,
+    pub followup: KindTotals,
+    /// Answered new and transfer-in segments.
+    pub handling: HandlingTotals,
+    pub followup_handling: HandlingTotals,
+    /// Answered new segments and their authentication time.
+    pub auth_count: u64,
+    pub auth_sum: f64,
+    pub inactive_disconnects: u64,
+    pub transfers: u64,
+    pub auth_failures: u64,
+    pub commitments: u64,
+    pub commitments_unserved: u64,
+}
+
+impl SegTotals {
+    fn merge(&mut self, o: &SegTotals) {
+        self.new.merge(&o.new);
+        self.transfer_in.merge(&o.transfer_in);
+        self.followup.merge(&o.followup);
+        self.handling.merge(&o.handling);
+        self.followup_handling.merge(&o.followup_handling);
+        self.auth_count += o.auth_count;
+        self.auth_sum += o.auth_sum;
+        self.inactive_disconnects += o.inactive_disconnects;
+        self.transfers += o.transfers;
+        self.auth_failures += o.auth_failures;
+        self.commitments += o.commitments;
+        self.commitments_unserved += o.commitments_unserved;
+    }
+}
+
+/// Time-weighted agent totals of one group in one slot (agent-seconds).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AgentTotals {
+    pub logged_in: f64,
+    /// Logged in with at least one busy slot.
+    pub occupied: f64,
+    /// Busy slot-seconds.
+    pub busy_slots: f64,
+    /// Logged-in agent-seconds × cap.
+    pub capacity: f64,
+    /// Logged-in seconds with exactly `i` busy slots.
+    pub concurrency: Vec<f64>,
+    pub overtime: f64,
+}
+
+impl AgentTotals {
+    fn merge(&mut self, o: &AgentTotals) {
+        self.logged_in += o.logged_in;
+        self.occupied += o.occupied;
+        self.busy_slots += o.busy_slots;
+        self.capacity += o.capacity;
+        if self.concurrency.len() < o.concurrency.len() {
+            self.concurrency.resize(o.concurrency.len(), 0.0);
+        }
+        for (a, b) in self.concurrency.iter_mut().zip(&o.concurrency) {
+            *a += b;
+        }
+        self.overtime += o.overtime;
+    }
+}
+
+/// Time-weighted queue length of one scope in one slot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueueTotals {
+    /// Chat-seconds waiting.
+    pub area: f64,
+    pub max: u32,
+}
+
+/// Everything collected for one slot (an interval, of one day or of all days).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlotTotals {
+    /// Per scope (see [`Layout::scopes`]).
+    pub seg: Vec<SegTotals>,
+    /// Per group.
+    pub agents: Vec<AgentTotals>,
+    /// Per queue scope: all, each reason, each skill.
+    pub queue: Vec<QueueTotals>,
+    /// Seconds observed: open, or anyone logged in.
+    pub observed: f64,
+}
+
+impl SlotTotals {
+    pub fn new(layout: &Layout) -> Self {
+        SlotTotals {
+            seg: vec![SegTotals::default(); layout.scopes()],
+            agents: layout
+                .caps
+                .iter()
+                .map(|&c| AgentTotals { concurrency: vec![0.0; c as usize + 1], ..Default::default() })
+                .collect(),
+            queue: vec![QueueTotals::default(); 1 + layout.reasons + layout.skills],
+            observed: 0.0,
+        }
+    }
+
+    /// Adds `o` into `self`.
+    pub fn merge(&mut self, o: &SlotTotals) {
+        for (a, b) in self.seg.iter_mut().zip(&o.seg) {
+            a.merge(b);
+        }
+        for (a, b) in self.agents.iter_mut().zip(&o.agents) {
+            a.merge(b);
+        }
+        for (a, b) in self.queue.iter_mut().zip(&o.queue) {
+            a.area += b.area;
+            a.max = a.max.max(b.max);
+        }
+        self.observed += o.observed;
+    }
+}
+
+#[derive(Debug, Clone)]
+struct GroupLevel {
+    logged_in: u32,
+    busy_slots: u32,
+    occupied: u32,
+    overtime: u32,
+    by_busy: Vec<u32>,
+    since: SimTime,
+}
+
+#[derive(Debug, Clone)]
+struct QueueLevel {
+    len: u32,
+    since: SimTime,
+}
+
+/// The statistics of one replication.
+pub struct Collector {
+    layout: Layout,
+    slots: Vec<Option<Box<SlotTotals>>>,
+    groups: Vec<GroupLevel>,
+    queues: Vec<QueueLevel>,
+    open: bool,
+    logged_in: u32,
+    observed_since: SimTime,
+}
+
+impl Collector {
+    pub fn new(layout: Layout) -> Self {
+        let groups = layout
+            .caps
+            .iter()
+            .map(|&c| GroupLevel {
+                logged_in: 0,
+                busy_slots: 0,
+                occupied: 0,
+                overtime: 0,
+                by_busy: vec![0; c as usize + 1],
+                since: SimTime::ZERO,
+            })
+            .collect();
+        let queues = vec![QueueLevel { len: 0, since: SimTime::ZERO }; 1 + layout.reasons + layout.skills];
+        Collector {
+            layout,
+            slots: Vec::new(),
+            groups,
+            queues,
+            open: false,
+            logged_in: 0,
+            observed_since: SimTime::ZERO,
+        }
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The slots collected so far, by slot index (`None` where nothing happened).
+    pub fn slots(&self) -> &[Option<Box<SlotTotals>>] {
+        &self.slots
+    }
+
+    /// All slots added together: the whole run.
+    pub fn total(&self) -> SlotTotals {
+        let mut total = SlotTotals::new(&self.layout);
+        for s in self.slots.iter().flatten() {
+            total.merge(s);
+        }
+        total
+    }
+
+    fn slot_mut(&mut self, slot: usize) -> &mut SlotTotals {
+        if slot >= self.slots.len() {
+            self.slots.resize_with(slot + 1, || None);
+        }
+        let layout = &self.layout;
+        self.slots[slot].get_or_insert_with(|| Box::new(SlotTotals::new(layout)))
+    }
+
+    /// Splits [from, to) at slot boundaries, after the warm-up: (slot, seconds) pieces.
+    fn pieces(&self, from: SimTime, to: SimTime) -> Vec<(usize, f64)> {
+        let mut out = Vec::new();
+        let mut cur = from.max(self.layout.warmup_at);
+        while cur < to {
+            let boundary = (cur.0.div_euclid(self.layout.interval_us) + 1) * self.layout.interval_us;
+            let end = to.0.min(boundary);
+            out.push((self.layout.slot(cur), (end - cur.0) as f64 / 1e6));
+            cur = SimTime(end);
+        }
+        out
+    }
+
+    fn advance_group(&mut self, g: usize, at: SimTime) {
+        let since = self.groups[g].since;
+        if at <= since {
+            return;
+        }
+        let cap = self.layout.caps[g] as f64;
+        for (slot, secs) in self.pieces(since, at) {
+            let lv = self.groups[g].clone();
+            let a = &mut self.slot_mut(slot).agents[g];
+            a.logged_in += lv.logged_in as f64 * secs;
+            a.occupied += lv.occupied as f64 * secs;
+            a.busy_slots += lv.busy_slots as f64 * secs;
+            a.capacity += lv.logged_in as f64 * cap * secs;
+            a.overtime += lv.overtime as f64 * secs;
+            for (c, &n) in a.concurrency.iter_mut().zip(&lv.by_busy) {
+                *c += n as f64 * secs;
+            }
+        }
+        self.groups[g].since = at;
+    }
+
+    fn advance_queue(&mut self, q: usize, at: SimTime) {
+        let QueueLevel { len, since } = self.queues[q];
+        if at > since && len > 0 {
+            for (slot, secs) in self.pieces(since, at) {
+                let t = &mut self.slot_mut(slot).queue[q];
+                t.area += len as f64 * secs;
+                t.max = t.max.max(len);
+            }
+        }
+        self.queues[q].since = at;
+    }
+
+    fn advance_observed(&mut self, at: SimTime) {
+        if (self.open || self.logged_in > 0) && at > self.observed_since {
+            for (slot, secs) in self.pieces(self.observed_since, at) {
+                self.slot_mut(slot).observed += secs;
+            }
+        }
+        self.observed_since = at;
+    }
+
+    fn record_kind(&mut self, rec: &SegmentRecord, scope: usize) {
+        let threshold = self.layout.threshold;
+        let short = self.layout.short_abandon;
+        let slot = self.layout.slot(rec.arrival);
+        let s = &mut self.slot_mut(slot).seg[scope];
+        let k = match rec.kind {
+            SegmentKind::New => &mut s.new,
+            SegmentKind::TransferIn => &mut s.transfer_in,
+            SegmentKind::Followup => &mut s.followup,
+        };
+        k.offered += 1;
+        match rec.outcome {
+            Outcome::Abandoned => {
+                k.abandoned += 1;
+                k.abandon_wait_sum += rec.wait;
+                if rec.wait < short {
+                    k.short_abandoned += 1;
+                }
+            }
+            Outcome::Unserved => k.unserved += 1,
+            _ => {
+                k.answered += 1;
+                k.wait_sum += rec.wait;
+                k.wait_max = k.wait_max.max(rec.wait);
+                if rec.wait <= threshold {
+                    k.within_threshold += 1;
+                }
+                if rec.kind == SegmentKind::New {
+                    k.hist.get_or_insert_with(Default::default).add(rec.wait);
+                }
+            }
+        }
+    }
+
+    fn record_handling(&mut self, rec: &SegmentRecord, scope: usize) {
+        let slot = self.layout.slot(rec.arrival);
+        let s = &mut self.slot_mut(slot).seg[scope];
+        if rec.kind == SegmentKind::Followup {
+            s.followup_handling.add(rec);
+            return;
+        }
+        s.handling.add(rec);
+        if rec.kind == SegmentKind::New {
+            s.auth_count += 1;
+            s.auth_sum += rec.auth;
+        }
+        match rec.outcome {
+            Outcome::InactiveDisconnect => s.inactive_disconnects += 1,
+            Outcome::Transferred => s.transfers += 1,
+            Outcome::AuthFailed => s.auth_failures += 1,
+            _ => {}
+        }
+        s.commitments += rec.commitment as u64;
+        s.commitments_unserved += rec.commitment_unserved as u64;
+    }
+}
+
+impl Observer for Collector {
+    fn segment(&mut self, rec: &SegmentRecord) {
+        if !rec.counted {
+            return;
+        }
+        let queue_scopes = [0, self.layout.reason_scope(rec.reason), self.layout.skill_scope(rec.skill)];
+        for scope in queue_scopes {
+            self.record_kind(rec, scope);
+        }
+        if rec.outcome.answered() {
+            for scope in queue_scopes {
+                self.record_handling(rec, scope);
+            }
+            if let Some(g) = rec.group {
+                self.record_handling(rec, self.layout.group_scope(g));
+            }
+        }
+    }
+
+    fn agent_level(&mut self, at: SimTime, g: usize, from: AgentLevel, to: AgentLevel) {
+        self.advance_group(g, at);
+        if from.logged_in != to.logged_in {
+            self.advance_observed(at);
+            if to.logged_in {
+                self.logged_in += 1;
+            } else {
+                self.logged_in -= 1;
+            }
+        }
+        let lv = &mut self.groups[g];
+        for (l, sign) in [(from, -1i64), (to, 1)] {
+            if !l.logged_in {
+                continue;
+            }
+            let apply = |x: &mut u32, n: u32| *x = (*x as i64 + sign * n as i64) as u32;
+            apply(&mut lv.logged_in, 1);
+            apply(&mut lv.busy_slots, l.busy);
+            apply(&mut lv.occupied, (l.busy > 0) as u32);
+            apply(&mut lv.overtime, l.overtime as u32);
+            let i = (l.busy as usize).min(lv.by_busy.len() - 1);
+            apply(&mut lv.by_busy[i], 1);
+        }
+    }
+
+    fn queue_len(&mut self, at: SimTime, skill: usize, reason: usize, delta: i32) {
+        let reasons = self.layout.reasons;
+        for q in [0, 1 + reason, 1 + reasons + skill] {
+            self.advance_queue(q, at);
+            let len = &mut self.queues[q].len;
+            *len = (*len as i64 + delta as i64) as u32;
+            if delta > 0 && at >= self.layout.warmup_at {
+                let len = *len;
+                let slot = self.layout.slot(at);
+                let t = &mut self.slot_mut(slot).queue[q];
+                t.max = t.max.max(len);
+            }
+        }
+    }
+
+    fn open(&mut self, at: SimTime, open: bool) {
+        self.advance_observed(at);
+        self.open = open;
+    }
+
+    fn finish(&mut self, at: SimTime) {
+        for g in 0..self.groups.len() {
+            self.advance_group(g, at);
+        }
+        for q in 0..self.queues.len() {
+            self.advance_queue(q, at);
+        }
+        self.advance_observed(at);
+    }
+}

@@ -1,0 +1,14 @@
+//! Statistics: streaming collectors per interval and scope, wait-time
+//! histograms, the metrics of one replication and their aggregation across
+//! replications with Student-t confidence intervals.
+
+mod aggregate;
+mod collect;
+mod hist;
+mod metrics;
+pub mod student_t;
+
+pub use aggregate::{Aggregate, aggregate};
+pub use collect::{AgentTotals, Collector, KindTotals, Layout, QueueTotals, SegTotals, SlotTotals};
+pub use hist::WaitHistogram;
+pub use metrics::{MetricValue, ScopeNames, metric_values};
