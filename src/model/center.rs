@@ -348,7 +348,7 @@ impl<'a, O: Observer> Center<'a, O> {
             return;
         }
         while let Some((_, c)) = self.queues[s].pop_first() {
-            self.finish_unanswered(c, Outcome::Unserved);
+            self.finish_unanswered(c, Outcome::Unserved, None);
         }
     }
 
@@ -522,7 +522,7 @@ impl<'a, O: Observer> Center<'a, O> {
         self.trace(None, Some(c), TraceEvent::Queue);
         if self.closing && self.accepting[skill] == 0 {
             self.obs.queue_len(now, skill, reason, 1);
-            self.finish_unanswered(c, Outcome::Unserved);
+            self.finish_unanswered(c, Outcome::Unserved, None);
             return;
         }
         self.obs.queue_len(now, skill, reason, 1);
@@ -894,13 +894,13 @@ impl<'a, O: Observer> Center<'a, O> {
             SegState::Queued => {
                 let (skill, key) = (self.chat(c).skill, self.chat(c).key);
                 self.queues[skill].remove(&key);
-                self.finish_unanswered(c, Outcome::Abandoned);
+                self.finish_unanswered(c, Outcome::Abandoned, None);
             }
             SegState::Offered { agent, .. } => {
                 if let Some(t) = self.chat_mut(c).offer_timer.take() {
                     self.queue.cancel(t);
                 }
-                self.finish_unanswered(c, Outcome::Abandoned);
+                self.finish_unanswered(c, Outcome::Abandoned, Some(agent));
                 self.free_slot(agent);
                 self.pull_work(agent);
             }
@@ -909,13 +909,14 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     /// Chat `c`, already out of the queue map, leaves abandoned or unserved.
-    fn finish_unanswered(&mut self, c: ChatIdx, outcome: Outcome) {
+    /// `agent` is the agent whose offer the chat abandons, if any.
+    fn finish_unanswered(&mut self, c: ChatIdx, outcome: Outcome, agent: Option<AgentIdx>) {
         let now = self.now();
         if let Some(t) = self.chat_mut(c).patience_timer.take() {
             self.queue.cancel(t);
         }
         let ev = if outcome == Outcome::Abandoned { TraceEvent::Abandon } else { TraceEvent::Unserved };
-        self.trace(None, Some(c), ev);
+        self.trace(agent, Some(c), ev);
         let ch = self.chat(c);
         let rec = SegmentRecord {
             chat: ch.id,

@@ -132,25 +132,28 @@ pub fn resolved_toml(s: &Scenario) -> String {
 
 /// Writes the rules that differ from `base` (all of them without a base).
 fn rules(w: &mut String, r: &AgentRules, base: Option<&AgentRules>) {
-    let differs = |f: &dyn Fn(&AgentRules) -> String| base.is_none_or(|b| f(b) != f(r));
-    let fields: [(&str, &dyn Fn(&AgentRules) -> String); 6] = [
-        ("max_concurrent", &|r| r.max_concurrent.to_string()),
-        ("speed", &|r| list(r.speed.iter().map(|v| float(*v)))),
-        ("accept", &|r| dist(&r.accept)),
-        ("refuse", &|r| float(r.refuse)),
-        ("wrapup", &|r| dist(&r.wrapup)),
-        ("wrapup_blocks", &|r| {
-            quote(match r.wrapup_blocks {
-                WrapupBlocks::Agent => "agent",
-                WrapupBlocks::Slot => "slot",
-            })
-        }),
-    ];
-    for (key, f) in fields {
-        if differs(f) {
-            line(w, key, &f(r));
+    let base = base.map(rule_fields);
+    for (i, (key, value)) in rule_fields(r).into_iter().enumerate() {
+        if base.as_ref().is_none_or(|b| b[i].1 != value) {
+            line(w, key, &value);
         }
     }
+}
+
+/// The `[chat]` keys and their TOML values.
+fn rule_fields(r: &AgentRules) -> [(&'static str, String); 6] {
+    let blocks = match r.wrapup_blocks {
+        WrapupBlocks::Agent => "agent",
+        WrapupBlocks::Slot => "slot",
+    };
+    [
+        ("max_concurrent", r.max_concurrent.to_string()),
+        ("speed", list(r.speed.iter().map(|v| float(*v)))),
+        ("accept", dist(&r.accept)),
+        ("refuse", float(r.refuse)),
+        ("wrapup", dist(&r.wrapup)),
+        ("wrapup_blocks", quote(blocks)),
+    ]
 }
 
 fn line(w: &mut String, key: &str, value: &str) {
