@@ -11,9 +11,13 @@
 //! * [`gamma_reg`]: the regularized incomplete gamma functions (series and
 //!   continued fraction).
 //! * [`t_cdf`] through the incomplete beta; [`t_quantile`] by a safeguarded
-//!   Newton iteration on `ln P(T > t)` from Hill's (1970) initial guess, with
-//!   closed forms for 1 and 2 degrees of freedom. Relative accuracy is about
-//!   1e-13 for `df >= 1` and `p` in `(1e-12, 1 − 1e-12)`.
+//!   Newton iteration on `ln P(T > t)` (on `ln P(0 < T < t)` near the
+//!   centre) from Hill's (1970) initial guess, with closed forms for 1 and 2
+//!   degrees of freedom. From `df = 1e4` on, where the continued fraction
+//!   loses about `df·ε`, the centre (`t² < 0.006·df`) uses the Cornish–Fisher
+//!   expansion to O(df⁻⁴) instead. Checked against 30-digit references:
+//!   relative error below 4e-13 for `df` in `[1, 1e7]` and `p` in
+//!   `[1e-12, 1 − 1e-12]`.
 //! * [`normal_quantile`]: Wichura's AS 241 (about 1e-16 relative).
 
 use std::f64::consts::{FRAC_PI_2, PI};
@@ -168,7 +172,7 @@ fn beta_reg_core(a: f64, b: f64, x: f64, y: f64, ln_x: f64, ln_y: f64) -> (f64, 
 /// is tiny: the small tail is then computed to full relative precision).
 /// Returns `(I_x(a,b), 1 − I_x(a,b))`; NaNs for invalid arguments.
 pub fn beta_reg_pair(a: f64, b: f64, x: f64, y: f64) -> (f64, f64) {
-    let bad = |v: f64| v.is_nan() || v < 0.0 || v > 1.0;
+    let bad = |v: f64| !(0.0..=1.0).contains(&v);
     if a.is_nan() || b.is_nan() || a <= 0.0 || b <= 0.0 || bad(x) || bad(y) {
         return (f64::NAN, f64::NAN);
     }
@@ -268,6 +272,7 @@ fn poly(coef: &[f64], x: f64) -> f64 {
 
 /// Standard normal quantile Φ⁻¹(p) (Wichura's AS 241, ~1e-16 relative).
 /// Returns −∞ for `p = 0`, +∞ for `p = 1` and NaN outside `[0, 1]`.
+#[allow(clippy::excessive_precision)] // AS 241's published coefficients
 pub fn normal_quantile(p: f64) -> f64 {
     const A: [f64; 8] = [
         3.387_132_872_796_366_608,
@@ -457,7 +462,7 @@ fn hill_guess(q: f64, n: f64) -> f64 {
         if n < 5.0 {
             c += 0.3 * (n - 4.5) * (x + 0.6);
         }
-        c = (((0.05 * d * x - 5.0) * x - 7.0) * x - 2.0) * x + b + c;
+        c += (((0.05 * d * x - 5.0) * x - 7.0) * x - 2.0) * x + b;
         y = (((((0.4 * y0 + 6.3) * y0 + 36.0) * y0 + 94.5) / c - y0 - 3.0) / b + 1.0) * x;
         y = (a * y * y).exp_m1();
     } else {
@@ -615,6 +620,7 @@ pub fn summarize(values: &[f64], level: f64) -> Option<Summary> {
 }
 
 #[cfg(test)]
+#[allow(clippy::excessive_precision)] // reference values carry extra digits
 mod tests {
     use super::*;
 

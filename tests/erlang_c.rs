@@ -1,0 +1,75 @@
+//! The engine against queueing theory: `scenarios/erlang-c.toml` is an
+//! M/M/c queue, so ASA, service level and occupancy must agree with the
+//! Erlang C formula. The seed is fixed and was never tuned.
+//!
+//! Each of the m = 3 checks uses a Student-t interval at level 1 − 0.05/m
+//! over the replications (Bonferroni), so a correct engine passes with at
+//! least 95% probability; each half-width must also be within 2% of the
+//! value, so that the check has the power to catch a real discrepancy.
+
+use ccsim::stats::student_t::t_quantile;
+use std::collections::BTreeMap;
+
+/// Erlang C figures computed here, independently of the library:
+/// (P(wait), ASA, service level at `threshold`, occupancy).
+fn erlang_c(rate_per_sec: f64, aht: f64, agents: u32, threshold: f64) -> (f64, f64, f64, f64) {
+    let a = rate_per_sec * aht;
+    let c = agents as f64;
+    let mut erlang_b = 1.0;
+    for k in 1..=agents {
+        erlang_b = a * erlang_b / (k as f64 + a * erlang_b);
+    }
+    let rho = a / c;
+    let p_wait = erlang_b / (1.0 - rho * (1.0 - erlang_b));
+    let asa = p_wait * aht / (c - a);
+    let service_level = 1.0 - p_wait * (-(c - a) * threshold / aht).exp();
+    (p_wait, asa, service_level, rho)
+}
+
+#[test]
+fn the_erlang_c_scenario_matches_the_erlang_c_formula() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/erlang-c.toml");
+    assert_cmd::Command::cargo_bin("ccsim")
+        .unwrap()
+        .args(["run", scenario, "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+
+    // The scenario: 240 chats/h, exponential handle of 5 min, 24 agents, threshold 20 s.
+    let (_, asa, service_level, occupancy) = erlang_c(240.0 / 3600.0, 300.0, 24, 20.0);
+
+    let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut reader = csv::Reader::from_path(out.join("replications.csv")).unwrap();
+    for row in reader.deserialize::<BTreeMap<String, String>>() {
+        let row = row.unwrap();
+        if row["scope"] == "all" && row["interval"] == "all" && !row["value"].is_empty() {
+            values.entry(row["metric"].clone()).or_default().push(row["value"].parse().unwrap());
+        }
+    }
+
+    let checks = [("asa", asa), ("service_level", service_level), ("occupancy", occupancy)];
+    let level = 1.0 - 0.05 / checks.len() as f64;
+    let mut failures = Vec::new();
+    for (metric, expected) in checks {
+        let v = &values[metric];
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let half = t_quantile(1.0 - (1.0 - level) / 2.0, n - 1.0) * sd / n.sqrt();
+        println!(
+            "{metric:<14} Erlang C {expected:.5}  simulated {mean:.5} ± {half:.5} ({:.2}% of the value, {} replications)",
+            100.0 * half / expected,
+            v.len()
+        );
+        if half > 0.02 * expected {
+            failures.push(format!("{metric}: half-width {half} above 2% of {expected}"));
+        }
+        if (mean - expected).abs() > half {
+            failures.push(format!("{metric}: {expected} outside {mean} ± {half}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
