@@ -5,7 +5,6 @@ use ccsim::model::{day_timeline, peak};
 use ccsim::report::{self, OutputDir, TraceNames};
 use ccsim::run::{self, RunOptions};
 use ccsim::scenario::{self, Scenario};
-use ccsim::stats::aggregate;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,6 +28,9 @@ pub struct RunArgs {
     /// Also write chats.csv and events.csv (every segment and event).
     #[arg(long)]
     trace: bool,
+    /// Write intervals.csv per day (else each interval of the day over all days).
+    #[arg(long)]
+    per_day: bool,
     /// No progress bar and no summary on stdout.
     #[arg(long)]
     quiet: bool,
@@ -63,6 +65,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         seed: sc.simulation.seed,
         threads: args.threads,
         trace: args.trace,
+        per_day: args.per_day,
     };
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
     let out = OutputDir::create(&target).with_context(|| format!("cannot create {}", target.display()))?;
@@ -73,10 +76,12 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     bar.finish_and_clear();
     let elapsed = started.elapsed();
 
-    let values: Vec<_> = reps.iter().map(|r| r.values.clone()).collect();
-    let summary = aggregate(&values);
-    report::write_summary(&out.file("summary.csv"), &summary)?;
-    report::write_replications(&out.file("replications.csv"), &reps)?;
+    let results = run::aggregate_results(&sc, opts.per_day, &reps);
+    let layout = run::layout(&sc, opts.per_day);
+    let summary = &results.summary;
+    report::write_summary(&out.file("summary.csv"), summary)?;
+    report::write_intervals(&out.file("intervals.csv"), &layout, &results)?;
+    report::write_replications(&out.file("replications.csv"), &layout, &reps, &results)?;
     report::write_text(&out.file("run.toml"), &scenario::resolved_toml(&sc))?;
     if args.trace {
         let traces: Vec<(u32, &report::Trace)> =

@@ -8,8 +8,11 @@ use crate::engine::SimTime;
 use crate::model::{Both, RunCounts, simulate};
 use crate::report::Trace;
 use crate::scenario::Scenario;
-use crate::stats::{Collector, Layout, MetricValue, ScopeNames, metric_values};
+use crate::stats::{
+    Aggregate, Collector, Label, Layout, ScopeNames, SlotTotals, aggregate, metric_labels, metric_values,
+};
 use rayon::prelude::*;
+use std::collections::BTreeSet;
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -19,19 +22,23 @@ pub struct RunOptions {
     /// Worker threads; 0 means all cores.
     pub threads: usize,
     pub trace: bool,
+    /// Results per interval of each day, instead of per interval of the day over all days.
+    pub per_day: bool,
 }
 
 /// What one replication produced.
 pub struct Replication {
     pub index: u32,
-    /// Whole-run metrics, in [`metric_values`] order.
-    pub values: Vec<MetricValue>,
+    /// Whole-run metric values, in label order.
+    pub whole: Vec<Option<f64>>,
+    /// Metric values of each slot that saw anything, by slot index.
+    pub slots: Vec<(usize, Vec<Option<f64>>)>,
     pub counts: RunCounts,
     pub trace: Option<Trace>,
 }
 
 /// The statistics layout of a scenario.
-pub fn layout(sc: &Scenario) -> Layout {
+pub fn layout(sc: &Scenario, per_day: bool) -> Layout {
     let sim = &sc.simulation;
     let origin = SimTime(sim.start as i64 * 1_000_000);
     Layout {
@@ -39,7 +46,7 @@ pub fn layout(sc: &Scenario) -> Layout {
         skills: sc.skills.len(),
         caps: sc.groups.iter().map(|g| g.rules.max_concurrent).collect(),
         interval_us: sim.interval as i64 * 1_000_000,
-        per_day: false,
+        per_day,
         warmup_at: if sim.warmup > 0.0 { origin.after_secs(sim.warmup) } else { SimTime(i64::MIN) },
         threshold: sc.service_level.threshold,
         short_abandon: sc.service_level.short_abandon,
@@ -56,23 +63,30 @@ pub fn scope_names(sc: &Scenario) -> ScopeNames {
 }
 
 /// Runs one replication.
-pub fn run_one(sc: &Scenario, seed: u64, index: u32, trace: bool) -> Replication {
-    let mut stats = Collector::new(layout(sc));
-    let (counts, trace) = if trace {
+pub fn run_one(sc: &Scenario, opts: &RunOptions, index: u32) -> Replication {
+    let mut stats = Collector::new(layout(sc, opts.per_day));
+    let (counts, trace) = if opts.trace {
         let mut t = Trace::default();
-        let counts = simulate(sc, seed, index, &mut Both(&mut stats, &mut t));
+        let counts = simulate(sc, opts.seed, index, &mut Both(&mut stats, &mut t));
         (counts, Some(t))
     } else {
-        (simulate(sc, seed, index, &mut stats), None)
+        (simulate(sc, opts.seed, index, &mut stats), None)
     };
-    let values = metric_values(stats.layout(), &scope_names(sc), &stats.total());
-    Replication { index, values, counts, trace }
+    let names = scope_names(sc);
+    let whole = metric_values(stats.layout(), &names, &stats.total());
+    let slots = stats
+        .slots()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.as_ref().map(|s| (i, metric_values(stats.layout(), &names, s))))
+        .collect();
+    Replication { index, whole, slots, counts, trace }
 }
 
 /// Runs every replication; `done` is called after each (from any thread).
 pub fn run_all(sc: &Scenario, opts: &RunOptions, done: &(dyn Fn(&Replication) + Sync)) -> Vec<Replication> {
     let work = |r: u32| {
-        let rep = run_one(sc, opts.seed, r, opts.trace);
+        let rep = run_one(sc, opts, r);
         done(&rep);
         rep
     };
@@ -84,4 +98,46 @@ pub fn run_all(sc: &Scenario, opts: &RunOptions, done: &(dyn Fn(&Replication) + 
         Ok(pool) => pool.install(|| (0..opts.replications).into_par_iter().map(work).collect()),
         Err(_) => (0..opts.replications).map(work).collect(),
     }
+}
+
+/// A run's results, aggregated over its replications.
+pub struct Results {
+    pub labels: Vec<Label>,
+    pub summary: Vec<Aggregate>,
+    /// Per slot (in slot order): its index and its aggregated metrics.
+    pub intervals: Vec<(usize, Vec<Aggregate>)>,
+    /// Per replication, per slot of `intervals`: the values (empty slots filled in).
+    pub slot_values: Vec<Vec<Vec<Option<f64>>>>,
+}
+
+/// Aggregates replications: the whole run, and every slot any replication saw.
+pub fn aggregate_results(sc: &Scenario, per_day: bool, reps: &[Replication]) -> Results {
+    let layout = layout(sc, per_day);
+    let names = scope_names(sc);
+    let labels = metric_labels(&layout, &names);
+    let wholes: Vec<&[Option<f64>]> = reps.iter().map(|r| r.whole.as_slice()).collect();
+    let summary = aggregate(&labels, &wholes);
+    let slots: BTreeSet<usize> = reps.iter().flat_map(|r| r.slots.iter().map(|s| s.0)).collect();
+    let empty = metric_values(&layout, &names, &SlotTotals::new(&layout));
+    let slot_values: Vec<Vec<Vec<Option<f64>>>> = reps
+        .iter()
+        .map(|r| {
+            slots
+                .iter()
+                .map(|&i| match r.slots.binary_search_by_key(&i, |s| s.0) {
+                    Ok(k) => r.slots[k].1.clone(),
+                    Err(_) => empty.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    let intervals = slots
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let per_rep: Vec<&[Option<f64>]> = slot_values.iter().map(|v| v[k].as_slice()).collect();
+            (i, aggregate(&labels, &per_rep))
+        })
+        .collect();
+    Results { labels, summary, intervals, slot_values }
 }

@@ -3,8 +3,8 @@
 
 use super::trace::Trace;
 use crate::engine::SimTime;
-use crate::run::Replication;
-use crate::stats::Aggregate;
+use crate::run::{Replication, Results};
+use crate::stats::{Aggregate, Layout};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -36,35 +36,76 @@ fn csv_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
+fn aggregate_fields(r: &Aggregate) -> [String; 5] {
+    [
+        fmt_num(r.mean),
+        fmt_num(r.ci95.map(|c| c.0)),
+        fmt_num(r.ci95.map(|c| c.1)),
+        fmt_num(r.stdev),
+        r.replications.to_string(),
+    ]
+}
+
 /// `summary.csv`: `scope,key,metric,mean,ci95_low,ci95_high,stdev,replications`.
 pub fn write_summary(path: &Path, rows: &[Aggregate]) -> io::Result<()> {
     let mut w = writer(path)?;
     w.write_record(["scope", "key", "metric", "mean", "ci95_low", "ci95_high", "stdev", "replications"])
         .map_err(csv_err)?;
     for r in rows {
-        w.write_record([
-            r.scope,
-            &r.key,
-            &r.metric,
-            &fmt_num(r.mean),
-            &fmt_num(r.ci95.map(|c| c.0)),
-            &fmt_num(r.ci95.map(|c| c.1)),
-            &fmt_num(r.stdev),
-            &r.replications.to_string(),
-        ])
-        .map_err(csv_err)?;
+        w.write_record([r.scope, &r.key, &r.metric].into_iter().chain(aggregate_fields(r).iter().map(|s| s.as_str())))
+            .map_err(csv_err)?;
     }
     w.flush()
 }
 
-/// `replications.csv`: `replication,day,interval,scope,key,metric,value`.
-pub fn write_replications(path: &Path, reps: &[Replication]) -> io::Result<()> {
+/// `intervals.csv`: `day,interval,scope,key,metric,mean,ci95_low,ci95_high,stdev,replications`.
+pub fn write_intervals(path: &Path, layout: &Layout, results: &Results) -> io::Result<()> {
+    let mut w = writer(path)?;
+    w.write_record([
+        "day",
+        "interval",
+        "scope",
+        "key",
+        "metric",
+        "mean",
+        "ci95_low",
+        "ci95_high",
+        "stdev",
+        "replications",
+    ])
+    .map_err(csv_err)?;
+    for (slot, rows) in &results.intervals {
+        let (day, interval) = layout.slot_label(*slot);
+        for r in rows {
+            let fields = aggregate_fields(r);
+            w.write_record(
+                [day.as_str(), &interval, r.scope, &r.key, &r.metric]
+                    .into_iter()
+                    .chain(fields.iter().map(|s| s.as_str())),
+            )
+            .map_err(csv_err)?;
+        }
+    }
+    w.flush()
+}
+
+/// `replications.csv`: `replication,day,interval,scope,key,metric,value` —
+/// per replication, the whole-run rows (`all`, `all`), then each interval's.
+pub fn write_replications(path: &Path, layout: &Layout, reps: &[Replication], results: &Results) -> io::Result<()> {
     let mut w = writer(path)?;
     w.write_record(["replication", "day", "interval", "scope", "key", "metric", "value"]).map_err(csv_err)?;
-    for rep in reps {
+    let slot_labels: Vec<(String, String)> = results.intervals.iter().map(|(s, _)| layout.slot_label(*s)).collect();
+    for (k, rep) in reps.iter().enumerate() {
         let r = rep.index.to_string();
-        for v in &rep.values {
-            w.write_record([&r, "all", "all", v.scope, &v.key, &v.metric, &fmt_exact(v.value)]).map_err(csv_err)?;
+        for (label, v) in results.labels.iter().zip(&rep.whole) {
+            w.write_record([&r, "all", "all", label.scope, &label.key, &label.metric, &fmt_exact(*v)])
+                .map_err(csv_err)?;
+        }
+        for ((day, interval), values) in slot_labels.iter().zip(&results.slot_values[k]) {
+            for (label, v) in results.labels.iter().zip(values) {
+                w.write_record([&r, day, interval, label.scope, &label.key, &label.metric, &fmt_exact(*v)])
+                    .map_err(csv_err)?;
+            }
         }
     }
     w.flush()

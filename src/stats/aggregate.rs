@@ -1,7 +1,7 @@
 //! Across replications: mean, standard deviation and a 95% Student-t
 //! confidence interval of each metric, over the replications where it is defined.
 
-use super::metrics::MetricValue;
+use super::metrics::Label;
 use super::student_t::summarize;
 
 /// One aggregated metric row (a line of `summary.csv` or `intervals.csv`).
@@ -19,17 +19,16 @@ pub struct Aggregate {
     pub replications: usize,
 }
 
-/// Aggregates replications whose rows are index-aligned (same scope, key
-/// and metric at each position, as [`super::metric_values`] guarantees).
-pub fn aggregate(reps: &[Vec<MetricValue>]) -> Vec<Aggregate> {
-    let Some(first) = reps.first() else { return Vec::new() };
+/// Aggregates the replications' values of each labelled metric; each
+/// replication's values are in label order (as [`super::metric_values`] gives them).
+pub fn aggregate(labels: &[Label], reps: &[&[Option<f64>]]) -> Vec<Aggregate> {
     let mut values = Vec::with_capacity(reps.len());
-    first
+    labels
         .iter()
         .enumerate()
         .map(|(i, row)| {
             values.clear();
-            values.extend(reps.iter().filter_map(|r| r[i].value));
+            values.extend(reps.iter().filter_map(|r| r[i]));
             let s = summarize(&values, 0.95);
             let two = values.len() >= 2;
             Aggregate {

@@ -48,6 +48,14 @@ impl Layout {
     pub fn intervals_per_day(&self) -> usize {
         (DAY_US / self.interval_us) as usize
     }
+    /// The (day, interval) labels of a slot: `all` or the 1-based day, and `HH:MM`.
+    pub fn slot_label(&self, slot: usize) -> (String, String) {
+        let ipd = self.intervals_per_day();
+        let secs = (slot % ipd) as i64 * self.interval_us / 1_000_000;
+        let clock = format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60);
+        let day = if self.per_day { (slot / ipd + 1).to_string() } else { "all".to_string() };
+        (day, clock)
+    }
     /// The slot of instant `t`: its interval of the day, and with `per_day` its day.
     fn slot(&self, t: SimTime) -> usize {
         let iod = (t.0.rem_euclid(DAY_US) / self.interval_us) as usize;
@@ -324,7 +332,8 @@ impl Collector {
 
     fn advance_group(&mut self, g: usize, at: SimTime) {
         let since = self.groups[g].since;
-        if at <= since {
+        if at <= since || self.groups[g].logged_in == 0 {
+            self.groups[g].since = at.max(since);
             return;
         }
         let cap = self.layout.caps[g] as f64;

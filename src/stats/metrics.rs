@@ -4,15 +4,14 @@
 
 use super::collect::{AgentTotals, HandlingTotals, KindTotals, Layout, QueueTotals, SegTotals, SlotTotals};
 
-/// One metric value of one scope.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MetricValue {
+/// What a metric value is: its scope, key and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
     /// `all`, `reason`, `skill` or `group`.
     pub scope: &'static str,
     /// The reason, skill or group name; `all` for the whole center.
     pub key: String,
     pub metric: String,
-    pub value: Option<f64>,
 }
 
 /// Names of reasons, skills and groups, for labelling scopes.
@@ -27,55 +26,62 @@ fn ratio(num: f64, den: f64) -> Option<f64> {
     (den > 0.0).then(|| num / den)
 }
 
+/// Where metrics go: always their values; their labels only when asked for.
 struct Out<'a> {
     scope: &'static str,
     key: &'a str,
-    rows: &'a mut Vec<MetricValue>,
+    values: &'a mut Vec<Option<f64>>,
+    labels: Option<&'a mut Vec<Label>>,
 }
 
 impl Out<'_> {
-    fn put(&mut self, metric: impl Into<String>, value: Option<f64>) {
-        self.rows.push(MetricValue { scope: self.scope, key: self.key.to_string(), metric: metric.into(), value });
+    fn put(&mut self, prefix: &str, metric: &str, value: Option<f64>) {
+        self.values.push(value);
+        if let Some(labels) = self.labels.as_deref_mut() {
+            labels.push(Label { scope: self.scope, key: self.key.to_string(), metric: format!("{prefix}{metric}") });
+        }
     }
 }
 
 fn queue_metrics(out: &mut Out, prefix: &str, k: &KindTotals, percentiles: bool) {
     let n = |x: u64| Some(x as f64);
-    out.put(format!("{prefix}offered"), n(k.offered));
-    out.put(format!("{prefix}answered"), n(k.answered));
-    out.put(format!("{prefix}abandoned"), n(k.abandoned));
-    out.put(format!("{prefix}short_abandoned"), n(k.short_abandoned));
-    out.put(format!("{prefix}unserved"), n(k.unserved));
+    out.put(prefix, "offered", n(k.offered));
+    out.put(prefix, "answered", n(k.answered));
+    out.put(prefix, "abandoned", n(k.abandoned));
+    out.put(prefix, "short_abandoned", n(k.short_abandoned));
+    out.put(prefix, "unserved", n(k.unserved));
     let base = (k.offered - k.short_abandoned) as f64;
-    out.put(format!("{prefix}service_level"), ratio(k.within_threshold as f64, base));
-    out.put(format!("{prefix}abandon_rate"), ratio((k.abandoned - k.short_abandoned) as f64, base));
-    out.put(format!("{prefix}asa"), ratio(k.wait_sum, k.answered as f64));
+    out.put(prefix, "service_level", ratio(k.within_threshold as f64, base));
+    out.put(prefix, "abandon_rate", ratio((k.abandoned - k.short_abandoned) as f64, base));
+    out.put(prefix, "asa", ratio(k.wait_sum, k.answered as f64));
     if percentiles {
-        for (name, q) in [("p50", 0.5), ("p80", 0.8), ("p90", 0.9), ("p95", 0.95), ("p99", 0.99)] {
-            out.put(format!("{prefix}wait_{name}"), k.hist.as_ref().and_then(|h| h.quantile(q)));
+        for (name, q) in
+            [("wait_p50", 0.5), ("wait_p80", 0.8), ("wait_p90", 0.9), ("wait_p95", 0.95), ("wait_p99", 0.99)]
+        {
+            out.put(prefix, name, k.hist.as_ref().and_then(|h| h.quantile(q)));
         }
     }
-    out.put(format!("{prefix}wait_max"), (k.answered > 0).then_some(k.wait_max));
-    out.put(format!("{prefix}abandon_wait_mean"), ratio(k.abandon_wait_sum, k.abandoned as f64));
+    out.put(prefix, "wait_max", (k.answered > 0).then_some(k.wait_max));
+    out.put(prefix, "abandon_wait_mean", ratio(k.abandon_wait_sum, k.abandoned as f64));
 }
 
 fn handling_metrics(out: &mut Out, prefix: &str, h: &HandlingTotals) {
     let n = h.handled as f64;
-    out.put(format!("{prefix}handled"), Some(n));
-    out.put(format!("{prefix}chat_time"), ratio(h.chat_time_sum, n));
-    out.put(format!("{prefix}wrapup_time"), ratio(h.wrapup_sum, n));
-    out.put(format!("{prefix}aht"), ratio(h.chat_time_sum + h.wrapup_sum, n));
+    out.put(prefix, "handled", Some(n));
+    out.put(prefix, "chat_time", ratio(h.chat_time_sum, n));
+    out.put(prefix, "wrapup_time", ratio(h.wrapup_sum, n));
+    out.put(prefix, "aht", ratio(h.chat_time_sum + h.wrapup_sum, n));
 }
 
 fn outcome_metrics(out: &mut Out, s: &SegTotals) {
     handling_metrics(out, "", &s.handling);
-    out.put("auth_time", ratio(s.auth_sum, s.auth_count as f64));
+    out.put("", "auth_time", ratio(s.auth_sum, s.auth_count as f64));
     let n = s.handling.handled as f64;
-    out.put("inactive_disconnect_rate", ratio(s.inactive_disconnects as f64, n));
-    out.put("transfer_rate", ratio(s.transfers as f64, n));
-    out.put("auth_fail_rate", ratio(s.auth_failures as f64, n));
-    out.put("commitments", Some(s.commitments as f64));
-    out.put("commitments_unserved", Some(s.commitments_unserved as f64));
+    out.put("", "inactive_disconnect_rate", ratio(s.inactive_disconnects as f64, n));
+    out.put("", "transfer_rate", ratio(s.transfers as f64, n));
+    out.put("", "auth_fail_rate", ratio(s.auth_failures as f64, n));
+    out.put("", "commitments", Some(s.commitments as f64));
+    out.put("", "commitments_unserved", Some(s.commitments_unserved as f64));
     handling_metrics(out, "followup_", &s.followup_handling);
 }
 
@@ -83,23 +89,41 @@ fn queue_scope(out: &mut Out, s: &SegTotals, q: &QueueTotals, observed: f64) {
     queue_metrics(out, "", &s.new, true);
     queue_metrics(out, "transfer_in_", &s.transfer_in, false);
     queue_metrics(out, "followup_", &s.followup, false);
-    out.put("queue_len_mean", ratio(q.area, observed));
-    out.put("queue_len_max", (observed > 0.0).then_some(q.max as f64));
+    out.put("", "queue_len_mean", ratio(q.area, observed));
+    out.put("", "queue_len_max", (observed > 0.0).then_some(q.max as f64));
 }
 
 fn agent_metrics(out: &mut Out, a: &AgentTotals, levels: usize) {
-    out.put("logged_in_hours", Some(a.logged_in / 3600.0));
-    out.put("occupancy", ratio(a.occupied, a.logged_in));
-    out.put("utilisation", ratio(a.busy_slots, a.capacity));
+    out.put("", "logged_in_hours", Some(a.logged_in / 3600.0));
+    out.put("", "occupancy", ratio(a.occupied, a.logged_in));
+    out.put("", "utilisation", ratio(a.busy_slots, a.capacity));
     for i in 0..levels {
-        out.put(format!("concurrency_{i}"), ratio(a.concurrency.get(i).copied().unwrap_or(0.0), a.logged_in));
+        out.put("", &format!("concurrency_{i}"), ratio(a.concurrency.get(i).copied().unwrap_or(0.0), a.logged_in));
     }
-    out.put("overtime_hours", Some(a.overtime / 3600.0));
+    out.put("", "overtime_hours", Some(a.overtime / 3600.0));
+}
+
+/// The labels of [`metric_values`], in the same order.
+pub fn metric_labels(layout: &Layout, names: &ScopeNames) -> Vec<Label> {
+    let mut labels = Vec::new();
+    write_metrics(layout, names, &SlotTotals::new(layout), &mut Vec::new(), Some(&mut labels));
+    labels
 }
 
 /// Every metric of every scope for one slot (or the whole run), in a fixed order.
-pub fn metric_values(layout: &Layout, names: &ScopeNames, t: &SlotTotals) -> Vec<MetricValue> {
-    let mut rows = Vec::new();
+pub fn metric_values(layout: &Layout, names: &ScopeNames, t: &SlotTotals) -> Vec<Option<f64>> {
+    let mut values = Vec::new();
+    write_metrics(layout, names, t, &mut values, None);
+    values
+}
+
+fn write_metrics(
+    layout: &Layout,
+    names: &ScopeNames,
+    t: &SlotTotals,
+    values: &mut Vec<Option<f64>>,
+    mut labels: Option<&mut Vec<Label>>,
+) {
     let levels = layout.caps.iter().copied().max().unwrap_or(1) as usize + 1;
     let mut all_agents = AgentTotals { concurrency: vec![0.0; levels], ..Default::default() };
     for a in &t.agents {
@@ -112,27 +136,31 @@ pub fn metric_values(layout: &Layout, names: &ScopeNames, t: &SlotTotals) -> Vec
             *x += y;
         }
     }
-    {
-        let mut out = Out { scope: "all", key: "all", rows: &mut rows };
-        queue_scope(&mut out, &t.seg[0], &t.queue[0], t.observed);
-        outcome_metrics(&mut out, &t.seg[0]);
-        agent_metrics(&mut out, &all_agents, levels);
-    }
+    let mut out = |scope: &'static str, key: &str, f: &mut dyn FnMut(&mut Out)| {
+        let mut o = Out { scope, key, values: &mut *values, labels: labels.as_deref_mut() };
+        f(&mut o);
+    };
+    out("all", "all", &mut |o| {
+        queue_scope(o, &t.seg[0], &t.queue[0], t.observed);
+        outcome_metrics(o, &t.seg[0]);
+        agent_metrics(o, &all_agents, levels);
+    });
     for (r, name) in names.reasons.iter().enumerate() {
-        let mut out = Out { scope: "reason", key: name, rows: &mut rows };
-        queue_scope(&mut out, &t.seg[layout.reason_scope(r)], &t.queue[1 + r], t.observed);
-        outcome_metrics(&mut out, &t.seg[layout.reason_scope(r)]);
+        out("reason", name, &mut |o| {
+            queue_scope(o, &t.seg[layout.reason_scope(r)], &t.queue[1 + r], t.observed);
+            outcome_metrics(o, &t.seg[layout.reason_scope(r)]);
+        });
     }
     for (s, name) in names.skills.iter().enumerate() {
-        let mut out = Out { scope: "skill", key: name, rows: &mut rows };
-        let q = &t.queue[1 + layout.reasons + s];
-        queue_scope(&mut out, &t.seg[layout.skill_scope(s)], q, t.observed);
-        outcome_metrics(&mut out, &t.seg[layout.skill_scope(s)]);
+        out("skill", name, &mut |o| {
+            queue_scope(o, &t.seg[layout.skill_scope(s)], &t.queue[1 + layout.reasons + s], t.observed);
+            outcome_metrics(o, &t.seg[layout.skill_scope(s)]);
+        });
     }
     for (g, name) in names.groups.iter().enumerate() {
-        let mut out = Out { scope: "group", key: name, rows: &mut rows };
-        outcome_metrics(&mut out, &t.seg[layout.group_scope(g)]);
-        agent_metrics(&mut out, &t.agents[g], layout.caps[g] as usize + 1);
+        out("group", name, &mut |o| {
+            outcome_metrics(o, &t.seg[layout.group_scope(g)]);
+            agent_metrics(o, &t.agents[g], layout.caps[g] as usize + 1);
+        });
     }
-    rows
 }

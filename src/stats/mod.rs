@@ -11,4 +11,4 @@ pub mod student_t;
 pub use aggregate::{Aggregate, aggregate};
 pub use collect::{AgentTotals, Collector, KindTotals, Layout, QueueTotals, SegTotals, SlotTotals};
 pub use hist::WaitHistogram;
-pub use metrics::{MetricValue, ScopeNames, metric_values};
+pub use metrics::{Label, ScopeNames, metric_labels, metric_values};
