@@ -54,11 +54,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     if let Some(s) = args.seed {
         sc.simulation.seed = s;
     }
-    if sc.simulation.replications < 2 {
-        eprintln!(
-            "warning: {} replication gives no confidence interval; use --replications 10 or more",
-            sc.simulation.replications
-        );
+    for w in ccsim::warnings::warnings(&sc, sc.simulation.replications) {
+        eprintln!("warning: {w}");
     }
     let opts = RunOptions {
         replications: sc.simulation.replications,
@@ -189,6 +186,13 @@ pub fn check(path: &Path) -> Result<ExitCode> {
     }
     println!();
     println!("  load (E) = chats × (auth + handle + wrap-up) ÷ interval: slot-Erlangs at speed 1");
+    let warnings = ccsim::warnings::warnings(&sc, sc.simulation.replications);
+    if !warnings.is_empty() {
+        println!();
+        for w in warnings {
+            println!("  warning: {w}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,0 +1,98 @@
+//! Warnings about a scenario that runs but may not say what the planner
+//! expects. Printed on stderr; the run goes on.
+
+use crate::model::day_timeline;
+use crate::scenario::Scenario;
+use std::fmt;
+
+/// Something worth a planner's attention.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Warning {
+    /// Expected chats in an interval exceed what the scheduled agents can handle.
+    OverCapacity { interval: String, offered_per_hour: f64, capacity_per_hour: f64 },
+    /// A skill receives chats in an interval where nobody serving it is scheduled.
+    Unstaffed { interval: String, skill: String, reasons: Vec<String> },
+    /// Too few replications for a confidence interval.
+    FewReplications(u32),
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::OverCapacity { interval, offered_per_hour, capacity_per_hour } => write!(
+                f,
+                "{interval}: offered load {offered_per_hour:.0} chats/h is above the scheduled capacity of about \
+                 {capacity_per_hour:.0} chats/h; queues will grow (add agents or check the volumes)"
+            ),
+            Warning::Unstaffed { interval, skill, reasons } => write!(
+                f,
+                "{interval}: skill {skill} receives chats ({}) but nobody serving it is scheduled; they will wait \
+                 or abandon",
+                reasons.join(", ")
+            ),
+            Warning::FewReplications(n) => write!(
+                f,
+                "{n} replication(s) give no confidence interval; use at least 2 (10 or more for useful intervals)"
+            ),
+        }
+    }
+}
+
+fn clock(secs: u32) -> String {
+    format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60)
+}
+
+/// Agents of each group scheduled during open interval `i` (at its start).
+pub fn scheduled_agents(sc: &Scenario, i: usize) -> Vec<u32> {
+    let at = sc.simulation.start + i as u32 * sc.simulation.interval;
+    sc.groups
+        .iter()
+        .map(|g| day_timeline(&g.staffing, &sc.simulation).iter().rev().find(|p| p.0 <= at).map_or(0, |p| p.1))
+        .collect()
+}
+
+/// Chats per hour one agent of group `g` can finish at full concurrency:
+/// cap × speed at cap ÷ mean work, with each slot also held for accept and wrap-up.
+fn agent_capacity_per_hour(sc: &Scenario, g: usize, work_secs: f64) -> f64 {
+    let rules = &sc.groups[g].rules;
+    let k = rules.max_concurrent as usize;
+    let slot_time = work_secs / rules.speed[k - 1] + rules.wrapup.mean() + rules.accept.mean();
+    if slot_time > 0.0 { 3600.0 * k as f64 / slot_time } else { f64::INFINITY }
+}
+
+/// The warnings about a scenario and a replication count.
+pub fn warnings(sc: &Scenario, replications: u32) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let sim = &sc.simulation;
+    let hours = sim.interval as f64 / 3600.0;
+    for i in 0..sim.open_intervals() {
+        let interval = clock(sim.start + i as u32 * sim.interval);
+        let agents = scheduled_agents(sc, i);
+        let offered: f64 = sc.reasons.iter().map(|r| r.volume[i]).sum();
+        if offered > 0.0 {
+            let work =
+                sc.reasons.iter().map(|r| r.volume[i] * (r.auth.mean() + r.handle.mean())).sum::<f64>() / offered;
+            let capacity: f64 =
+                agents.iter().enumerate().map(|(g, &n)| n as f64 * agent_capacity_per_hour(sc, g, work)).sum();
+            if offered / hours > capacity {
+                out.push(Warning::OverCapacity {
+                    interval: interval.clone(),
+                    offered_per_hour: offered / hours,
+                    capacity_per_hour: capacity,
+                });
+            }
+        }
+        for (s, skill) in sc.skills.iter().enumerate() {
+            let reasons: Vec<String> =
+                sc.reasons.iter().filter(|r| r.skill == s && r.volume[i] > 0.0).map(|r| r.name.clone()).collect();
+            let served = sc.groups.iter().zip(&agents).any(|(g, &n)| n > 0 && g.skills.contains(&s));
+            if !reasons.is_empty() && !served {
+                out.push(Warning::Unstaffed { interval: interval.clone(), skill: skill.clone(), reasons });
+            }
+        }
+    }
+    if replications < 2 {
+        out.push(Warning::FewReplications(replications));
+    }
+    out
+}
