@@ -1,0 +1,253 @@
+//! Shared helpers for the integration tests: write a scenario into a temp
+//! folder, run `ccsim` as a user would, and read its CSV output back into rows
+//! (by header name, never by comparing text).
+
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+/// Times in the output have at most 6 decimals and come from integer
+/// microseconds rounded up: compare them to this tolerance.
+pub const EPS: f64 = 1e-5;
+
+/// One row of `chats.csv`: a chat segment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Seg {
+    pub replication: u32,
+    pub chat: u64,
+    pub segment: u8,
+    pub kind: String,
+    pub reason: String,
+    pub skill: String,
+    pub arrival: f64,
+    pub accepted: Option<f64>,
+    pub ended: f64,
+    pub agent: Option<u32>,
+    pub group: Option<String>,
+    pub outcome: String,
+    pub wait: f64,
+    pub auth: f64,
+    pub chat_time: f64,
+    pub wrapup: f64,
+    pub commitment: u8,
+    pub counted: u8,
+}
+
+impl Seg {
+    /// The (replication, chat, segment) key shared with `events.csv`.
+    pub fn key(&self) -> (u32, u64, u8) {
+        (self.replication, self.chat, self.segment)
+    }
+    pub fn answered(&self) -> bool {
+        self.accepted.is_some()
+    }
+}
+
+/// One row of `events.csv`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Ev {
+    pub replication: u32,
+    pub time: f64,
+    pub agent: Option<u32>,
+    pub chat: Option<u64>,
+    pub segment: Option<u8>,
+    pub event: String,
+}
+
+impl Ev {
+    pub fn is(&self, chat: u64, segment: u8) -> bool {
+        self.chat == Some(chat) && self.segment == Some(segment)
+    }
+}
+
+/// One row of `summary.csv`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SummaryRow {
+    pub scope: String,
+    pub key: String,
+    pub metric: String,
+    pub mean: Option<f64>,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+    pub stdev: Option<f64>,
+    pub replications: u32,
+}
+
+/// The event names that end an answered segment (wrap-up starts).
+pub const SEGMENT_ENDS: [&str; 4] = ["resolved", "auth_failed", "inactive_disconnect", "transferred"];
+
+/// Reads any CSV file with a header into rows of `T`, by header name.
+pub fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Vec<T> {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+    r.deserialize().map(|row| row.unwrap_or_else(|e| panic!("bad row in {}: {e}", path.display()))).collect()
+}
+
+pub fn read_segs(path: &Path) -> Vec<Seg> {
+    read_csv(path)
+}
+
+pub fn read_events(path: &Path) -> Vec<Ev> {
+    read_csv(path)
+}
+
+pub fn read_summary(path: &Path) -> Vec<SummaryRow> {
+    read_csv(path)
+}
+
+/// Runs `ccsim ARGS` and asserts it succeeds; returns stderr.
+pub fn ccsim_ok(args: &[&str]) -> String {
+    let out = Command::cargo_bin("ccsim").expect("ccsim binary").args(args).output().expect("ccsim runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "ccsim {} failed with {:?}\nstderr:\n{stderr}\nstdout:\n{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+    );
+    stderr
+}
+
+/// The traced output of one run.
+pub struct Run {
+    /// Keeps the temp folder alive while the run is inspected.
+    _dir: Option<TempDir>,
+    pub out: PathBuf,
+    pub stderr: String,
+    pub segs: Vec<Seg>,
+    pub evs: Vec<Ev>,
+}
+
+/// Writes `scenario` as `s.toml` and `arrivals` as `arrivals.csv` into a
+/// fresh temp folder and runs it once with the trace on.
+pub fn replay(scenario: &str, arrivals: &str) -> Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(dir.path().join("arrivals.csv"), arrivals).unwrap();
+    let mut run = run_traced(&dir.path().join("s.toml"), dir.path(), &["--replications", "1"]);
+    run._dir = Some(dir);
+    run
+}
+
+/// Writes `scenario` (with no replay file) into a fresh temp folder and runs it
+/// with the trace on and `extra` arguments.
+pub fn run_text(scenario: &str, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    let mut run = run_traced(&dir.path().join("s.toml"), dir.path(), extra);
+    run._dir = Some(dir);
+    run
+}
+
+/// Runs `scenario` with `--trace --quiet` into `work/out`, plus `extra` arguments.
+pub fn run_traced(scenario: &Path, work: &Path, extra: &[&str]) -> Run {
+    let out = work.join("out");
+    let mut args = vec!["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--trace", "--quiet"];
+    args.extend_from_slice(extra);
+    let stderr = ccsim_ok(&args);
+    let segs = read_segs(&out.join("chats.csv"));
+    let evs = read_events(&out.join("events.csv"));
+    Run { _dir: None, out, stderr, segs, evs }
+}
+
+impl Run {
+    pub fn summary(&self) -> Vec<SummaryRow> {
+        read_summary(&self.out.join("summary.csv"))
+    }
+
+    /// The mean of `metric` in scope `all`.
+    pub fn summary_all(&self, metric: &str) -> Option<f64> {
+        self.summary()
+            .into_iter()
+            .find(|r| r.scope == "all" && r.metric == metric)
+            .unwrap_or_else(|| panic!("no metric {metric} in summary.csv"))
+            .mean
+    }
+
+    /// The row of segment `segment` of chat `chat` (replication 0).
+    pub fn seg(&self, chat: u64, segment: u8) -> &Seg {
+        let rows: Vec<_> = self.segs.iter().filter(|s| s.chat == chat && s.segment == segment).collect();
+        assert_eq!(rows.len(), 1, "expected one row for chat {chat} segment {segment}, got {rows:?}");
+        rows[0]
+    }
+
+    /// All rows of chat `chat`.
+    pub fn chat_segs(&self, chat: u64) -> Vec<&Seg> {
+        self.segs.iter().filter(|s| s.chat == chat).collect()
+    }
+
+    /// Events of one chat segment, in file (= simulation) order.
+    pub fn events_of(&self, chat: u64, segment: u8) -> Vec<&Ev> {
+        self.evs.iter().filter(|e| e.is(chat, segment)).collect()
+    }
+
+    /// The single event `name` of a chat segment.
+    pub fn event(&self, chat: u64, segment: u8, name: &str) -> &Ev {
+        let found: Vec<_> = self.events_of(chat, segment).into_iter().filter(|e| e.event == name).collect();
+        assert_eq!(found.len(), 1, "expected one `{name}` event for chat {chat} segment {segment}, got {found:?}");
+        found[0]
+    }
+
+    /// Events named `name`, in order.
+    pub fn events_named(&self, name: &str) -> Vec<&Ev> {
+        self.evs.iter().filter(|e| e.event == name).collect()
+    }
+
+    /// Events of agent `agent` (replication 0), with their index in the file.
+    pub fn agent_events(&self, agent: u32) -> Vec<(usize, &Ev)> {
+        self.evs.iter().enumerate().filter(|(_, e)| e.agent == Some(agent)).collect()
+    }
+
+    /// Renders the events for failure messages.
+    pub fn dump(&self) -> String {
+        let mut s = String::from("events:\n");
+        for e in &self.evs {
+            s += &format!(
+                "  {:>10} agent={:<4} chat={:<5} seg={:<3} {}\n",
+                e.time,
+                e.agent.map(|a| a.to_string()).unwrap_or_default(),
+                e.chat.map(|a| a.to_string()).unwrap_or_default(),
+                e.segment.map(|a| a.to_string()).unwrap_or_default(),
+                e.event
+            );
+        }
+        s += "chats:\n";
+        for g in &self.segs {
+            s += &format!("  {g:?}\n");
+        }
+        s
+    }
+}
+
+/// Busy-slot count of each agent after every event that changes it, from
+/// events.csv: +1 at `offer`; −1 at `refuse`, at `abandon` with an agent and
+/// at `wrapup_end`. Keyed by (replication, agent); values (time, busy) in
+/// event order. Panics if a count would go negative (an unmatched release).
+pub fn busy_slots(evs: &[Ev]) -> BTreeMap<(u32, u32), Vec<(f64, i64)>> {
+    let mut level: BTreeMap<(u32, u32), i64> = BTreeMap::new();
+    let mut out: BTreeMap<(u32, u32), Vec<(f64, i64)>> = BTreeMap::new();
+    for e in evs {
+        let Some(a) = e.agent else { continue };
+        let delta = match e.event.as_str() {
+            "offer" => 1,
+            "refuse" | "abandon" | "wrapup_end" => -1,
+            _ => continue,
+        };
+        let key = (e.replication, a);
+        let l = level.entry(key).or_insert(0);
+        *l += delta;
+        assert!(*l >= 0, "agent {a} (replication {}) has {l} busy slots after {e:?}", e.replication);
+        out.entry(key).or_default().push((e.time, *l));
+    }
+    out
+}
+
+/// Asserts `actual` is within [`EPS`] of `expected`.
+#[track_caller]
+pub fn assert_close(actual: f64, expected: f64, what: &str) {
+    assert!((actual - expected).abs() <= EPS, "{what}: expected {expected}, got {actual}");
+}
