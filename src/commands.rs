@@ -36,6 +36,11 @@ pub struct RunArgs {
     quiet: bool,
 }
 
+/// A command line that cannot work (exit code 2, like a bad scenario).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
 /// Loads and validates a scenario (errors exit with code 2).
 fn load(path: &Path) -> Result<Scenario> {
     Ok(scenario::load(path)?)
@@ -65,6 +70,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         per_day: args.per_day,
     };
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
+    if target.exists() && !target.is_dir() {
+        return Err(UsageError(format!("--out {}: exists and is not a folder", target.display())).into());
+    }
     let out = OutputDir::create(&target).with_context(|| format!("cannot create {}", target.display()))?;
 
     let started = std::time::Instant::now();

@@ -38,7 +38,9 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            if err.downcast_ref::<ccsim::scenario::ScenarioError>().is_some() {
+            if err.downcast_ref::<ccsim::scenario::ScenarioError>().is_some()
+                || err.downcast_ref::<commands::UsageError>().is_some()
+            {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)

@@ -309,7 +309,7 @@ fn read_first_column(file: &Path) -> Result<Vec<f64>, String> {
         let cell = record.get(0).unwrap_or("");
         match cell.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= 0.0 => values.push(v + 0.0),
-            _ if i == 0 => {} // header
+            Err(_) if i == 0 => {} // a header: the first line, not a number at all
             _ => {
                 return Err(format!(
                     "{}:{line}: expected a number of seconds >= 0 in the first column, got {cell:?}",

@@ -14,6 +14,13 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Value};
 
+/// Chats an agent may hold at once, at most (a guard against typos).
+const MAX_CONCURRENT: u32 = 32;
+/// Agents, replications and other counts, at most.
+const MAX_COUNT: i64 = 1_000_000;
+/// Days a run may simulate, at most (a century).
+const MAX_DAYS: u32 = 36_600;
+
 type Result<T> = std::result::Result<T, ScenarioError>;
 type Field = Option<Spanned<Value>>;
 type Items<T> = Option<Spanned<Vec<Spanned<T>>>>;
@@ -390,8 +397,14 @@ impl Ctx<'_> {
         }
     }
 
+    /// A count (agents, replications, shift sizes): at least `min`, at most a million.
     fn count(&self, key: &str, v: &Spanned<Value>, min: u32, what: &str) -> Result<u32> {
-        self.integer(key, v, min.into(), u32::MAX.into(), what).map(|i| i as u32)
+        match v.get_ref() {
+            Value::Integer(i) if *i > MAX_COUNT => {
+                Err(self.err(key, v, format!("expected {what}, at most {MAX_COUNT}, got {i}")))
+            }
+            _ => self.integer(key, v, min.into(), MAX_COUNT, what).map(|i| i as u32),
+        }
     }
 
     fn duration(&self, key: &str, v: &Spanned<Value>) -> Result<f64> {
@@ -527,7 +540,9 @@ impl Ctx<'_> {
         Ok(Simulation {
             start,
             end,
-            days: self.opt(&raw.days, 1, |v| self.count("simulation.days", v, 1, "an integer >= 1"))?,
+            days: self.opt(&raw.days, 1, |v| {
+                self.integer("simulation.days", v, 1, MAX_DAYS.into(), "an integer from 1 to 36600").map(|i| i as u32)
+            })?,
             interval,
             warmup: self.opt(&raw.warmup, 0.0, |v| self.duration("simulation.warmup", v))?,
             replications: self
@@ -565,7 +580,7 @@ impl Ctx<'_> {
     }
 
     fn max_concurrent(&self, key: &str, v: &Spanned<Value>) -> Result<u32> {
-        self.count(key, v, 1, "an integer >= 1")
+        self.integer(key, v, 1, MAX_CONCURRENT.into(), "an integer from 1 to 32").map(|i| i as u32)
     }
 
     fn chat(&self, raw: Option<&RawChat>) -> Result<(ChatRules, f64)> {
@@ -1325,7 +1340,7 @@ agents = 3
                 "simulation.interval",
                 "expected 15m, 30m or 60m",
             ),
-            (fails("end = \"10:00\"", "end = \"10:00\"\ndays = 0"), "simulation.days", "an integer >= 1"),
+            (fails("end = \"10:00\"", "end = \"10:00\"\ndays = 0"), "simulation.days", "an integer from 1 to 36600"),
             (
                 fails("end = \"10:00\"", "end = \"10:00\"\nreplications = 0"),
                 "simulation.replications",
