@@ -100,7 +100,7 @@ fn agent_metrics(out: &mut Out, a: &AgentTotals, levels: usize) {
     for i in 0..levels {
         out.put("", &format!("concurrency_{i}"), ratio(a.concurrency.get(i).copied().unwrap_or(0.0), a.logged_in));
     }
-    out.put("", "overtime_hours", Some(a.overtime / 3600.0));
+    out.put("", "overtime", Some(a.overtime / 3600.0));
 }
 
 /// The labels of [`metric_values`], in the same order.
