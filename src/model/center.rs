@@ -123,7 +123,8 @@ struct Chat {
     /// Work at which the next stop happens, and which.
     stop_at: f64,
     stop: Stop,
-    auth_time: f64,
+    /// Elapsed time to finish authentication, once it is finished.
+    auth_time: Option<f64>,
 }
 
 /// Totals of one simulated replication, for benchmarks and progress.
@@ -489,7 +490,7 @@ impl<'a, O: Observer> Center<'a, O> {
             done: 0.0,
             stop_at: 0.0,
             stop: Stop::Resolved,
-            auth_time: 0.0,
+            auth_time: None,
         };
         let c = match self.free_chats.pop() {
             Some(c) => {
@@ -517,7 +518,7 @@ impl<'a, O: Observer> Center<'a, O> {
         ch.state = SegState::Queued;
         ch.refused_by.clear();
         ch.done = 0.0;
-        ch.auth_time = 0.0;
+        ch.auth_time = None;
         let (patience, reason) = (ch.draws.patience, ch.reason);
         self.trace(None, Some(c), TraceEvent::Queue);
         if self.closing && self.accepting[skill] == 0 {
@@ -676,11 +677,7 @@ impl<'a, O: Observer> Center<'a, O> {
         } else {
             (full, Stop::Resolved)
         };
-        if auth <= 0.0 {
-            ch.auth_time = 0.0;
-        } else {
-            ch.auth_time = f64::NAN; // set when the work passes `auth`
-        }
+        ch.auth_time = (auth <= 0.0).then_some(0.0);
         let (skill, reason) = (ch.skill, ch.reason);
         self.obs.queue_len(now, skill, reason, -1);
         self.progress(a);
@@ -703,9 +700,9 @@ impl<'a, O: Observer> Center<'a, O> {
                 let auth = ch.draws.auth;
                 let before = ch.done;
                 ch.done += dt * speed;
-                if ch.auth_time.is_nan() && ch.done >= auth {
+                if ch.auth_time.is_none() && ch.done >= auth {
                     let reached = since.after_secs((auth - before) / speed);
-                    ch.auth_time = reached.secs_since(ch.accepted);
+                    ch.auth_time = Some(reached.secs_since(ch.accepted));
                 }
             }
         }
@@ -742,8 +739,8 @@ impl<'a, O: Observer> Center<'a, O> {
             self.queue.cancel(t);
         }
         ch.done = ch.done.max(ch.stop_at);
-        if ch.auth_time.is_nan() && ch.done >= ch.draws.auth {
-            ch.auth_time = self.queue.now().secs_since(ch.accepted);
+        if ch.auth_time.is_none() && ch.done >= ch.draws.auth {
+            ch.auth_time = Some(self.queue.now().secs_since(ch.accepted));
         }
         self.agents[a].working.retain(|&x| x != c);
         self.reschedule(a);
@@ -805,24 +802,16 @@ impl<'a, O: Observer> Center<'a, O> {
         };
         let ch = self.chat(c);
         let rec = SegmentRecord {
-            chat: ch.id,
-            segment: ch.segments - 1,
-            kind: ch.kind,
-            reason: ch.reason,
-            skill: ch.skill,
-            arrival: ch.arrival,
             accepted: Some(ch.accepted),
-            ended: now,
             agent: Some(a as u32),
             group: Some(g),
-            outcome,
             wait: ch.accepted.secs_since(ch.arrival),
-            auth: if ch.auth_time.is_nan() { 0.0 } else { ch.auth_time },
+            auth: ch.auth_time.unwrap_or(0.0),
             chat_time: now.secs_since(ch.accepted),
             wrapup,
             commitment,
             commitment_unserved: commitment && followup_at.is_none(),
-            counted: ch.counted,
+            ..self.unanswered_record(c, outcome)
         };
         let (id, segment) = (rec.chat, rec.segment);
         self.obs.segment(&rec);
@@ -917,8 +906,18 @@ impl<'a, O: Observer> Center<'a, O> {
         }
         let ev = if outcome == Outcome::Abandoned { TraceEvent::Abandon } else { TraceEvent::Unserved };
         self.trace(agent, Some(c), ev);
+        let rec = self.unanswered_record(c, outcome);
+        let (skill, reason) = (rec.skill, rec.reason);
+        self.obs.segment(&rec);
+        self.obs.queue_len(now, skill, reason, -1);
+        self.free_chat(c);
+    }
+
+    /// The record of chat `c`'s current segment ending now with `outcome`, as if never answered.
+    fn unanswered_record(&self, c: ChatIdx, outcome: Outcome) -> SegmentRecord {
         let ch = self.chat(c);
-        let rec = SegmentRecord {
+        let now = self.now();
+        SegmentRecord {
             chat: ch.id,
             segment: ch.segments - 1,
             kind: ch.kind,
@@ -937,11 +936,7 @@ impl<'a, O: Observer> Center<'a, O> {
             commitment: false,
             commitment_unserved: false,
             counted: ch.counted,
-        };
-        let (skill, reason) = (rec.skill, rec.reason);
-        self.obs.segment(&rec);
-        self.obs.queue_len(now, skill, reason, -1);
-        self.free_chat(c);
+        }
     }
 
     fn free_chat(&mut self, c: ChatIdx) {

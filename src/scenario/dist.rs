@@ -140,7 +140,7 @@ impl Dist {
         match self {
             Dist::Const(v) => *v,
             Dist::Exponential { mean, .. } | Dist::LogNormal { mean, .. } | Dist::Gamma { mean, .. } => *mean,
-            Dist::Weibull { shape, scale, .. } => scale * ln_gamma(1.0 + 1.0 / shape).exp(),
+            Dist::Weibull { shape, scale, .. } => scale * crate::stats::student_t::ln_gamma(1.0 + 1.0 / shape).exp(),
             Dist::Uniform { min, max } => (min + max) / 2.0,
             Dist::Empirical(values) => values.iter().sum::<f64>() / values.len().max(1) as f64,
             Dist::Never => f64::INFINITY,
@@ -319,25 +319,6 @@ fn read_first_column(file: &Path) -> Result<Vec<f64>, String> {
         }
     }
     Ok(values)
-}
-
-/// ln Γ(x) for x > 0.5 (Lanczos, g = 7), accurate to about 1e-15.
-fn ln_gamma(x: f64) -> f64 {
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    let x = x - 1.0;
-    let t = x + 7.5;
-    let a = C[0] + C[1..].iter().enumerate().map(|(i, c)| c / (x + i as f64 + 1.0)).sum::<f64>();
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
 }
 
 #[cfg(test)]
