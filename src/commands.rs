@@ -155,18 +155,17 @@ pub fn check(path: &Path) -> Result<ExitCode> {
             "  reason {:<12} → {:<10} {:>8.1} chats/day, handle mean {:.0} s",
             r.name,
             sc.skills[r.skill],
-            r.volume.iter().sum::<f64>(),
+            (0..sim.open_intervals()).map(|i| r.volume.mean_at(i)).sum::<f64>(),
             r.handle.mean()
         );
     }
     for g in &sc.groups {
-        let t = day_timeline(&g.staffing, sim);
         let skills: Vec<&str> = g.skills.iter().map(|&s| sc.skills[s].as_str()).collect();
         println!(
             "  group  {:<12} serves {}; up to {} agents × {} slots",
             g.name,
             skills.join(", "),
-            peak(&t),
+            peak(&g.staffing, sim),
             g.rules.max_concurrent
         );
     }
@@ -178,15 +177,15 @@ pub fn check(path: &Path) -> Result<ExitCode> {
     let interval = sim.interval as f64;
     for i in 0..sim.open_intervals() {
         let at = sim.start + i as u32 * sim.interval;
-        let chats: f64 = sc.reasons.iter().map(|r| r.volume[i]).sum();
+        let chats: f64 = sc.reasons.iter().map(|r| r.volume.mean_at(i)).sum();
         let load: f64 = sc
             .reasons
             .iter()
-            .map(|r| r.volume[i] / interval * (r.handle.mean() + r.auth.mean() + default_wrapup(&sc)))
+            .map(|r| r.volume.mean_at(i) / interval * (r.handle.mean() + r.auth.mean() + default_wrapup(&sc)))
             .sum();
         let (mut agents, mut slots) = (0, 0);
         for g in &sc.groups {
-            let n = day_timeline(&g.staffing, sim).iter().rev().find(|p| p.0 <= at).map_or(0, |p| p.1);
+            let n = day_timeline(&g.staffing, sim, 0).iter().rev().find(|p| p.0 <= at).map_or(0, |p| p.1);
             agents += n;
             slots += n * g.rules.max_concurrent;
         }

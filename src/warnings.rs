@@ -2,7 +2,7 @@
 //! expects. Printed on stderr; the run goes on.
 
 use crate::model::day_timeline;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Staffing};
 use std::fmt;
 
 /// Something worth a planner's attention.
@@ -42,13 +42,20 @@ fn clock(secs: u32) -> String {
     format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60)
 }
 
-/// Agents of each group scheduled during open interval `i` (at its start).
-pub fn scheduled_agents(sc: &Scenario, i: usize) -> Vec<u32> {
+/// Agents of each group scheduled on day `day` during open interval `i` (at its start).
+pub fn scheduled_agents(sc: &Scenario, day: u32, i: usize) -> Vec<u32> {
     let at = sc.simulation.start + i as u32 * sc.simulation.interval;
     sc.groups
         .iter()
-        .map(|g| day_timeline(&g.staffing, &sc.simulation).iter().rev().find(|p| p.0 <= at).map_or(0, |p| p.1))
+        .map(|g| day_timeline(&g.staffing, &sc.simulation, day).iter().rev().find(|p| p.0 <= at).map_or(0, |p| p.1))
         .collect()
+}
+
+/// Days whose inputs differ: all of them when any volume or staffing is given per day, else just the first.
+pub fn distinct_days(sc: &Scenario) -> u32 {
+    let per_day = sc.reasons.iter().any(|r| !r.volume.is_every_day())
+        || sc.groups.iter().any(|g| matches!(&g.staffing, Staffing::PerInterval(p) if !p.is_every_day()));
+    if per_day { sc.simulation.days } else { 1 }
 }
 
 /// Chats per hour one agent of group `g` can finish at full concurrency:
@@ -65,13 +72,15 @@ pub fn warnings(sc: &Scenario, replications: u32) -> Vec<Warning> {
     let mut out = Vec::new();
     let sim = &sc.simulation;
     let hours = sim.interval as f64 / 3600.0;
-    for i in 0..sim.open_intervals() {
-        let interval = clock(sim.start + i as u32 * sim.interval);
-        let agents = scheduled_agents(sc, i);
-        let offered: f64 = sc.reasons.iter().map(|r| r.volume[i]).sum();
+    let days = distinct_days(sc);
+    for (day, i) in (0..days).flat_map(|d| (0..sim.open_intervals()).map(move |i| (d, i))) {
+        let clock = clock(sim.start + i as u32 * sim.interval);
+        let interval = if days > 1 { format!("day {} {clock}", day + 1) } else { clock };
+        let agents = scheduled_agents(sc, day, i);
+        let volume = |r: &crate::scenario::Reason| r.volume.day(day)[i];
+        let offered: f64 = sc.reasons.iter().map(volume).sum();
         if offered > 0.0 {
-            let work =
-                sc.reasons.iter().map(|r| r.volume[i] * (r.auth.mean() + r.handle.mean())).sum::<f64>() / offered;
+            let work = sc.reasons.iter().map(|r| volume(r) * (r.auth.mean() + r.handle.mean())).sum::<f64>() / offered;
             let capacity: f64 =
                 agents.iter().enumerate().map(|(g, &n)| n as f64 * agent_capacity_per_hour(sc, g, work)).sum();
             if offered / hours > capacity {
@@ -84,7 +93,7 @@ pub fn warnings(sc: &Scenario, replications: u32) -> Vec<Warning> {
         }
         for (s, skill) in sc.skills.iter().enumerate() {
             let reasons: Vec<String> =
-                sc.reasons.iter().filter(|r| r.skill == s && r.volume[i] > 0.0).map(|r| r.name.clone()).collect();
+                sc.reasons.iter().filter(|r| r.skill == s && volume(r) > 0.0).map(|r| r.name.clone()).collect();
             let served = sc.groups.iter().zip(&agents).any(|(g, &n)| n > 0 && g.skills.contains(&s));
             if !reasons.is_empty() && !served {
                 out.push(Warning::Unstaffed { interval: interval.clone(), skill: skill.clone(), reasons });

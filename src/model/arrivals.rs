@@ -5,14 +5,16 @@
 //! depend on nothing but (seed, replication, reason) and its volumes.
 
 use crate::engine::{SimTime, Stream};
+use crate::scenario::{DayProfiles, Simulation};
 use rand_distr::{Distribution, Exp1};
 
 pub const DAY_US: i64 = 86_400_000_000;
 
 /// The arrival process of one reason over the whole run.
 pub struct ArrivalProcess {
-    /// Rate per microsecond in each open interval of a day.
-    rates: Vec<f64>,
+    /// Rate per microsecond in each open interval, per day profile.
+    rates: Vec<Vec<f64>>,
+    intervals: usize,
     start_us: i64,
     interval_us: i64,
     days: i64,
@@ -24,14 +26,15 @@ pub struct ArrivalProcess {
 }
 
 impl ArrivalProcess {
-    pub fn new(volume: &[f64], start_secs: u32, interval_secs: u32, days: u32, rng: Stream) -> Self {
-        let interval_us = interval_secs as i64 * 1_000_000;
-        let start_us = start_secs as i64 * 1_000_000;
+    pub fn new(volume: &DayProfiles<f64>, sim: &Simulation, rng: Stream) -> Self {
+        let interval_us = sim.interval as i64 * 1_000_000;
+        let start_us = sim.start as i64 * 1_000_000;
         ArrivalProcess {
-            rates: volume.iter().map(|v| v / interval_us as f64).collect(),
+            rates: volume.profiles().iter().map(|p| p.iter().map(|v| v / interval_us as f64).collect()).collect(),
+            intervals: sim.open_intervals(),
             start_us,
             interval_us,
-            days: days as i64,
+            days: sim.days as i64,
             rng,
             day: 0,
             interval: 0,
@@ -41,12 +44,12 @@ impl ArrivalProcess {
 
     /// The next arrival instant, or `None` after the last day's end.
     pub fn next_arrival(&mut self) -> Option<SimTime> {
-        if self.rates.iter().all(|&r| r <= 0.0) {
+        if self.rates.iter().flatten().all(|&r| r <= 0.0) {
             return None;
         }
         let mut need: f64 = Exp1.sample(&mut self.rng);
         while self.day < self.days {
-            let rate = self.rates[self.interval];
+            let rate = self.rates[self.day as usize % self.rates.len()][self.interval];
             let interval_end = self.day * DAY_US + self.start_us + (self.interval as i64 + 1) * self.interval_us;
             let room = (interval_end - self.at_us) as f64;
             if rate > 0.0 && need <= rate * room {
@@ -56,7 +59,7 @@ impl ArrivalProcess {
             }
             need -= rate * room;
             self.interval += 1;
-            if self.interval == self.rates.len() {
+            if self.interval == self.intervals {
                 self.interval = 0;
                 self.day += 1;
             }
@@ -74,7 +77,16 @@ mod tests {
     #[test]
     fn counts_follow_the_volumes_and_stay_in_opening_hours() {
         // 2 intervals of 1 h from 08:00: 100 then 300 expected chats, over 50 days.
-        let mut p = ArrivalProcess::new(&[100.0, 300.0], 8 * 3600, 3600, 50, stream(&[7]));
+        let sim = Simulation {
+            start: 8 * 3600,
+            end: 10 * 3600,
+            days: 50,
+            interval: 3600,
+            warmup: 0.0,
+            replications: 1,
+            seed: 1,
+        };
+        let mut p = ArrivalProcess::new(&DayProfiles::every_day(vec![100.0, 300.0]), &sim, stream(&[7]));
         let (mut first, mut second) = (0, 0);
         while let Some(t) = p.next_arrival() {
             let tod = t.0.rem_euclid(DAY_US) / 1_000_000;

@@ -144,6 +144,7 @@ pub struct Center<'a, O: Observer> {
     agents: Vec<Agent>,
     /// First agent index of each group, and the pool size.
     group_agents: Vec<(usize, usize)>,
+    /// Today's staffing changes of each group.
     timelines: Vec<Vec<(u32, u32)>>,
     /// Agents serving each skill, in agent order.
     skill_agents: Vec<Vec<AgentIdx>>,
@@ -171,12 +172,12 @@ impl<'a, O: Observer> Center<'a, O> {
     /// Sets up replication `replication` of `sc` with `seed`.
     pub fn new(sc: &'a Scenario, seed: u64, replication: u32, obs: &'a mut O) -> Self {
         let sim = &sc.simulation;
-        let timelines: Vec<_> = sc.groups.iter().map(|g| day_timeline(&g.staffing, sim)).collect();
+        let timelines: Vec<_> = sc.groups.iter().map(|g| day_timeline(&g.staffing, sim, 0)).collect();
         let mut agents = Vec::new();
         let mut group_agents = Vec::new();
         let mut skill_agents = vec![Vec::new(); sc.skills.len()];
         for (g, group) in sc.groups.iter().enumerate() {
-            let n = peak(&timelines[g]) as usize;
+            let n = peak(&group.staffing, sim) as usize;
             group_agents.push((agents.len(), n));
             for _ in 0..n {
                 for &s in &group.skills {
@@ -203,7 +204,7 @@ impl<'a, O: Observer> Center<'a, O> {
                 .enumerate()
                 .map(|(r, reason)| {
                     let rng = stream(&[seed, replication as u64, draws::ARRIVALS, r as u64]);
-                    ArrivalProcess::new(&reason.volume, sim.start, sim.interval, sim.days, rng)
+                    ArrivalProcess::new(&reason.volume, sim, rng)
                 })
                 .collect()
         };
@@ -270,9 +271,16 @@ impl<'a, O: Observer> Center<'a, O> {
         self.obs.trace(self.queue.now(), agent.map(|a| a as u32), chat, ev);
     }
 
+    /// Day `day` begins at its first staffing change or its opening, whichever is earlier.
     fn day_begin_at(&self, day: u32) -> SimTime {
         let sim = &self.sc.simulation;
-        let first = self.timelines.iter().filter_map(|t| t.first().map(|p| p.0)).min().unwrap_or(sim.start);
+        let first = self
+            .sc
+            .groups
+            .iter()
+            .filter_map(|g| day_timeline(&g.staffing, sim, day).first().map(|p| p.0))
+            .min()
+            .unwrap_or(sim.start);
         secs_of_day(day, first.min(sim.start))
     }
 
@@ -308,6 +316,7 @@ impl<'a, O: Observer> Center<'a, O> {
             }
         }
         for g in 0..self.timelines.len() {
+            self.timelines[g] = day_timeline(&self.sc.groups[g].staffing, sim, d);
             for i in 0..self.timelines[g].len() {
                 let (t, n) = self.timelines[g][i];
                 self.queue.schedule(secs_of_day(d, t), Event::Staff { group: g, agents: n });

@@ -7,8 +7,8 @@
 
 use crate::scenario::{Simulation, Staffing};
 
-/// (seconds after midnight, scheduled agents from then on), in time order.
-pub fn day_timeline(staffing: &Staffing, sim: &Simulation) -> Vec<(u32, u32)> {
+/// Day `day`'s (seconds after midnight, scheduled agents from then on), in time order.
+pub fn day_timeline(staffing: &Staffing, sim: &Simulation, day: u32) -> Vec<(u32, u32)> {
     let mut out: Vec<(u32, u32)> = Vec::new();
     let mut push = |t: u32, n: u32| match out.last_mut() {
         Some(last) if last.0 == t => last.1 = n,
@@ -18,7 +18,7 @@ pub fn day_timeline(staffing: &Staffing, sim: &Simulation) -> Vec<(u32, u32)> {
     match staffing {
         Staffing::Constant(n) => push(sim.start, *n),
         Staffing::PerInterval(counts) => {
-            for (i, &n) in counts.iter().enumerate() {
+            for (i, &n) in counts.day(day).iter().enumerate() {
                 push(sim.start + i as u32 * sim.interval, n);
             }
         }
@@ -35,15 +35,19 @@ pub fn day_timeline(staffing: &Staffing, sim: &Simulation) -> Vec<(u32, u32)> {
     out
 }
 
-/// The most agents a timeline ever schedules.
-pub fn peak(timeline: &[(u32, u32)]) -> u32 {
-    timeline.iter().map(|&(_, n)| n).max().unwrap_or(0)
+/// The most agents a staffing ever schedules, on any day.
+pub fn peak(staffing: &Staffing, sim: &Simulation) -> u32 {
+    let days = match staffing {
+        Staffing::PerInterval(p) => p.profiles().len() as u32,
+        _ => 1,
+    };
+    (0..days).flat_map(|d| day_timeline(staffing, sim, d)).map(|(_, n)| n).max().unwrap_or(0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Shift;
+    use crate::scenario::{DayProfiles, Shift};
 
     fn sim() -> Simulation {
         Simulation { start: 8 * 3600, end: 20 * 3600, days: 1, interval: 1800, warmup: 0.0, replications: 1, seed: 1 }
@@ -54,14 +58,18 @@ mod tests {
         let h = |x: f64| (x * 3600.0) as u32;
         let shifts =
             vec![Shift { start: h(7.5), end: h(16.5), agents: 8 }, Shift { start: h(11.5), end: h(20.0), agents: 6 }];
-        let t = day_timeline(&Staffing::Shifts(shifts), &sim());
+        let staffing = Staffing::Shifts(shifts);
+        let t = day_timeline(&staffing, &sim(), 0);
         assert_eq!(t, vec![(h(7.5), 8), (h(11.5), 14), (h(16.5), 6)]);
-        assert_eq!(peak(&t), 14);
+        assert_eq!(peak(&staffing, &sim()), 14);
     }
 
     #[test]
     fn interval_lists_change_only_where_the_count_changes() {
-        let t = day_timeline(&Staffing::PerInterval(vec![2, 2, 3, 1]), &sim());
+        let t = day_timeline(&Staffing::PerInterval(DayProfiles::every_day(vec![2, 2, 3, 1])), &sim(), 0);
         assert_eq!(t, vec![(8 * 3600, 2), (9 * 3600, 3), (9 * 3600 + 1800, 1)]);
+        let per_day = Staffing::PerInterval(DayProfiles::per_day(vec![vec![1, 1, 1, 1], vec![4, 4, 0, 0]]));
+        assert_eq!(day_timeline(&per_day, &sim(), 1), vec![(8 * 3600, 4), (9 * 3600, 0)]);
+        assert_eq!(peak(&per_day, &sim()), 4);
     }
 }

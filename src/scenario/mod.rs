@@ -38,6 +38,41 @@ pub struct Scenario {
     pub replay: Option<Vec<ReplayArrival>>,
 }
 
+/// Values per open interval: one profile for every day, or one for each day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayProfiles<T>(Vec<Vec<T>>);
+
+impl<T> DayProfiles<T> {
+    /// The same profile every day.
+    pub fn every_day(profile: Vec<T>) -> Self {
+        DayProfiles(vec![profile])
+    }
+    /// One profile per day, in day order (at least one).
+    pub fn per_day(profiles: Vec<Vec<T>>) -> Self {
+        assert!(!profiles.is_empty(), "at least one day profile");
+        DayProfiles(profiles)
+    }
+    /// The profile of day `day` (0-based).
+    pub fn day(&self, day: u32) -> &[T] {
+        &self.0[day as usize % self.0.len()]
+    }
+    /// True when every day has the same profile.
+    pub fn is_every_day(&self) -> bool {
+        self.0.len() == 1
+    }
+    /// The profiles: one, or one per day.
+    pub fn profiles(&self) -> &[Vec<T>] {
+        &self.0
+    }
+}
+
+impl DayProfiles<f64> {
+    /// The mean over days of interval `i`.
+    pub fn mean_at(&self, i: usize) -> f64 {
+        self.0.iter().map(|p| p[i]).sum::<f64>() / self.0.len() as f64
+    }
+}
+
 /// The `[simulation]` table. Clock times are seconds after midnight.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Simulation {
@@ -121,8 +156,8 @@ pub struct Reason {
     pub name: String,
     /// Index into [`Scenario::skills`].
     pub skill: usize,
-    /// Expected chats per open interval (Poisson means), `len() == open_intervals()`.
-    pub volume: Vec<f64>,
+    /// Expected chats per open interval (Poisson means), each profile `open_intervals()` long.
+    pub volume: DayProfiles<f64>,
     pub handle: Dist,
     pub auth: Dist,
     pub auth_fail: f64,
@@ -173,8 +208,8 @@ pub struct Group {
 pub enum Staffing {
     /// The same number logged in from `start` to `end` every day.
     Constant(u32),
-    /// A number per open interval, `len() == open_intervals()`.
-    PerInterval(Vec<u32>),
+    /// A number per open interval, each profile `open_intervals()` long.
+    PerInterval(DayProfiles<u32>),
     /// Shifts; times are seconds after midnight, `start < end <= 86400`.
     Shifts(Vec<Shift>),
 }

@@ -694,7 +694,7 @@ impl Ctx<'_> {
                         }
                     }
                     self.intervals_len(&k("agents"), v, counts.len(), sim)?;
-                    Staffing::PerInterval(counts)
+                    Staffing::PerInterval(DayProfiles::every_day(counts))
                 }
                 _ => Staffing::Constant(self.count(
                     &k("agents"),
@@ -796,7 +796,7 @@ impl Ctx<'_> {
                     "not allowed with a top-level `arrivals` replay, which gives every chat",
                 ));
             }
-            (None, None) if replaying => vec![0.0; sim.open_intervals()],
+            (None, None) if replaying => DayProfiles::every_day(vec![0.0; sim.open_intervals()]),
             (Some(v), None) => {
                 let (count, unit) = match v.get_ref() {
                     Value::String(s) => parse_rate_parts(s).map_err(|m| self.err(&k("rate"), v, m))?,
@@ -808,12 +808,12 @@ impl Ctx<'_> {
                         ));
                     }
                 };
-                vec![count * f64::from(sim.interval) / unit; sim.open_intervals()]
+                DayProfiles::every_day(vec![count * f64::from(sim.interval) / unit; sim.open_intervals()])
             }
             (None, Some(v)) => {
                 let volume = self.numbers(&k("volume"), v, "a number of chats >= 0", |x| x.is_finite() && x >= 0.0)?;
                 self.intervals_len(&k("volume"), v, volume.len(), sim)?;
-                volume
+                DayProfiles::every_day(volume)
             }
             (Some(v), Some(_)) => {
                 return Err(self.err(&k("rate"), v, "expected exactly one of `rate` or `volume`, got both"));
@@ -1153,7 +1153,7 @@ agents = 3
         assert_eq!(s.routing.queue_select, QueueSelect::Priority);
         assert_eq!(s.skills, ["billing"]);
         let r = &s.reasons[0];
-        assert_eq!(r.volume, [60.0; 4]);
+        assert_eq!(r.volume.day(0), [60.0; 4]);
         assert_eq!(
             (r.handle.clone(), r.auth.clone(), r.patience.clone()),
             (Dist::Const(300.0), Dist::Const(0.0), Dist::Never)
@@ -1177,12 +1177,12 @@ agents = 3
         assert_eq!(s.simulation.seed, 20261128);
         assert_eq!(s.service_level.max_abandon, Some(0.05));
         let [billing, orders, tech] = &s.reasons[..] else { panic!() };
-        assert_eq!(billing.volume.len(), 24);
+        assert_eq!(billing.volume.day(0).len(), 24);
         assert_eq!(billing.transfer.as_ref().map(|t| t.to), Some(2));
         assert_eq!(billing.commitment.as_ref().map(|c| (c.skill, c.after)), Some((0, 7200.0)));
         assert_eq!(billing.nonresponsive.as_ref().map(|n| (n.p, n.returns)), Some((0.08, 0.25)));
-        assert_eq!(orders.volume, [8.75; 24]);
-        assert_eq!(tech.volume, [12.0; 24]);
+        assert_eq!(orders.volume.day(0), [8.75; 24]);
+        assert_eq!(tech.volume.day(0), [12.0; 24]);
         assert_eq!(tech.handle, Dist::empirical(vec![30.0, 45.5, 60.0, 120.0]).unwrap());
         assert_eq!(tech.transfer.as_ref().map(|t| t.to), Some(0));
         let [tier1, techg, night] = &s.groups[..] else { panic!() };
@@ -1198,7 +1198,7 @@ agents = 3
         );
         assert_eq!(night.rules.max_concurrent, 1);
         assert_eq!(night.rules.speed, [1.0, 0.8]);
-        assert!(matches!(&night.staffing, Staffing::PerInterval(v) if v.len() == 24));
+        assert!(matches!(&night.staffing, Staffing::PerInterval(v) if v.day(0).len() == 24));
     }
 
     #[test]
@@ -1216,7 +1216,7 @@ agents = 3
                 (86400.0, 1, Some(600.0), None),
             ]
         );
-        assert!(s.reasons.iter().all(|r| r.volume == [0.0, 0.0]));
+        assert!(s.reasons.iter().all(|r| r.volume.day(0) == [0.0, 0.0]));
     }
 
     #[test]

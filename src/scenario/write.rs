@@ -83,7 +83,7 @@ pub fn resolved_toml(s: &Scenario) -> String {
         line(w, "name", &quote(&r.name));
         line(w, "skill", &quote(&skill_name(s, r.skill)));
         if s.replay.is_none() {
-            line(w, "volume", &list(r.volume.iter().map(|v| number(*v))));
+            line(w, "volume", &profiles(&r.volume, |v| number(*v)));
         }
         line(w, "handle", &dist(&r.handle));
         line(w, "auth", &dist(&r.auth));
@@ -112,7 +112,7 @@ pub fn resolved_toml(s: &Scenario) -> String {
         line(w, "skills", &list(g.skills.iter().map(|i| quote(&skill_name(s, *i)))));
         match &g.staffing {
             Staffing::Constant(n) => line(w, "agents", &n.to_string()),
-            Staffing::PerInterval(counts) => line(w, "agents", &list(counts.iter().map(u32::to_string))),
+            Staffing::PerInterval(counts) => line(w, "agents", &profiles(counts, u32::to_string)),
             Staffing::Shifts(shifts) => {
                 let items = shifts.iter().map(|sh| {
                     format!(
@@ -209,4 +209,13 @@ fn skill_name(s: &Scenario, i: usize) -> String {
 
 fn reason_name(s: &Scenario, i: usize) -> String {
     s.reasons.get(i).map(|r| r.name.clone()).unwrap_or_default()
+}
+
+/// A day profile as a list, or one list per day.
+fn profiles<T>(p: &DayProfiles<T>, item: impl Fn(&T) -> String) -> String {
+    if p.is_every_day() {
+        list(p.day(0).iter().map(&item))
+    } else {
+        list(p.profiles().iter().map(|day| list(day.iter().map(&item))))
+    }
 }
