@@ -206,3 +206,69 @@ pub fn check(path: &Path) -> Result<ExitCode> {
 fn default_wrapup(sc: &Scenario) -> f64 {
     sc.groups.first().map_or(0.0, |g| g.rules.wrapup.mean())
 }
+
+#[derive(Args)]
+pub struct ErlangArgs {
+    /// Arrival rate, e.g. "120/h".
+    #[arg(long)]
+    rate: String,
+    /// Average handle time including wrap-up, e.g. "6m".
+    #[arg(long)]
+    aht: String,
+    /// Agents (one chat at a time each).
+    #[arg(long)]
+    agents: u32,
+    /// Mean patience (exponential): Erlang A instead of Erlang C.
+    #[arg(long)]
+    patience: Option<String>,
+    /// Service-level threshold.
+    #[arg(long, default_value = "60s")]
+    threshold: String,
+}
+
+fn flag<T>(name: &str, value: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<T> {
+    parse(value).map_err(|m| UsageError(format!("--{name}: {m}")).into())
+}
+
+pub fn erlang(args: &ErlangArgs) -> Result<ExitCode> {
+    use ccsim::scenario::duration::{parse_duration, parse_rate};
+    let rate = flag("rate", &args.rate, parse_rate)?;
+    let aht = flag("aht", &args.aht, parse_duration)?;
+    let threshold = flag("threshold", &args.threshold, parse_duration)?;
+    if aht <= 0.0 || rate <= 0.0 || args.agents == 0 {
+        return Err(UsageError("--rate, --aht and --agents must be above zero".into()).into());
+    }
+    let load = rate * aht;
+    println!(
+        "offered load {load:.3} Erlangs on {} agents ({:.1}% of capacity)",
+        args.agents,
+        100.0 * load / args.agents as f64
+    );
+    match &args.patience {
+        None => match ccsim::analytic::erlang_c(rate, aht, args.agents, threshold) {
+            Some(c) => {
+                println!("Erlang C (M/M/c, no abandonment)");
+                println!("  probability of waiting  {:.4}", c.p_wait);
+                println!("  service level ({} s)    {:.4}", threshold, c.service_level);
+                println!("  ASA                     {:.2} s", c.asa);
+                println!("  occupancy               {:.4}", c.occupancy);
+            }
+            None => println!("Erlang C: unstable (load at or above the agents); queues grow without bound"),
+        },
+        Some(p) => {
+            let patience = flag("patience", p, parse_duration)?;
+            let a = ccsim::analytic::erlang_a(rate, aht, args.agents, patience, threshold);
+            println!("Erlang A (M/M/c+M, exponential patience of mean {patience} s)");
+            println!("  probability of waiting  {:.4}", a.p_wait);
+            println!("  abandonment             {:.4}", a.p_abandon);
+            println!(
+                "  service level ({} s)    {:.4}  (answered within the threshold, over all arrivals)",
+                threshold, a.service_level
+            );
+            println!("  ASA                     {:.2} s  (answered chats)", a.asa);
+            println!("  occupancy               {:.4}", a.occupancy);
+            println!("  mean queue              {:.3}", a.mean_queue);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -23,6 +23,8 @@ enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Erlang C figures (Erlang A with --patience) for comparison with a simulation.
+    Erlang(commands::ErlangArgs),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run(&args),
         Command::Check { scenario } => commands::check(&scenario),
+        Command::Erlang(args) => commands::erlang(&args),
     };
     match result {
         Ok(code) => code,

@@ -942,6 +942,8 @@ impl<'a, O: Observer> Center<'a, O> {
             auth: 0.0,
             chat_time: 0.0,
             wrapup: 0.0,
+            handle: ch.draws.handle,
+            patience: ch.draws.patience,
             commitment: false,
             commitment_unserved: false,
             counted: ch.counted,

@@ -73,6 +73,10 @@ pub struct SegmentRecord {
     /// Acceptance → segment end, seconds.
     pub chat_time: f64,
     pub wrapup: f64,
+    /// The customer's sampled conversation work for this segment, at speed 1, seconds.
+    pub handle: f64,
+    /// The customer's sampled patience for this segment, seconds (infinite: never abandons).
+    pub patience: f64,
     /// A resolved segment that left a commitment.
     pub commitment: bool,
     /// …whose follow-up falls after the last day's end and is never worked.

@@ -137,6 +137,8 @@ pub fn write_chats(path: &Path, reps: &[(u32, &Trace)], origin: SimTime, names: 
         "wrapup",
         "commitment",
         "counted",
+        "handle",
+        "patience",
     ])
     .map_err(csv_err)?;
     for (r, trace) in reps {
@@ -160,6 +162,8 @@ pub fn write_chats(path: &Path, reps: &[(u32, &Trace)], origin: SimTime, names: 
                 fmt_num(Some(s.wrapup)),
                 (s.commitment as u8).to_string(),
                 (s.counted as u8).to_string(),
+                fmt_num(Some(s.handle)),
+                fmt_num(Some(s.patience)),
             ])
             .map_err(csv_err)?;
         }
