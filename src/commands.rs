@@ -6,6 +6,7 @@ use ccsim::report::{self, OutputDir, TraceNames};
 use ccsim::run::{self, RunOptions};
 use ccsim::scenario::{self, Scenario};
 use clap::Args;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -73,7 +74,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     if target.exists() && !target.is_dir() {
         return Err(UsageError(format!("--out {}: exists and is not a folder", target.display())).into());
     }
-    let out = OutputDir::create(&target).with_context(|| format!("cannot create {}", target.display()))?;
+    let folder = OutputDir::create(&target).with_context(|| format!("cannot create {}", target.display()))?;
 
     let started = std::time::Instant::now();
     let bar = ccsim::progress::bar(opts.replications as u64, "replications", args.quiet);
@@ -84,10 +85,10 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let results = run::aggregate_results(&sc, opts.per_day, &reps);
     let layout = run::layout(&sc, opts.per_day);
     let summary = &results.summary;
-    report::write_summary(&out.file("summary.csv"), summary)?;
-    report::write_intervals(&out.file("intervals.csv"), &layout, &results)?;
-    report::write_replications(&out.file("replications.csv"), &layout, &reps, &results)?;
-    report::write_text(&out.file("run.toml"), &scenario::resolved_toml(&sc))?;
+    report::write_summary(&folder.file("summary.csv"), summary)?;
+    report::write_intervals(&folder.file("intervals.csv"), &layout, &results)?;
+    report::write_replications(&folder.file("replications.csv"), &layout, &reps, &results)?;
+    report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&sc))?;
     if args.trace {
         let traces: Vec<(u32, &report::Trace)> =
             reps.iter().filter_map(|r| r.trace.as_ref().map(|t| (r.index, t))).collect();
@@ -97,21 +98,23 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
             groups: sc.groups.iter().map(|g| g.name.clone()).collect(),
         };
         let origin = ccsim::engine::SimTime(sc.simulation.start as i64 * 1_000_000);
-        report::write_chats(&out.file("chats.csv"), &traces, origin, &names)?;
-        report::write_events(&out.file("events.csv"), &traces, origin)?;
+        report::write_chats(&folder.file("chats.csv"), &traces, origin, &names)?;
+        report::write_events(&folder.file("events.csv"), &traces, origin)?;
     }
-    let dir = out.commit().with_context(|| format!("cannot write {}", target.display()))?;
+    let dir = folder.commit().with_context(|| format!("cannot write {}", target.display()))?;
 
     if !args.quiet {
+        let mut out = std::io::stdout().lock();
         let chats: u64 = reps.iter().map(|r| r.counts.chats).sum();
-        println!(
+        writeln!(
+            out,
             "{}: {} replications, {} chats simulated in {:.2} s → {}",
             sc.name,
             reps.len(),
             chats,
             elapsed.as_secs_f64(),
             dir.display()
-        );
+        )?;
         let get = |m: &str| summary.iter().find(|a| a.scope == "all" && a.metric == m);
         for (m, label) in [
             ("offered", "offered"),
@@ -123,7 +126,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         ] {
             if let Some(a) = get(m) {
                 let ci = a.ci95.map(|(l, h)| format!("  [{}, {}]", report::fmt_num(Some(l)), report::fmt_num(Some(h))));
-                println!("  {label:<14} {}{}", report::fmt_num(a.mean), ci.unwrap_or_default());
+                writeln!(out, "  {label:<14} {}{}", report::fmt_num(a.mean), ci.unwrap_or_default())?;
             }
         }
     }
@@ -135,10 +138,12 @@ fn clock(secs: u32) -> String {
 }
 
 pub fn check(path: &Path) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     let sc = load(path)?;
     let sim = &sc.simulation;
-    println!("{} — {}", sc.name, if sc.description.is_empty() { "(no description)" } else { &sc.description });
-    println!(
+    writeln!(out, "{} — {}", sc.name, if sc.description.is_empty() { "(no description)" } else { &sc.description })?;
+    writeln!(
+        out,
         "  open {}–{}, {} day(s){}, {}-minute intervals, warm-up {} s, {} replications, seed {}",
         clock(sim.start),
         clock(sim.end),
@@ -148,32 +153,34 @@ pub fn check(path: &Path) -> Result<ExitCode> {
         sim.warmup,
         sim.replications,
         sim.seed
-    );
-    println!("  skills: {}", sc.skills.join(", "));
+    )?;
+    writeln!(out, "  skills: {}", sc.skills.join(", "))?;
     for r in &sc.reasons {
-        println!(
+        writeln!(
+            out,
             "  reason {:<12} → {:<10} {:>8.1} chats/day, handle mean {:.0} s",
             r.name,
             sc.skills[r.skill],
             (0..sim.open_intervals()).map(|i| r.volume.mean_at(i)).sum::<f64>(),
             r.handle.mean()
-        );
+        )?;
     }
     for g in &sc.groups {
         let skills: Vec<&str> = g.skills.iter().map(|&s| sc.skills[s].as_str()).collect();
-        println!(
+        writeln!(
+            out,
             "  group  {:<12} serves {}; up to {} agents × {} slots",
             g.name,
             skills.join(", "),
             peak(&g.staffing, sim),
             g.rules.max_concurrent
-        );
+        )?;
     }
     if let Some(replay) = &sc.replay {
-        println!("  replays {} chats from arrivals.csv", replay.len());
+        writeln!(out, "  replays {} chats from arrivals.csv", replay.len())?;
     }
-    println!();
-    println!("  {:>5}  {:>8}  {:>10}  {:>7}  {:>6}", "time", "chats", "load (E)", "agents", "slots");
+    writeln!(out)?;
+    writeln!(out, "  {:>5}  {:>8}  {:>10}  {:>7}  {:>6}", "time", "chats", "load (E)", "agents", "slots")?;
     let interval = sim.interval as f64;
     for i in 0..sim.open_intervals() {
         let at = sim.start + i as u32 * sim.interval;
@@ -189,15 +196,15 @@ pub fn check(path: &Path) -> Result<ExitCode> {
             agents += n;
             slots += n * g.rules.max_concurrent;
         }
-        println!("  {:>5}  {:>8.1}  {:>10.2}  {:>7}  {:>6}", clock(at), chats, load, agents, slots);
+        writeln!(out, "  {:>5}  {:>8.1}  {:>10.2}  {:>7}  {:>6}", clock(at), chats, load, agents, slots)?;
     }
-    println!();
-    println!("  load (E) = chats × (auth + handle + wrap-up) ÷ interval: slot-Erlangs at speed 1");
+    writeln!(out)?;
+    writeln!(out, "  load (E) = chats × (auth + handle + wrap-up) ÷ interval: slot-Erlangs at speed 1")?;
     let warnings = ccsim::warnings::warnings(&sc, sc.simulation.replications);
     if !warnings.is_empty() {
-        println!();
+        writeln!(out)?;
         for w in warnings {
-            println!("  warning: {w}");
+            writeln!(out, "  warning: {w}")?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -231,6 +238,7 @@ fn flag<T>(name: &str, value: &str, parse: impl Fn(&str) -> Result<T, String>) -
 }
 
 pub fn erlang(args: &ErlangArgs) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     use ccsim::scenario::duration::{parse_duration, parse_rate};
     let rate = flag("rate", &args.rate, parse_rate)?;
     let aht = flag("aht", &args.aht, parse_duration)?;
@@ -239,35 +247,37 @@ pub fn erlang(args: &ErlangArgs) -> Result<ExitCode> {
         return Err(UsageError("--rate, --aht and --agents must be above zero".into()).into());
     }
     let load = rate * aht;
-    println!(
+    writeln!(
+        out,
         "offered load {load:.3} Erlangs on {} agents ({:.1}% of capacity)",
         args.agents,
         100.0 * load / args.agents as f64
-    );
+    )?;
     match &args.patience {
         None => match ccsim::analytic::erlang_c(rate, aht, args.agents, threshold) {
             Some(c) => {
-                println!("Erlang C (M/M/c, no abandonment)");
-                println!("  probability of waiting  {:.4}", c.p_wait);
-                println!("  service level ({} s)    {:.4}", threshold, c.service_level);
-                println!("  ASA                     {:.2} s", c.asa);
-                println!("  occupancy               {:.4}", c.occupancy);
+                writeln!(out, "Erlang C (M/M/c, no abandonment)")?;
+                writeln!(out, "  probability of waiting  {:.4}", c.p_wait)?;
+                writeln!(out, "  service level ({} s)    {:.4}", threshold, c.service_level)?;
+                writeln!(out, "  ASA                     {:.2} s", c.asa)?;
+                writeln!(out, "  occupancy               {:.4}", c.occupancy)?;
             }
-            None => println!("Erlang C: unstable (load at or above the agents); queues grow without bound"),
+            None => writeln!(out, "Erlang C: unstable (load at or above the agents); queues grow without bound")?,
         },
         Some(p) => {
             let patience = flag("patience", p, parse_duration)?;
             let a = ccsim::analytic::erlang_a(rate, aht, args.agents, patience, threshold);
-            println!("Erlang A (M/M/c+M, exponential patience of mean {patience} s)");
-            println!("  probability of waiting  {:.4}", a.p_wait);
-            println!("  abandonment             {:.4}", a.p_abandon);
-            println!(
+            writeln!(out, "Erlang A (M/M/c+M, exponential patience of mean {patience} s)")?;
+            writeln!(out, "  probability of waiting  {:.4}", a.p_wait)?;
+            writeln!(out, "  abandonment             {:.4}", a.p_abandon)?;
+            writeln!(
+                out,
                 "  service level ({} s)    {:.4}  (answered within the threshold, over all arrivals)",
                 threshold, a.service_level
-            );
-            println!("  ASA                     {:.2} s  (answered chats)", a.asa);
-            println!("  occupancy               {:.4}", a.occupancy);
-            println!("  mean queue              {:.3}", a.mean_queue);
+            )?;
+            writeln!(out, "  ASA                     {:.2} s  (answered chats)", a.asa)?;
+            writeln!(out, "  occupancy               {:.4}", a.occupancy)?;
+            writeln!(out, "  mean queue              {:.3}", a.mean_queue)?;
         }
     }
     Ok(ExitCode::SUCCESS)

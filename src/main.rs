@@ -36,6 +36,11 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(err)
+            if err.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS // the reader of our output went away (e.g. `| head`)
+        }
         Err(err) => {
             eprintln!("error: {err}");
             for cause in err.chain().skip(1) {
