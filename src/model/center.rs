@@ -8,7 +8,7 @@ use super::staffing::{day_timeline, peak};
 use crate::engine::{EventKey, EventQueue, SimTime, Stream, stream};
 use crate::scenario::{AgentSelect, QueueSelect, Scenario, WrapupBlocks};
 use rand::RngExt;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 type ChatIdx = usize;
 type AgentIdx = usize;
@@ -73,7 +73,13 @@ struct Agent {
     /// Order in which agents started leaving (for reinstatement).
     left_seq: u64,
     level: AgentLevel,
+    /// Its key in its group's set of available agents, while available.
+    routing_key: Option<RoutingKey>,
 }
+
+/// Order of available agents under `agent_select`: the first is chosen.
+/// (policy-dependent busy term, idle-since, agent index).
+type RoutingKey = (i64, SimTime, AgentIdx);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stop {
@@ -146,8 +152,10 @@ pub struct Center<'a, O: Observer> {
     group_agents: Vec<(usize, usize)>,
     /// Today's staffing changes of each group.
     timelines: Vec<Vec<(u32, u32)>>,
-    /// Agents serving each skill, in agent order.
-    skill_agents: Vec<Vec<AgentIdx>>,
+    /// Groups serving each skill, in file order.
+    skill_groups: Vec<Vec<usize>>,
+    /// Available agents of each group, in `agent_select` order.
+    available: Vec<BTreeSet<RoutingKey>>,
     /// Agents serving each skill that are Active or Draining.
     accepting: Vec<u32>,
     queues: Vec<BTreeMap<QueueKey, ChatIdx>>,
@@ -175,14 +183,14 @@ impl<'a, O: Observer> Center<'a, O> {
         let timelines: Vec<_> = sc.groups.iter().map(|g| day_timeline(&g.staffing, sim, 0)).collect();
         let mut agents = Vec::new();
         let mut group_agents = Vec::new();
-        let mut skill_agents = vec![Vec::new(); sc.skills.len()];
+        let mut skill_groups = vec![Vec::new(); sc.skills.len()];
         for (g, group) in sc.groups.iter().enumerate() {
             let n = peak(&group.staffing, sim) as usize;
             group_agents.push((agents.len(), n));
+            for &s in &group.skills {
+                skill_groups[s].push(g);
+            }
             for _ in 0..n {
-                for &s in &group.skills {
-                    skill_agents[s].push(agents.len());
-                }
                 agents.push(Agent {
                     group: g,
                     status: Status::Offline,
@@ -193,6 +201,7 @@ impl<'a, O: Observer> Center<'a, O> {
                     progressed_at: SimTime::ZERO,
                     left_seq: 0,
                     level: AgentLevel::default(),
+                    routing_key: None,
                 });
             }
         }
@@ -218,7 +227,8 @@ impl<'a, O: Observer> Center<'a, O> {
             agents,
             group_agents,
             timelines,
-            skill_agents,
+            skill_groups,
+            available: vec![BTreeSet::new(); sc.groups.len()],
             accepting: vec![0; sc.skills.len()],
             queues: vec![BTreeMap::new(); sc.skills.len()],
             chats: Vec::new(),
@@ -411,10 +421,31 @@ impl<'a, O: Observer> Center<'a, O> {
             }
         }
         self.agents[a].status = status;
-        self.report_level(a);
+        self.agent_changed(a);
     }
 
-    fn report_level(&mut self, a: AgentIdx) {
+    /// After any change to agent `a`: report its level and keep the routing index current.
+    fn agent_changed(&mut self, a: AgentIdx) {
+        let key = self.is_available(a).then(|| {
+            let ag = &self.agents[a];
+            let busy = match self.sc.routing.agent_select {
+                AgentSelect::LeastBusy => ag.busy as i64,
+                AgentSelect::LongestIdle => 0,
+                AgentSelect::FillFirst => -(ag.busy as i64),
+            };
+            (busy, ag.idle_since, a)
+        });
+        let ag = &mut self.agents[a];
+        if key != ag.routing_key {
+            let set = &mut self.available[ag.group];
+            if let Some(old) = ag.routing_key {
+                set.remove(&old);
+            }
+            if let Some(new) = key {
+                set.insert(new);
+            }
+            ag.routing_key = key;
+        }
         let ag = &self.agents[a];
         let level = AgentLevel {
             logged_in: ag.status != Status::Offline,
@@ -549,7 +580,8 @@ impl<'a, O: Observer> Center<'a, O> {
 
     // ---- routing ----
 
-    fn available(&self, a: AgentIdx) -> bool {
+    /// Whether agent `a` may get an offer now (from its state; see `available`).
+    fn is_available(&self, a: AgentIdx) -> bool {
         let ag = &self.agents[a];
         let rules = &self.sc.groups[ag.group].rules;
         matches!(ag.status, Status::Active | Status::Draining)
@@ -557,23 +589,21 @@ impl<'a, O: Observer> Center<'a, O> {
             && !(rules.wrapup_blocks == WrapupBlocks::Agent && ag.pending_wrapups > 0)
     }
 
-    /// The agent a newly queued chat is offered to, per `agent_select`.
+    /// Whether agent `a` may get an offer now: in the routing index.
+    fn available(&self, a: AgentIdx) -> bool {
+        self.agents[a].routing_key.is_some()
+    }
+
+    /// The agent a newly queued chat is offered to, per `agent_select`: the
+    /// first available agent, not among those that refused it, of each
+    /// group serving the skill; the best of those.
     fn select_agent(&self, c: ChatIdx) -> Option<AgentIdx> {
         let ch = self.chat(c);
-        let policy = self.sc.routing.agent_select;
-        self.skill_agents[ch.skill]
+        self.skill_groups[ch.skill]
             .iter()
-            .copied()
-            .filter(|&a| self.available(a) && !ch.refused_by.contains(&a))
-            .min_by_key(|&a| {
-                let ag = &self.agents[a];
-                let busy = match policy {
-                    AgentSelect::LeastBusy => ag.busy as i64,
-                    AgentSelect::LongestIdle => 0,
-                    AgentSelect::FillFirst => -(ag.busy as i64),
-                };
-                (busy, ag.idle_since, a)
-            })
+            .filter_map(|&g| self.available[g].iter().find(|k| !ch.refused_by.contains(&k.2)))
+            .min()
+            .map(|k| k.2)
     }
 
     /// The first chat in `skill`'s queue that agent `a` has not refused.
@@ -625,14 +655,14 @@ impl<'a, O: Observer> Center<'a, O> {
         let t = self.queue.schedule(self.now().after_secs(delay), Event::OfferEnd(c));
         self.chat_mut(c).offer_timer = Some(t);
         self.agents[a].busy += 1;
-        self.report_level(a);
+        self.agent_changed(a);
         self.trace(Some(a), Some(c), TraceEvent::Offer);
     }
 
     fn free_slot(&mut self, a: AgentIdx) {
         self.agents[a].busy -= 1;
         self.agents[a].idle_since = self.now();
-        self.report_level(a);
+        self.agent_changed(a);
     }
 
     fn offer_end(&mut self, c: ChatIdx) {
@@ -826,7 +856,7 @@ impl<'a, O: Observer> Center<'a, O> {
         self.obs.segment(&rec);
         self.agents[a].pending_wrapups += 1;
         self.queue.schedule(now.after_secs(wrapup), Event::WrapupEnd { agent: a, chat: id, segment });
-        self.report_level(a);
+        self.agent_changed(a);
         if outcome == Outcome::Transferred {
             self.start_transfer(c);
         } else if let Some(at) = followup_at {
