@@ -350,13 +350,13 @@ impl<'a, O: Observer> Center<'a, O> {
             return;
         }
         self.closing = true;
-        for a in 0..self.agents.len() {
-            if self.agents[a].status == Status::Active {
-                self.set_status(a, Status::Draining);
-                self.trace(Some(a), None, TraceEvent::Drain);
-                self.pull_work(a);
-            }
+        let draining: Vec<AgentIdx> =
+            (0..self.agents.len()).filter(|&a| self.agents[a].status == Status::Active).collect();
+        for &a in &draining {
+            self.set_status(a, Status::Draining);
+            self.trace(Some(a), None, TraceEvent::Drain);
         }
+        self.pull_work_together(&draining);
         for s in 0..self.queues.len() {
             self.close_if_unstaffed(s);
         }
@@ -383,7 +383,7 @@ impl<'a, O: Observer> Center<'a, O> {
             leaving.sort_by_key(|&a| std::cmp::Reverse(self.agents[a].left_seq));
             let offline = pool.clone().filter(|&a| self.agents[a].status == Status::Offline);
             let joining: Vec<AgentIdx> = leaving.into_iter().chain(offline).take(need as usize).collect();
-            for a in joining {
+            for &a in &joining {
                 if self.agents[a].status == Status::Offline {
                     self.agents[a].idle_since = self.now();
                     self.agents[a].progressed_at = self.now();
@@ -392,8 +392,8 @@ impl<'a, O: Observer> Center<'a, O> {
                 } else {
                     self.set_status(a, Status::Active);
                 }
-                self.pull_work(a);
             }
+            self.pull_work_together(&joining);
         } else if target < active {
             let mut candidates: Vec<AgentIdx> = pool.filter(|&a| self.agents[a].status == Status::Active).collect();
             candidates.sort_by_key(|&a| (self.agents[a].busy, std::cmp::Reverse(a)));
@@ -620,7 +620,8 @@ impl<'a, O: Observer> Center<'a, O> {
                 if self.sc.routing.queue_select == QueueSelect::SkillOrder {
                     return Some(c);
                 }
-                if best.is_none_or(|(k, _)| key < k) {
+                // Across skills, equal priority and arrival go by skill order.
+                if best.is_none_or(|(k, _)| (key.0, key.1) < (k.0, k.1)) {
                     best = Some((key, c));
                 }
             }
@@ -641,6 +642,28 @@ impl<'a, O: Observer> Center<'a, O> {
             }
         }
         self.logout_if_done(a);
+    }
+
+    /// Agents that became available at the same instant (logins, drain)
+    /// share the waiting chats one at a time, the next always going to the
+    /// best of them by `agent_select`, as an arriving chat would.
+    fn pull_work_together(&mut self, agents: &[AgentIdx]) {
+        loop {
+            let next = agents
+                .iter()
+                .filter_map(|&a| self.agents[a].routing_key.filter(|_| self.select_chat(a).is_some()))
+                .min();
+            match next {
+                Some((_, _, a)) => {
+                    let c = self.select_chat(a).expect("a chat for this agent");
+                    self.offer(a, c);
+                }
+                None => break,
+            }
+        }
+        for &a in agents {
+            self.logout_if_done(a);
+        }
     }
 
     fn offer(&mut self, a: AgentIdx, c: ChatIdx) {
