@@ -156,7 +156,9 @@ pub struct Reason {
     pub name: String,
     /// Index into [`Scenario::skills`].
     pub skill: usize,
-    /// Expected chats per open interval (Poisson means), each profile `open_intervals()` long.
+    /// Expected chats per open interval (Poisson means), each profile `open_intervals()` long:
+    /// from `rate`, `volume` (a list, or one list per day) or the top-level `forecast` CSV
+    /// (per day when it has a `day` column; intervals and days without a row are 0).
     pub volume: DayProfiles<f64>,
     pub handle: Dist,
     pub auth: Dist,
@@ -208,7 +210,9 @@ pub struct Group {
 pub enum Staffing {
     /// The same number logged in from `start` to `end` every day.
     Constant(u32),
-    /// A number per open interval, each profile `open_intervals()` long.
+    /// A number per open interval, each profile `open_intervals()` long: from `agents`
+    /// (a list, or one list per day) or the top-level `staffing` CSV (per day when it
+    /// has a `day` column; intervals and days without a row are 0).
     PerInterval(DayProfiles<u32>),
     /// Shifts; times are seconds after midnight, `start < end <= 86400`.
     Shifts(Vec<Shift>),

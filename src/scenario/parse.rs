@@ -37,6 +37,8 @@ struct RawScenario {
     reasons: Items<RawReason>,
     groups: Items<RawGroup>,
     arrivals: Field,
+    forecast: Field,
+    staffing: Field,
 }
 
 #[derive(Deserialize)]
@@ -152,10 +154,8 @@ pub fn load(path: &Path) -> Result<Scenario> {
 
 /// Parses scenario text as if read from `path` (relative paths resolve beside it).
 pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
-    let base_dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    // `Path::new("").join("f.csv")` is `f.csv`: messages name files as given.
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let ctx = Ctx { text, file: path, base_dir };
     let raw: RawScenario = toml::from_str(text).map_err(|e| ctx.toml_error(&e))?;
 
@@ -167,11 +167,27 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
     let (chat, inactivity_timeout) = ctx.chat(raw.chat.as_ref())?;
     let routing = ctx.routing(raw.routing.as_ref())?;
     let groups = ctx.items("groups", &raw.groups, "[[groups]] tables")?;
-    let groups = groups.iter().map(|(key, g)| ctx.group(key, g, &simulation, &chat)).collect::<Result<Vec<_>>>()?;
+    let group_names: Vec<&str> = groups.iter().filter_map(|(_, g)| g.get_ref().name()).collect();
+    let staffing =
+        raw.staffing.as_ref().map(|v| ctx.interval_table(v, &STAFFING_TABLE, &simulation, &group_names)).transpose()?;
+    let groups = groups
+        .iter()
+        .map(|(key, g)| ctx.group(key, g, &simulation, &chat, staffing.as_ref()))
+        .collect::<Result<Vec<_>>>()?;
     let replaying = raw.arrivals.is_some();
+    if let (Some(v), true) = (&raw.forecast, replaying) {
+        return Err(ctx.err("forecast", v, "not allowed with a top-level `arrivals` replay, which gives every chat"));
+    }
     let reasons = ctx.items("reasons", &raw.reasons, "[[reasons]] tables")?;
+    let reason_names: Vec<&str> = reasons.iter().filter_map(|(_, r)| r.get_ref().name()).collect();
+    let forecast = raw
+        .forecast
+        .as_ref()
+        .map(|v| ctx.interval_table(v, &FORECAST_TABLE, &simulation, &reason_names))
+        .transpose()?;
+    let inputs = ArrivalInputs { replaying, forecast: forecast.as_ref() };
     let reasons =
-        reasons.iter().map(|(key, r)| ctx.reason(key, r, &simulation, replaying)).collect::<Result<Vec<_>>>()?;
+        reasons.iter().map(|(key, r)| ctx.reason(key, r, &simulation, &inputs)).collect::<Result<Vec<_>>>()?;
     let arrivals = raw.arrivals.as_ref().map(|a| ctx.arrivals(a, &simulation)).transpose()?;
 
     // Pass 2: names and cross-references.
@@ -289,6 +305,60 @@ struct ReasonDraft {
     skill: Ref,
     transfer_to: Option<Ref>,
     commitment_skill: Option<Ref>,
+}
+
+/// What decides a reason's arrivals besides its own `rate` or `volume`.
+struct ArrivalInputs<'a> {
+    /// A top-level `arrivals` replay gives every chat.
+    replaying: bool,
+    /// The top-level `forecast` file.
+    forecast: Option<&'a CsvProfiles<f64>>,
+}
+
+/// A top-level per-interval CSV input: columns `[day,]interval,NAME,VALUE`.
+struct TableSpec<T> {
+    /// The top-level key naming the file (and the file name in examples).
+    key: &'static str,
+    /// The column naming a reason or a group.
+    name_column: &'static str,
+    /// What the names are, plural, for messages.
+    names: &'static str,
+    /// The column of values.
+    value_column: &'static str,
+    /// What a value looks like, for messages.
+    value_hint: &'static str,
+    value: fn(&str) -> Option<T>,
+    /// True when further columns are ignored; else they are errors.
+    extra_columns: bool,
+}
+
+/// `forecast = "forecast.csv"`: `[day,]interval,reason,volume`.
+const FORECAST_TABLE: TableSpec<f64> = TableSpec {
+    key: "forecast",
+    name_column: "reason",
+    names: "reasons",
+    value_column: "volume",
+    value_hint: "a number of chats >= 0",
+    value: |cell| cell.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0).map(|x| x + 0.0),
+    extra_columns: false,
+};
+
+/// `staffing = "staffing.csv"`: `[day,]interval,group,agents`, further columns
+/// ignored (so `staff`'s output can be fed back).
+const STAFFING_TABLE: TableSpec<u32> = TableSpec {
+    key: "staffing",
+    name_column: "group",
+    names: "groups",
+    value_column: "agents",
+    value_hint: "a number of agents (an integer from 0 to 1000000)",
+    value: |cell| cell.parse::<u32>().ok().filter(|n| i64::from(*n) <= MAX_COUNT),
+    extra_columns: true,
+};
+
+/// Day profiles read from a forecast or staffing CSV, by reason or group name.
+struct CsvProfiles<T> {
+    path: PathBuf,
+    by_name: std::collections::HashMap<String, DayProfiles<T>>,
 }
 
 /// Fails on the second item that reuses a name.
@@ -479,16 +549,75 @@ impl Ctx<'_> {
         if len == want {
             return Ok(());
         }
-        Err(self.err(
-            key,
-            v,
-            format!(
-                "has {len} entries but the day has {want} open intervals ({} to {} by {}); expected {want}",
-                fmt_clock(sim.start),
-                fmt_clock(sim.end),
-                fmt_duration(sim.interval.into())
-            ),
-        ))
+        Err(self.err(key, v, format!("has {len} entries, expected {want} ({})", per_interval(sim))))
+    }
+
+    /// A list per open interval (the same every day), or a list of such lists,
+    /// one per day (`simulation.days` of them). `item` converts one entry.
+    fn day_profiles<T>(
+        &self,
+        key: &str,
+        v: &Spanned<Value>,
+        sim: &Simulation,
+        what: &str,
+        item: impl Fn(&Value) -> Option<T>,
+    ) -> Result<DayProfiles<T>> {
+        let Value::Array(items) = v.get_ref() else {
+            return Err(self.err(
+                key,
+                v,
+                format!("expected a list per interval, or a list of such lists per day, got {}", got(v.get_ref())),
+            ));
+        };
+        if !items.iter().any(|i| matches!(i, Value::Array(_))) {
+            return Ok(DayProfiles::every_day(self.profile(key, v, items, sim, what, &item)?));
+        }
+        let days = sim.days as usize;
+        if items.len() != days {
+            return Err(self.err(
+                key,
+                v,
+                format!("has {} day lists, expected {days} (simulation.days), each {}", items.len(), per_interval(sim)),
+            ));
+        }
+        let mut out = Vec::with_capacity(days);
+        for (d, day) in items.iter().enumerate() {
+            let day_key = format!("{key}[{d}]");
+            let Value::Array(day_items) = day else {
+                return Err(self.err(
+                    &day_key,
+                    v,
+                    format!(
+                        "expected day {}'s list of {what} (a list of lists has one list per day), got {}",
+                        d + 1,
+                        got(day)
+                    ),
+                ));
+            };
+            out.push(self.profile(&day_key, v, day_items, sim, what, &item)?);
+        }
+        Ok(DayProfiles::per_day(out))
+    }
+
+    /// One day's list per open interval.
+    fn profile<T>(
+        &self,
+        key: &str,
+        v: &Spanned<Value>,
+        items: &[Value],
+        sim: &Simulation,
+        what: &str,
+        item: &impl Fn(&Value) -> Option<T>,
+    ) -> Result<Vec<T>> {
+        let out = items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                item(x).ok_or_else(|| self.err(&format!("{key}[{i}]"), v, format!("expected {what}, got {}", got(x))))
+            })
+            .collect::<Result<Vec<T>>>()?;
+        self.intervals_len(key, v, out.len(), sim)?;
+        Ok(out)
     }
 
     fn simulation(&self, raw: Option<&Spanned<RawSimulation>>) -> Result<Simulation> {
@@ -645,7 +774,14 @@ impl Ctx<'_> {
         })
     }
 
-    fn group(&self, key: &str, raw: &Spanned<RawGroup>, sim: &Simulation, chat: &ChatRules) -> Result<GroupDraft> {
+    fn group(
+        &self,
+        key: &str,
+        raw: &Spanned<RawGroup>,
+        sim: &Simulation,
+        chat: &ChatRules,
+        staffing: Option<&CsvProfiles<u32>>,
+    ) -> Result<GroupDraft> {
         let g = raw.get_ref();
         let k = |field: &str| format!("{key}.{field}");
         let name_v = self.required(&k("name"), &g.name, "a string")?;
@@ -677,33 +813,38 @@ impl Ctx<'_> {
             return Err(self.err(&k("skills"), skills_v, "empty; expected at least one skill name"));
         }
 
-        let staffing = match (&g.agents, &g.shifts) {
-            (Some(v), None) => match v.get_ref() {
-                Value::Array(items) => {
-                    let mut counts = Vec::with_capacity(items.len());
-                    for (i, item) in items.iter().enumerate() {
-                        match item {
-                            Value::Integer(n) if (0..=u32::MAX.into()).contains(n) => counts.push(*n as u32),
-                            other => {
-                                return Err(self.err(
-                                    &format!("{}[{i}]", k("agents")),
-                                    v,
-                                    format!("expected a number of agents (an integer >= 0), got {}", got(other)),
-                                ));
-                            }
-                        }
-                    }
-                    self.intervals_len(&k("agents"), v, counts.len(), sim)?;
-                    Staffing::PerInterval(DayProfiles::every_day(counts))
-                }
+        let from_file = staffing.and_then(|t| t.by_name.get(&name).map(|p| (t, p)));
+        if let Some((table, _)) = from_file {
+            let given =
+                [("agents", g.agents.as_ref().map(|v| v.span())), ("shifts", g.shifts.as_ref().map(|v| v.span()))];
+            if let Some((field, span)) = given.into_iter().find_map(|(f, span)| span.map(|s| (f, s))) {
+                return Err(self.at(&k(field), Some(span)).err(format!(
+                    "not allowed: {} gives the staffing of group {name:?}; remove `{field}` here or the group's rows there",
+                    table.path.display()
+                )));
+            }
+        }
+        let staffing = match (&g.agents, &g.shifts, from_file) {
+            (None, None, Some((_, profiles))) => Staffing::PerInterval(profiles.clone()),
+            (Some(v), None, _) => match v.get_ref() {
+                Value::Array(_) => Staffing::PerInterval(self.day_profiles(
+                    &k("agents"),
+                    v,
+                    sim,
+                    "a number of agents (an integer from 0 to 1000000)",
+                    |x| match x {
+                        Value::Integer(n) if (0..=MAX_COUNT).contains(n) => Some(*n as u32),
+                        _ => None,
+                    },
+                )?),
                 _ => Staffing::Constant(self.count(
                     &k("agents"),
                     v,
                     0,
-                    "a number of agents (an integer >= 0) or a list per interval",
+                    "a number of agents (an integer >= 0), a list per interval or a list of such lists per day",
                 )?),
             },
-            (None, Some(shifts)) => {
+            (None, Some(shifts), _) => {
                 let mut out = Vec::with_capacity(shifts.get_ref().len());
                 for (i, s) in shifts.get_ref().iter().enumerate() {
                     let sk = |field: &str| format!("{}[{i}].{field}", k("shifts"));
@@ -725,13 +866,16 @@ impl Ctx<'_> {
                 }
                 Staffing::Shifts(out)
             }
-            (Some(v), Some(_)) => {
+            (Some(v), Some(_), _) => {
                 return Err(self.err(&k("agents"), v, "expected exactly one of `agents` or `shifts`, got both"));
             }
-            (None, None) => {
-                return Err(self
-                    .at(key, Some(raw.span()))
-                    .err("missing staffing; expected `agents` (a number or a list per interval) or `shifts`"));
+            (None, None, None) => {
+                let file = staffing.map_or("a top-level `staffing` file".to_string(), |t| {
+                    format!("rows for {name:?} in {}", t.path.display())
+                });
+                return Err(self.at(key, Some(raw.span())).err(format!(
+                    "missing staffing; expected `agents` (a number or a list per interval) or `shifts`, or {file}"
+                )));
             }
         };
 
@@ -780,23 +924,42 @@ impl Ctx<'_> {
         Ok(Ref { name: self.name(key, v)?, at: self.at(key, Some(v.span())) })
     }
 
-    fn reason(&self, key: &str, raw: &Spanned<RawReason>, sim: &Simulation, replaying: bool) -> Result<ReasonDraft> {
+    fn reason(
+        &self,
+        key: &str,
+        raw: &Spanned<RawReason>,
+        sim: &Simulation,
+        inputs: &ArrivalInputs,
+    ) -> Result<ReasonDraft> {
         let r = raw.get_ref();
         let k = |field: &str| format!("{key}.{field}");
         let name_v = self.required(&k("name"), &r.name, "a string")?;
         let name = self.name(&k("name"), name_v)?;
         let skill = self.skill_ref(&k("skill"), self.required(&k("skill"), &r.skill, "a skill name")?)?;
 
+        let given =
+            [("rate", &r.rate), ("volume", &r.volume)].into_iter().find_map(|(f, v)| v.as_ref().map(|v| (f, v)));
+        let from_forecast = inputs.forecast.and_then(|t| t.by_name.get(&name).map(|p| (t, p)));
+        if let (Some((field, v)), true) = (given, inputs.replaying) {
+            return Err(self.err(
+                &k(field),
+                v,
+                "not allowed with a top-level `arrivals` replay, which gives every chat",
+            ));
+        }
+        if let (Some((field, v)), Some((table, _))) = (given, from_forecast) {
+            return Err(self.err(
+                &k(field),
+                v,
+                format!(
+                    "not allowed: {} gives the volumes of reason {name:?}; remove `{field}` here or the reason's rows there",
+                    table.path.display()
+                ),
+            ));
+        }
         let volume = match (&r.rate, &r.volume) {
-            (Some(v), _) | (None, Some(v)) if replaying => {
-                let field = if r.rate.is_some() { "rate" } else { "volume" };
-                return Err(self.err(
-                    &k(field),
-                    v,
-                    "not allowed with a top-level `arrivals` replay, which gives every chat",
-                ));
-            }
-            (None, None) if replaying => DayProfiles::every_day(vec![0.0; sim.open_intervals()]),
+            (None, None) if inputs.replaying => DayProfiles::every_day(vec![0.0; sim.open_intervals()]),
+            (None, None) if let Some((_, profiles)) = from_forecast => profiles.clone(),
             (Some(v), None) => {
                 let (count, unit) = match v.get_ref() {
                     Value::String(s) => parse_rate_parts(s).map_err(|m| self.err(&k("rate"), v, m))?,
@@ -810,18 +973,19 @@ impl Ctx<'_> {
                 };
                 DayProfiles::every_day(vec![count * f64::from(sim.interval) / unit; sim.open_intervals()])
             }
-            (None, Some(v)) => {
-                let volume = self.numbers(&k("volume"), v, "a number of chats >= 0", |x| x.is_finite() && x >= 0.0)?;
-                self.intervals_len(&k("volume"), v, volume.len(), sim)?;
-                DayProfiles::every_day(volume)
-            }
+            (None, Some(v)) => self.day_profiles(&k("volume"), v, sim, "a number of chats >= 0", |x| {
+                number(x).filter(|x| x.is_finite() && *x >= 0.0).map(|x| x + 0.0)
+            })?,
             (Some(v), Some(_)) => {
                 return Err(self.err(&k("rate"), v, "expected exactly one of `rate` or `volume`, got both"));
             }
             (None, None) => {
-                return Err(self.at(key, Some(raw.span())).err(
-                    "missing arrivals; expected `rate` (like \"120/h\") or `volume` (a list per interval), or a top-level `arrivals` file",
-                ));
+                let file = inputs.forecast.map_or("a top-level `forecast` or `arrivals` file".to_string(), |t| {
+                    format!("rows for {name:?} in {}", t.path.display())
+                });
+                return Err(self.at(key, Some(raw.span())).err(format!(
+                    "missing arrivals; expected `rate` (like \"120/h\") or `volume` (a list per interval), or {file}"
+                )));
             }
         };
 
@@ -1018,6 +1182,157 @@ impl Ctx<'_> {
         }
         Ok(out)
     }
+
+    /// A top-level per-interval CSV input (`forecast`, `staffing`): columns
+    /// `interval,NAME,VALUE` with an optional `day` column (1-based).
+    ///
+    /// Without `day` each name gets one profile for every day; with it, one per
+    /// day. An interval (or a day) without a row for a name counts as 0 (no
+    /// chats, no agents). Names must be in `names` (the reasons or groups).
+    fn interval_table<T: Copy + Default>(
+        &self,
+        v: &Spanned<Value>,
+        spec: &TableSpec<T>,
+        sim: &Simulation,
+        names: &[&str],
+    ) -> Result<CsvProfiles<T>> {
+        let key = spec.key;
+        let file = match v.get_ref() {
+            Value::String(file) if !file.trim().is_empty() => file,
+            other => {
+                return Err(self.err(
+                    key,
+                    v,
+                    format!("expected a CSV file name like \"{key}.csv\", got {}", got(other)),
+                ));
+            }
+        };
+        let path = self.base_dir.join(file);
+        let at = |key: &str, line: u64, column: usize| At {
+            file: path.clone(),
+            key: key.to_string(),
+            location: Some((line as usize, column)),
+        };
+        let csv_err = |e: csv::Error| {
+            let line = e.position().map_or(1, |p| p.line().max(1));
+            at("", line, 1).err(e.to_string())
+        };
+        let header_hint = format!(
+            "a header line day,interval,{},{} (the leading day column is optional{})",
+            spec.name_column,
+            spec.value_column,
+            if spec.extra_columns { "; further columns are ignored" } else { "" }
+        );
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(true)
+            .from_path(&path)
+            .map_err(|e| self.err(key, v, format!("cannot read {}: {e}", path.display())))?;
+        let header = reader.headers().map_err(csv_err)?.clone();
+        if header.iter().all(str::is_empty) {
+            return Err(at("", 1, 1).err(format!("empty file; expected {header_hint}, then one row per interval")));
+        }
+        let wanted = ["day", "interval", spec.name_column, spec.value_column];
+        let mut columns = [None; 4];
+        for (i, name) in header.iter().enumerate() {
+            match wanted.iter().position(|c| *c == name) {
+                Some(c) if columns[c].is_none() => columns[c] = Some(i),
+                Some(c) => {
+                    return Err(at(name, 1, i + 1).err(format!(
+                        "duplicate column; column {} is already {name:?}",
+                        columns[c].unwrap_or_default() + 1
+                    )));
+                }
+                None if spec.extra_columns => {}
+                None => return Err(at(name, 1, i + 1).err(format!("unknown column; expected {header_hint}"))),
+            }
+        }
+        let [day_col, Some(interval_col), Some(name_col), Some(value_col)] = columns else {
+            let missing = wanted[1..].iter().zip(&columns[1..]).find(|(_, c)| c.is_none()).map_or("", |(n, _)| n);
+            return Err(at(missing, 1, 1).err(format!(
+                "missing column; expected {header_hint}, got {:?}",
+                header.iter().collect::<Vec<_>>().join(",")
+            )));
+        };
+
+        let per_day = sim.open_intervals();
+        let days = if day_col.is_some() { sim.days as usize } else { 1 };
+        // Values by name (in order of first appearance), day and interval, and
+        // the line that gave each (day, interval, name).
+        let mut found: Vec<(&str, Vec<Vec<T>>)> = Vec::new();
+        let mut seen = std::collections::HashMap::new();
+        for record in reader.records() {
+            let record = record.map_err(csv_err)?;
+            let line = record.position().map_or(0, |p| p.line());
+            let cell = |col: usize| record.get(col).unwrap_or("");
+            let day = match day_col {
+                None => 0,
+                Some(col) => match cell(col).parse::<u32>() {
+                    Ok(d) if (1..=sim.days).contains(&d) => (d - 1) as usize,
+                    _ => {
+                        return Err(at("day", line, col + 1).err(format!(
+                            "expected a day number from 1 to {} (simulation.days), got {:?}",
+                            sim.days,
+                            cell(col)
+                        )));
+                    }
+                },
+            };
+            let text = cell(interval_col);
+            let interval = parse_clock(text)
+                .ok()
+                .filter(|t| (sim.start..sim.end).contains(t) && (t - sim.start).is_multiple_of(sim.interval))
+                .map(|t| ((t - sim.start) / sim.interval) as usize)
+                .ok_or_else(|| {
+                    at("interval", line, interval_col + 1)
+                        .err(format!("expected {} (HH:MM), got {text:?}", interval_starts(sim)))
+                })?;
+            let name = cell(name_col);
+            let Some(&name) = names.iter().find(|n| **n == name) else {
+                return Err(at(spec.name_column, line, name_col + 1).err(format!(
+                    "unknown {} {name:?}; the {} are: {}",
+                    spec.name_column,
+                    spec.names,
+                    names.join(", ")
+                )));
+            };
+            let text = cell(value_col);
+            let value = (spec.value)(text).ok_or_else(|| {
+                at(spec.value_column, line, value_col + 1).err(format!("expected {}, got {text:?}", spec.value_hint))
+            })?;
+            if let Some(earlier) = seen.insert((day, interval, name), line) {
+                let day = if day_col.is_some() { format!("day {}, ", day + 1) } else { String::new() };
+                return Err(at(spec.name_column, line, name_col + 1).err(format!(
+                    "duplicate row for {day}{} and {} {name:?}; line {earlier} already gives it",
+                    cell(interval_col),
+                    spec.name_column
+                )));
+            }
+            let slot = match found.iter().position(|(n, _)| *n == name) {
+                Some(i) => i,
+                None => {
+                    found.push((name, vec![vec![T::default(); per_day]; days]));
+                    found.len() - 1
+                }
+            };
+            found[slot].1[day][interval] = value;
+        }
+        if found.is_empty() {
+            return Err(at("", 1, 1)
+                .err(format!("no rows after the header; expected one row per interval and {}", spec.name_column)));
+        }
+        let by_name = found
+            .into_iter()
+            .map(|(name, mut profiles)| {
+                let profiles = match day_col {
+                    Some(_) => DayProfiles::per_day(profiles),
+                    None => DayProfiles::every_day(profiles.remove(0)),
+                };
+                (name.to_string(), profiles)
+            })
+            .collect();
+        Ok(CsvProfiles { path, by_name })
+    }
 }
 
 const ARRIVAL_COLUMNS: [&str; 5] = ["time", "reason", "handle", "auth", "patience"];
@@ -1036,6 +1351,26 @@ fn check_open(sim: &Simulation, time: f64) -> std::result::Result<(), String> {
         fmt_clock(sim.start),
         fmt_clock(sim.end)
     ))
+}
+
+/// "one per 30m interval from 08:00 to 20:00", for list length messages.
+fn per_interval(sim: &Simulation) -> String {
+    format!(
+        "one per {} interval from {} to {}",
+        fmt_duration(sim.interval.into()),
+        fmt_clock(sim.start),
+        fmt_clock(sim.end)
+    )
+}
+
+/// "an interval start from 08:00 to 19:45 every 15 minutes", for CSV messages.
+fn interval_starts(sim: &Simulation) -> String {
+    format!(
+        "an interval start from {} to {} every {} minutes",
+        fmt_clock(sim.start),
+        fmt_clock(sim.end - sim.interval),
+        sim.interval / 60
+    )
 }
 
 /// List items with a `name` (reasons, groups).
@@ -1264,7 +1599,7 @@ agents = 3
             (
                 fails("rate = \"120/h\"", "volume = [1, 2, 3]"),
                 "reasons.billing.volume",
-                "has 3 entries but the day has 4",
+                "has 3 entries, expected 4 (one per 30m interval from 08:00 to 10:00)",
             ),
             (fails("rate = \"120/h\"", "volume = [1, 2, -3, 4]"), "reasons.billing.volume[2]", "got -3"),
             (fails("rate = \"120/h\"", "rate = \"120/d\""), "reasons.billing.rate", "expected a rate"),
@@ -1348,7 +1683,7 @@ agents = 3
             ),
             (fails("end = \"10:00\"", "end = \"10:00\"\nwarmup = -1.0"), "simulation.warmup", "got -1.0"),
             (fails("name = \"mini\"", ""), "name", "missing"),
-            (fails("agents = 3", "agents = [1, 2]"), "groups.tier1.agents", "has 2 entries but the day has 4"),
+            (fails("agents = 3", "agents = [1, 2]"), "groups.tier1.agents", "has 2 entries, expected 4"),
             (fails("agents = 3", "agents = 3\nshifts = []"), "groups.tier1.agents", "got both"),
             (fails("agents = 3", ""), "groups.tier1", "missing staffing"),
             (fails("skills = [\"billing\"]", "skills = []"), "groups.tier1.skills", "empty"),
@@ -1366,7 +1701,17 @@ agents = 3
                 "unknown field",
             ),
             (fails("[[groups]]", "[[groupz]]"), "groupz", "unknown field"),
-            (fails("name = \"mini\"", "name = \"mini\"\nforecast = \"f.csv\""), "forecast", "unknown field"),
+            (fails("name = \"mini\"", "name = \"mini\"\nforecat = \"f.csv\""), "forecat", "unknown field"),
+            (
+                fails("name = \"mini\"", "name = \"mini\"\nforecast = \"nonexistent/f.csv\""),
+                "forecast",
+                "cannot read scenarios/nonexistent/f.csv",
+            ),
+            (
+                fails("name = \"mini\"", "name = \"mini\"\nstaffing = 3"),
+                "staffing",
+                "expected a CSV file name like \"staffing.csv\", got 3",
+            ),
         ];
         for (err, key, text) in cases {
             let shown = err.to_string();
@@ -1415,5 +1760,335 @@ agents = 3
         let replay = s.replay.unwrap();
         assert_eq!(replay.iter().map(|a| (a.time, a.auth)).collect::<Vec<_>>(), [(0.0, Some(2.0)), (1.5, None)]);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn inline_per_day_lists() {
+        let two_days = MINIMAL.replace("end = \"10:00\"", "end = \"10:00\"\ndays = 2");
+        let text = two_days
+            .replace("rate = \"120/h\"", "volume = [[1, 2, 3, 4], [5, 6, 7, 8.5]]")
+            .replace("agents = 3", "agents = [[1, 1, 1, 1], [2, 2, 0, 0]]");
+        let s = parse(&text).unwrap();
+        assert_eq!(s.reasons[0].volume, DayProfiles::per_day(vec![vec![1.0, 2.0, 3.0, 4.0], vec![5.0, 6.0, 7.0, 8.5]]));
+        assert_eq!(
+            s.groups[0].staffing,
+            Staffing::PerInterval(DayProfiles::per_day(vec![vec![1; 4], vec![2, 2, 0, 0]]))
+        );
+        // One day: a list holding one list is the plain list.
+        let one = parse(&MINIMAL.replace("rate = \"120/h\"", "volume = [[1, 2, 3, 4]]")).unwrap();
+        assert_eq!(one.reasons[0].volume, DayProfiles::every_day(vec![1.0, 2.0, 3.0, 4.0]));
+
+        let fails2 = |from: &str, to: &str| {
+            assert!(two_days.contains(from), "{from}");
+            parse(&two_days.replacen(from, to, 1)).map(|_| ()).unwrap_err()
+        };
+        let cases = [
+            (
+                fails2("rate = \"120/h\"", "volume = [[1, 2, 3, 4]]"),
+                "reasons.billing.volume",
+                "has 1 day lists, expected 2 (simulation.days)",
+            ),
+            (
+                fails2("rate = \"120/h\"", "volume = [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]]"),
+                "reasons.billing.volume",
+                "has 3 day lists, expected 2",
+            ),
+            (
+                fails2("rate = \"120/h\"", "volume = [[1, 2, 3, 4], [1, 2, 3]]"),
+                "reasons.billing.volume[1]",
+                "has 3 entries, expected 4 (one per 30m interval from 08:00 to 10:00)",
+            ),
+            (
+                fails2("rate = \"120/h\"", "volume = [[1, 2, 3, 4], [1, -2, 3, 4]]"),
+                "reasons.billing.volume[1][1]",
+                "expected a number of chats >= 0, got -2",
+            ),
+            (
+                fails2("rate = \"120/h\"", "volume = [[1, 2, 3, 4], 5]"),
+                "reasons.billing.volume[1]",
+                "expected day 2's list",
+            ),
+            (fails2("rate = \"120/h\"", "volume = \"many\""), "reasons.billing.volume", "expected a list per interval"),
+            (
+                fails2("agents = 3", "agents = [[1, 1, 1, 1], [1, 1, 1]]"),
+                "groups.tier1.agents[1]",
+                "has 3 entries, expected 4",
+            ),
+            (fails2("agents = 3", "agents = [[1, 1, 1, 1], [1, 1, 1.5, 1]]"), "groups.tier1.agents[1][2]", "got 1.5"),
+            (fails2("agents = 3", "agents = [[1, 1, 1, 1]]"), "groups.tier1.agents", "has 1 day lists, expected 2"),
+        ];
+        for (err, key, text) in cases {
+            assert_eq!(err.key, key, "{err}");
+            assert!(err.message.contains(text), "{err} lacks {text:?}");
+            assert!(err.location.is_some(), "{err}");
+        }
+    }
+
+    /// Two reasons and two groups over two days of four 30-minute intervals;
+    /// `billing` and `tier1` are left to `forecast.csv` and `staffing.csv`.
+    const FILES: &str = r#"
+name = "files"
+forecast = "forecast.csv"
+staffing = "staffing.csv"
+
+[simulation]
+start = "08:00"
+end = "10:00"
+days = 2
+
+[[reasons]]
+name = "billing"
+skill = "billing"
+handle = "5m"
+
+[[reasons]]
+name = "orders"
+skill = "billing"
+rate = "10/h"
+handle = "5m"
+
+[[groups]]
+name = "tier1"
+skills = ["billing"]
+
+[[groups]]
+name = "tier2"
+skills = ["billing"]
+agents = 1
+"#;
+
+    const FORECAST: &str = "interval,reason,volume\n08:00,billing,10\n09:30,billing,2.5\n08:30,billing,0\n";
+    const STAFFING: &str = "interval,group,agents\n08:00,tier1,3\n08:30,tier1,4\n";
+
+    /// Parses `text` as `s.toml` in a fresh folder holding `files`.
+    fn parse_with_files(text: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, Result<Scenario>) {
+        let dir = tempfile::TempDir::new().unwrap();
+        for (name, contents) in files {
+            std::fs::write(dir.path().join(name), contents).unwrap();
+        }
+        let scenario = dir.path().join("s.toml");
+        std::fs::write(&scenario, text).unwrap();
+        let result = load(&scenario);
+        (dir, result)
+    }
+
+    #[test]
+    fn forecast_and_staffing_from_csv() {
+        let (_dir, s) = parse_with_files(FILES, &[("forecast.csv", FORECAST), ("staffing.csv", STAFFING)]);
+        let s = s.unwrap();
+        // Without a day column: one profile for every day; missing rows are 0.
+        assert_eq!(s.reasons[0].volume, DayProfiles::every_day(vec![10.0, 0.0, 0.0, 2.5]));
+        assert_eq!(s.reasons[1].volume, DayProfiles::every_day(vec![5.0; 4]));
+        assert_eq!(s.groups[0].staffing, Staffing::PerInterval(DayProfiles::every_day(vec![3, 4, 0, 0])));
+        assert_eq!(s.groups[1].staffing, Staffing::Constant(1));
+
+        // With a day column (anywhere), per day; a day without rows is all 0.
+        // Further staffing columns, as `staff` writes them, are ignored.
+        let forecast = "interval,day,reason,volume\n 08:00 , 1 , billing , 4 \n09:00,1,billing,1e1\n";
+        let staffing = "day,interval,group,agents,service_level,ci95_low,ci95_high,abandon_rate,occupancy\n\
+                        1,08:00,tier1,3,0.81,0.78,0.84,0.02,0.7\n2,09:30,tier1,5,,,,,\n2,08:00,tier1,2\n\n";
+        let (_dir, s) = parse_with_files(FILES, &[("forecast.csv", forecast), ("staffing.csv", staffing)]);
+        let s = s.unwrap();
+        assert_eq!(s.reasons[0].volume, DayProfiles::per_day(vec![vec![4.0, 0.0, 10.0, 0.0], vec![0.0; 4]]));
+        assert_eq!(
+            s.groups[0].staffing,
+            Staffing::PerInterval(DayProfiles::per_day(vec![vec![3, 0, 0, 0], vec![2, 0, 0, 5]]))
+        );
+
+        // Both files may name every reason and group, and only the forecast may be given.
+        let forecast = "interval,reason,volume\n08:00,billing,1\n08:00,orders,2\n";
+        let text = FILES.replace("rate = \"10/h\"\n", "").replace("staffing = \"staffing.csv\"\n", "");
+        let text = text.replace("skills = [\"billing\"]\n\n", "skills = [\"billing\"]\nagents = 2\n\n");
+        let (_dir, s) = parse_with_files(&text, &[("forecast.csv", forecast)]);
+        let s = s.unwrap();
+        assert_eq!(s.reasons[1].volume, DayProfiles::every_day(vec![2.0, 0.0, 0.0, 0.0]));
+        assert_eq!(s.groups[0].staffing, Staffing::Constant(2));
+    }
+
+    #[test]
+    fn csv_errors_name_file_line_and_column() {
+        const F: &str = "forecast.csv";
+        const S: &str = "staffing.csv";
+        /// (file, contents, (line, column), key, message)
+        type Case = (&'static str, &'static str, (usize, usize), &'static str, &'static str);
+        let cases: &[Case] = &[
+            (F, "", (1, 1), "", "empty file; expected a header line day,interval,reason,volume"),
+            (F, "interval,reason\n08:00,billing\n", (1, 1), "volume", "missing column"),
+            (F, "volume,reason\n1,billing\n", (1, 1), "interval", "missing column"),
+            (F, "interval,reason,volume,aht\n08:00,billing,1,300\n", (1, 4), "aht", "unknown column"),
+            (F, "interval,reason,volume,reason\n", (1, 4), "reason", "duplicate column; column 2"),
+            (F, "interval,reason,volume\n", (1, 1), "", "no rows after the header"),
+            (
+                F,
+                "interval,reason,volume\n08:00,billing,1\n08:30,tech,2\n",
+                (3, 2),
+                "reason",
+                "unknown reason \"tech\"; the reasons are: billing, orders",
+            ),
+            (
+                F,
+                "interval,reason,volume\n08:00,billing,-1\n",
+                (2, 3),
+                "volume",
+                "expected a number of chats >= 0, got \"-1\"",
+            ),
+            (F, "interval,reason,volume\n08:00,billing,many\n", (2, 3), "volume", "got \"many\""),
+            (F, "interval,reason,volume\n08:00,billing,NaN\n", (2, 3), "volume", "got \"NaN\""),
+            (F, "interval,reason,volume\n08:00,billing\n", (2, 3), "volume", "got \"\""),
+            (
+                F,
+                "interval,reason,volume\n08:10,billing,1\n",
+                (2, 1),
+                "interval",
+                "expected an interval start from 08:00 to 09:30 every 30 minutes (HH:MM), got \"08:10\"",
+            ),
+            (F, "interval,reason,volume\n10:00,billing,1\n", (2, 1), "interval", "got \"10:00\""),
+            (F, "interval,reason,volume\n07:30,billing,1\n", (2, 1), "interval", "got \"07:30\""),
+            (F, "interval,reason,volume\n8am,billing,1\n", (2, 1), "interval", "got \"8am\""),
+            (
+                F,
+                "day,interval,reason,volume\n3,08:00,billing,1\n",
+                (2, 1),
+                "day",
+                "expected a day number from 1 to 2 (simulation.days), got \"3\"",
+            ),
+            (F, "interval,day,reason,volume\n08:00,0,billing,1\n", (2, 2), "day", "got \"0\""),
+            (
+                F,
+                "interval,reason,volume\n08:00,billing,1\n08:30,billing,1\n08:00,billing,2\n",
+                (4, 2),
+                "reason",
+                "duplicate row for 08:00 and reason \"billing\"; line 2 already gives it",
+            ),
+            (
+                F,
+                "day,interval,reason,volume\n1,08:00,billing,1\n2,08:00,billing,1\n2,08:00,billing,3\n",
+                (4, 3),
+                "reason",
+                "duplicate row for day 2, 08:00 and reason \"billing\"; line 3 already gives it",
+            ),
+            // An unterminated quote runs to the end of the file.
+            (F, "interval,reason,volume\n\"08:00,billing,1\n", (2, 1), "interval", "got \"08:00,billing,1"),
+            (S, "interval,group\n08:00,tier1\n", (1, 1), "agents", "missing column"),
+            (
+                S,
+                "interval,group,agents\n08:00,tier3,1\n",
+                (2, 2),
+                "group",
+                "unknown group \"tier3\"; the groups are: tier1, tier2",
+            ),
+            (
+                S,
+                "interval,group,agents\n08:00,tier1,-1\n",
+                (2, 3),
+                "agents",
+                "expected a number of agents (an integer from 0 to 1000000), got \"-1\"",
+            ),
+            (S, "interval,group,agents\n08:00,tier1,1.5\n", (2, 3), "agents", "got \"1.5\""),
+            (S, "interval,group,agents\n08:00,tier1,2000000\n", (2, 3), "agents", "got \"2000000\""),
+            (S, "interval,group,agents\n08:00,tier1,1\n09:45,tier1,1\n", (3, 1), "interval", "got \"09:45\""),
+            (
+                S,
+                "interval,group,agents,notes\n08:00,tier1,1,a\n08:00,tier1,2,b\n",
+                (3, 2),
+                "group",
+                "duplicate row for 08:00 and group \"tier1\"; line 2 already gives it",
+            ),
+        ];
+        for (file, csv, location, key, message) in cases {
+            let files = if *file == F { [(F, *csv), (S, STAFFING)] } else { [(F, FORECAST), (S, *csv)] };
+            let (dir, result) = parse_with_files(FILES, &files);
+            let e = result.map(|_| ()).unwrap_err();
+            assert_eq!(e.file, dir.path().join(file), "{csv:?}: {e}");
+            assert_eq!((e.location, e.key.as_str()), (Some(*location), *key), "{csv:?}: {e}");
+            assert!(e.message.contains(message), "{csv:?}: {e} lacks {message:?}");
+            let shown = e.to_string();
+            let at = format!("{file}:{}:{}: ", location.0, location.1);
+            assert!(shown.contains(&at), "{shown} lacks {at}");
+            if !key.is_empty() {
+                assert!(shown.contains(&format!("{at}{key}: ")), "{shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn file_inputs_and_toml_keys_conflict() {
+        let files = [("forecast.csv", FORECAST), ("staffing.csv", STAFFING)];
+        let fails = |from: &str, to: &str, files: &[(&str, &str)]| {
+            assert!(FILES.contains(from), "{from}");
+            let (dir, result) = parse_with_files(&FILES.replacen(from, to, 1), files);
+            (dir.path().to_path_buf(), result.map(|_| ()).unwrap_err())
+        };
+        let billing = "name = \"billing\"\nskill = \"billing\"\n";
+        let tier1 = "name = \"tier1\"\nskills = [\"billing\"]\n";
+        let cases = [
+            (fails(billing, &format!("{billing}rate = \"1/h\"\n"), &files), "reasons.billing.rate", "forecast.csv"),
+            (
+                fails(billing, &format!("{billing}volume = [1, 2, 3, 4]\n"), &files),
+                "reasons.billing.volume",
+                "forecast.csv",
+            ),
+            (fails("rate = \"10/h\"\n", "", &files), "reasons.orders", "forecast.csv"),
+            (fails(tier1, &format!("{tier1}agents = 2\n"), &files), "groups.tier1.agents", "staffing.csv"),
+            (
+                fails(
+                    tier1,
+                    &format!("{tier1}shifts = [{{ start = \"08:00\", end = \"10:00\", agents = 1 }}]\n"),
+                    &files,
+                ),
+                "groups.tier1.shifts",
+                "staffing.csv",
+            ),
+            (fails("agents = 1\n", "", &files), "groups.tier2", "staffing.csv"),
+            (
+                fails("name = \"files\"\n", "name = \"files\"\narrivals = \"forecast.csv\"\n", &files),
+                "forecast",
+                "`arrivals`",
+            ),
+            (fails("", "", &files[1..]), "forecast", "cannot read"),
+            (fails("", "", &files[..1]), "staffing", "cannot read"),
+        ];
+        for ((dir, e), key, says) in cases {
+            assert_eq!(e.key, key, "{e}");
+            assert!(e.location.is_some(), "{e}");
+            assert_eq!(e.file, dir.join("s.toml"), "{e}");
+            let says = if says.ends_with(".csv") { dir.join(says).display().to_string() } else { says.to_string() };
+            assert!(e.message.contains(&says), "{e} lacks {says:?}");
+        }
+        let (_, e) = fails("rate = \"10/h\"\n", "", &files);
+        assert!(e.message.contains("missing arrivals") && e.message.contains("rows for \"orders\""), "{e}");
+        let (_, e) = fails("agents = 1\n", "", &files);
+        assert!(e.message.contains("missing staffing") && e.message.contains("rows for \"tier2\""), "{e}");
+        let (dir, e) = fails("", "", &files[1..]);
+        assert!(e.message.contains(&dir.join("forecast.csv").display().to_string()), "{e}");
+        // Beside a scenario given without a folder, files are named as written.
+        let e = parse_str(FILES, Path::new("x.toml")).unwrap_err();
+        assert!(e.to_string().starts_with("x.toml:4:12: staffing: cannot read staffing.csv: "), "{e}");
+    }
+
+    #[test]
+    fn resolved_toml_inlines_csv_inputs() {
+        let per_day = [
+            ("forecast.csv", "day,interval,reason,volume\n1,08:00,billing,4\n2,09:30,billing,1.25\n"),
+            ("staffing.csv", "day,interval,group,agents\n1,08:00,tier1,3\n2,08:30,tier1,2\n"),
+        ];
+        let every_day = [("forecast.csv", FORECAST), ("staffing.csv", STAFFING)];
+        for files in [&per_day, &every_day] {
+            let (_dir, s) = parse_with_files(FILES, files);
+            let s = s.unwrap();
+            let text = resolved_toml(&s);
+            assert!(!text.contains("forecast") && !text.contains("staffing"), "{text}");
+            let back = parse_str(&text, &s.path).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            assert_eq!(back, s, "{text}");
+            let elsewhere = parse_str(&text, Path::new("/nonexistent/run.toml")).unwrap();
+            assert_eq!(resolved_toml(&elsewhere), text);
+            if files[0].1.starts_with("day,") {
+                assert!(text.contains("volume = [[4, 0, 0, 0], [0, 0, 0, 1.25]]"), "{text}");
+                assert!(text.contains("agents = [[3, 0, 0, 0], [0, 2, 0, 0]]"), "{text}");
+            } else {
+                assert!(text.contains("volume = [10, 0, 0, 2.5]"), "{text}");
+                assert!(text.contains("agents = [3, 4, 0, 0]"), "{text}");
+            }
+        }
     }
 }

@@ -5,8 +5,10 @@ use super::*;
 use std::fmt::Write as _;
 
 /// The resolved scenario as a scenario file: every default written out, file
-/// inputs inlined (replayed arrivals, empirical distributions), volumes as
-/// lists. [`parse_str`] reads it back to an equal [`Scenario`].
+/// inputs inlined (replayed arrivals, empirical distributions, `forecast` and
+/// `staffing` files), volumes and per-interval agents as lists (one list per
+/// day where they differ by day). [`parse_str`] reads it back to an equal
+/// [`Scenario`].
 ///
 /// `[chat]` holds the first group's rules; each other group lists only the
 /// rules that differ from them.
