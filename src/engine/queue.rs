@@ -1,18 +1,25 @@
-//! A future-event list ordered by (time, scheduling order), with cancellation
-//! by lazy deletion: a cancelled entry stays in the heap and is skipped when
-//! it reaches the top.
+//! A future-event list ordered by (time, scheduling order), with O(1)
+//! cancellation by lazy deletion: a cancelled entry stays in the heap and
+//! is skipped when it reaches the top.
+//!
+//! Each scheduled event holds a ticket in a slab; its key is the ticket's
+//! index and generation. Cancelling marks the ticket; popping frees it.
 
 use super::SimTime;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
 
 /// Identifies one scheduled event, for cancellation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EventKey(u64);
+pub struct EventKey {
+    ticket: u32,
+    generation: u32,
+}
 
 struct Entry<E> {
     at: SimTime,
     seq: u64,
+    ticket: u32,
     event: E,
 }
 
@@ -34,11 +41,18 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+#[derive(Clone, Copy)]
+struct Ticket {
+    generation: u32,
+    cancelled: bool,
+}
+
 /// The event queue and the clock. Events at the same instant pop in the
 /// order they were scheduled (first in, first out).
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
-    cancelled: HashSet<u64>,
+    tickets: Vec<Ticket>,
+    free: Vec<u32>,
     next_seq: u64,
     now: SimTime,
     popped: u64,
@@ -52,7 +66,14 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::new(), cancelled: HashSet::new(), next_seq: 0, now: SimTime::ZERO, popped: 0 }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            tickets: Vec::new(),
+            free: Vec::new(),
+            next_seq: 0,
+            now: SimTime::ZERO,
+            popped: 0,
+        }
     }
 
     /// The current simulated time: the time of the last event popped.
@@ -68,22 +89,37 @@ impl<E> EventQueue<E> {
     /// Schedules `event` at `at` (never before now).
     pub fn schedule(&mut self, at: SimTime, event: E) -> EventKey {
         debug_assert!(at >= self.now, "event scheduled in the past");
+        let ticket = match self.free.pop() {
+            Some(t) => t,
+            None => {
+                self.tickets.push(Ticket { generation: 0, cancelled: false });
+                (self.tickets.len() - 1) as u32
+            }
+        };
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { at: at.max(self.now), seq, event });
-        EventKey(seq)
+        self.heap.push(Entry { at: at.max(self.now), seq, ticket, event });
+        EventKey { ticket, generation: self.tickets[ticket as usize].generation }
     }
 
     /// Cancels a scheduled event; it will never be popped. Cancelling an
-    /// event that already fired is a logic error of the caller.
+    /// event that already fired does nothing.
     pub fn cancel(&mut self, key: EventKey) {
-        self.cancelled.insert(key.0);
+        let t = &mut self.tickets[key.ticket as usize];
+        if t.generation == key.generation {
+            t.cancelled = true;
+        }
     }
 
     /// Removes and returns the next live event, advancing the clock to it.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         while let Some(entry) = self.heap.pop() {
-            if !self.cancelled.is_empty() && self.cancelled.remove(&entry.seq) {
+            let t = &mut self.tickets[entry.ticket as usize];
+            let cancelled = t.cancelled;
+            t.generation = t.generation.wrapping_add(1);
+            t.cancelled = false;
+            self.free.push(entry.ticket);
+            if cancelled {
                 continue;
             }
             self.now = entry.at;
@@ -93,9 +129,14 @@ impl<E> EventQueue<E> {
         None
     }
 
-    /// The time of the next entry (live or cancelled), if any.
-    pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.at)
+    /// Entries in the heap, live or cancelled.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// True when nothing is scheduled.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
     }
 }
 
@@ -124,5 +165,16 @@ mod tests {
         assert_eq!(q.pop(), Some((SimTime::from_secs(2.0), "b")));
         assert_eq!(q.now(), SimTime::from_secs(2.0));
         assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn a_stale_key_cancels_nothing() {
+        let mut q = EventQueue::new();
+        let a = q.schedule(SimTime::from_secs(1.0), "a");
+        assert_eq!(q.pop().map(|e| e.1), Some("a"));
+        // The ticket is reused by the next event; the old key must not cancel it.
+        q.schedule(SimTime::from_secs(2.0), "b");
+        q.cancel(a);
+        assert_eq!(q.pop().map(|e| e.1), Some("b"));
     }
 }
