@@ -1,7 +1,7 @@
 //! The commands behind `main`: thin layers over the library.
 
 use anyhow::{Context, Result};
-use ccsim::model::{day_timeline, peak};
+use ccsim::model::peak;
 use ccsim::report::{self, OutputDir, TraceNames};
 use ccsim::run::{self, RunOptions};
 use ccsim::scenario::{self, Scenario};
@@ -179,24 +179,28 @@ pub fn check(path: &Path) -> Result<ExitCode> {
     if let Some(replay) = &sc.replay {
         writeln!(out, "  replays {} chats from arrivals.csv", replay.len())?;
     }
-    writeln!(out)?;
-    writeln!(out, "  {:>5}  {:>8}  {:>10}  {:>7}  {:>6}", "time", "chats", "load (E)", "agents", "slots")?;
     let interval = sim.interval as f64;
-    for i in 0..sim.open_intervals() {
-        let at = sim.start + i as u32 * sim.interval;
-        let chats: f64 = sc.reasons.iter().map(|r| r.volume.mean_at(i)).sum();
-        let load: f64 = sc
-            .reasons
-            .iter()
-            .map(|r| r.volume.mean_at(i) / interval * (r.handle.mean() + r.auth.mean() + default_wrapup(&sc)))
-            .sum();
-        let (mut agents, mut slots) = (0, 0);
-        for g in &sc.groups {
-            let n = day_timeline(&g.staffing, sim, 0).iter().rev().find(|p| p.0 <= at).map_or(0, |p| p.1);
-            agents += n;
-            slots += n * g.rules.max_concurrent;
+    let days = ccsim::warnings::distinct_days(&sc);
+    for day in 0..days {
+        writeln!(out)?;
+        if days > 1 {
+            writeln!(out, "  day {}", day + 1)?;
         }
-        writeln!(out, "  {:>5}  {:>8.1}  {:>10.2}  {:>7}  {:>6}", clock(at), chats, load, agents, slots)?;
+        writeln!(out, "  {:>5}  {:>8}  {:>10}  {:>7}  {:>6}", "time", "chats", "load (E)", "agents", "slots")?;
+        for i in 0..sim.open_intervals() {
+            let at = sim.start + i as u32 * sim.interval;
+            let volume = |r: &ccsim::scenario::Reason| r.volume.day(day)[i];
+            let chats: f64 = sc.reasons.iter().map(volume).sum();
+            let load: f64 = sc
+                .reasons
+                .iter()
+                .map(|r| volume(r) / interval * (r.handle.mean() + r.auth.mean() + default_wrapup(&sc)))
+                .sum();
+            let agents = ccsim::warnings::scheduled_agents(&sc, day, i);
+            let slots: u32 = agents.iter().zip(&sc.groups).map(|(n, g)| n * g.rules.max_concurrent).sum();
+            let agents: u32 = agents.iter().sum();
+            writeln!(out, "  {:>5}  {:>8.1}  {:>10.2}  {:>7}  {:>6}", clock(at), chats, load, agents, slots)?;
+        }
     }
     writeln!(out)?;
     writeln!(out, "  load (E) = chats × (auth + handle + wrap-up) ÷ interval: slot-Erlangs at speed 1")?;
