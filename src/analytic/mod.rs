@@ -50,6 +50,10 @@
 //! computed in one O(states) pass with compensated summation; the cost is
 //! that of the stationary distribution.
 
+pub mod chat;
+
+pub use chat::{ChatCenter, ChatCenterResult, solve_chat_center};
+
 /// Largest number of states of the Erlang A chain before giving up (only
 /// reached with astronomically long patience at or above capacity).
 const MAX_STATES: usize = 100_000_000;
