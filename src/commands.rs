@@ -186,7 +186,11 @@ pub fn check(path: &Path) -> Result<ExitCode> {
         if days > 1 {
             writeln!(out, "  day {}", day + 1)?;
         }
-        writeln!(out, "  {:>5}  {:>8}  {:>10}  {:>7}  {:>6}", "time", "chats", "load (E)", "agents", "slots")?;
+        writeln!(
+            out,
+            "  {:>5}  {:>8}  {:>10}  {:>7}  {:>6}  {:>7}",
+            "time", "chats", "load (E)", "agents", "slots", "needed"
+        )?;
         for i in 0..sim.open_intervals() {
             let at = sim.start + i as u32 * sim.interval;
             let volume = |r: &ccsim::scenario::Reason| r.volume.day(day)[i];
@@ -199,11 +203,32 @@ pub fn check(path: &Path) -> Result<ExitCode> {
             let agents = ccsim::warnings::scheduled_agents(&sc, day, i);
             let slots: u32 = agents.iter().zip(&sc.groups).map(|(n, g)| n * g.rules.max_concurrent).sum();
             let agents: u32 = agents.iter().sum();
-            writeln!(out, "  {:>5}  {:>8.1}  {:>10.2}  {:>7}  {:>6}", clock(at), chats, load, agents, slots)?;
+            let needed = match ccsim::estimate::agents_needed(&sc, day, i) {
+                Some(e) => format!("{}{}", if e.exact { "" } else { "~" }, e.agents),
+                None => "-".to_string(),
+            };
+            writeln!(
+                out,
+                "  {:>5}  {:>8.1}  {:>10.2}  {:>7}  {:>6}  {:>7}",
+                clock(at),
+                chats,
+                load,
+                agents,
+                slots,
+                needed
+            )?;
         }
     }
     writeln!(out)?;
     writeln!(out, "  load (E) = chats × (auth + handle + wrap-up) ÷ interval: slot-Erlangs at speed 1")?;
+    writeln!(
+        out,
+        "  needed = agents meeting the service-level goal {} within {} s{} by the exact chat-concurrency chain \
+         (Erlang A with one chat per agent), all reasons pooled; ~ marks Erlang A on slots for large teams",
+        sc.service_level.goal,
+        sc.service_level.threshold,
+        sc.service_level.max_abandon.map(|m| format!(" and abandonment at most {m}")).unwrap_or_default()
+    )?;
     let warnings = ccsim::warnings::warnings(&sc, sc.simulation.replications);
     if !warnings.is_empty() {
         writeln!(out)?;

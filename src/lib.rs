@@ -6,6 +6,7 @@
 
 pub mod analytic;
 pub mod engine;
+pub mod estimate;
 pub mod model;
 pub mod progress;
 pub mod report;

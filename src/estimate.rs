@@ -1,0 +1,84 @@
+//! Analytic staffing estimates: the agents an interval needs, from queueing
+//! theory rather than simulation (for `check`, and as a search's start).
+//!
+//! The interval's reasons are pooled into one queue: Poisson arrivals at the
+//! interval's total rate; exponential work with the volume-weighted mean of
+//! authentication + handle, plus the wrap-up (which holds a slot; treating it
+//! as work is the approximation); exponential patience with the volume-weighted
+//! mean of the reasons that have one; the first group's concurrency and speeds.
+//! Up to [`EXACT_AGENTS`] agents the exact chat-concurrency chain answers
+//! (Erlang A when one chat per agent); above, Erlang A on slots working at the
+//! full-concurrency speed, divided among agents.
+
+use crate::analytic::chat::{ChatCenter, agents_needed as chain_agents_needed};
+use crate::analytic::erlang_a;
+use crate::scenario::Scenario;
+
+/// Largest team solved with the exact chain (its states grow as agents^slots).
+pub const EXACT_AGENTS: u32 = 150;
+const MAX_AGENTS: u32 = 100_000;
+
+/// Agents an interval needs to meet the scenario's service-level goal (and abandonment cap).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub agents: u32,
+    /// From the exact chain; else from Erlang A on slots.
+    pub exact: bool,
+}
+
+/// The pooled model of day `day`'s open interval `i`, or `None` without arrivals.
+pub fn pooled_model(sc: &Scenario, day: u32, i: usize) -> Option<ChatCenter> {
+    let volume: f64 = sc.reasons.iter().map(|r| r.volume.day(day)[i]).sum();
+    if volume <= 0.0 {
+        return None;
+    }
+    let rules = &sc.groups.first()?.rules;
+    let weighted = |f: &dyn Fn(&crate::scenario::Reason) -> f64| {
+        sc.reasons.iter().map(|r| r.volume.day(day)[i] * f(r)).sum::<f64>() / volume
+    };
+    let work = weighted(&|r| r.auth.mean() + r.handle.mean()) + rules.wrapup.mean();
+    let patient: f64 = sc.reasons.iter().filter(|r| r.patience.mean().is_finite()).map(|r| r.volume.day(day)[i]).sum();
+    let patience = if patient > 0.0 {
+        sc.reasons
+            .iter()
+            .filter(|r| r.patience.mean().is_finite())
+            .map(|r| r.volume.day(day)[i] * r.patience.mean())
+            .sum::<f64>()
+            / patient
+    } else {
+        f64::INFINITY
+    };
+    let k = rules.max_concurrent as usize;
+    Some(ChatCenter {
+        agents: 1,
+        slots: k as u32,
+        speed: rules.speed[..k].to_vec(),
+        rate_per_sec: volume / sc.simulation.interval as f64,
+        work_mean_secs: work,
+        patience_mean_secs: patience,
+        threshold_secs: sc.service_level.threshold,
+    })
+}
+
+/// The agents day `day`'s open interval `i` needs; `None` without arrivals
+/// or when no staffing up to a hundred thousand agents meets the goal.
+pub fn agents_needed(sc: &Scenario, day: u32, i: usize) -> Option<Estimate> {
+    let model = pooled_model(sc, day, i)?;
+    let goal = sc.service_level.goal;
+    let max_abandon = sc.service_level.max_abandon;
+    let k = model.slots;
+    let full_speed = model.speed[k as usize - 1];
+    let slot_work = model.work_mean_secs / full_speed;
+    // Erlang A on slots: a quick answer, and the size that decides the method.
+    let slots_needed = (1..=MAX_AGENTS * k).find(|&c| {
+        let a = erlang_a(model.rate_per_sec, slot_work, c, model.patience_mean_secs, model.threshold_secs);
+        a.service_level >= goal && max_abandon.is_none_or(|m| a.p_abandon <= m)
+    })?;
+    let rough = slots_needed.div_ceil(k);
+    if rough <= EXACT_AGENTS {
+        if let Some((agents, _)) = chain_agents_needed(&model, goal, max_abandon, EXACT_AGENTS) {
+            return Some(Estimate { agents, exact: true });
+        }
+    }
+    Some(Estimate { agents: rough, exact: false })
+}
