@@ -75,10 +75,10 @@ pub fn agents_needed(sc: &Scenario, day: u32, i: usize) -> Option<Estimate> {
         a.service_level >= goal && max_abandon.is_none_or(|m| a.p_abandon <= m)
     })?;
     let rough = slots_needed.div_ceil(k);
-    if rough <= EXACT_AGENTS {
-        if let Some((agents, _)) = chain_agents_needed(&model, goal, max_abandon, EXACT_AGENTS) {
-            return Some(Estimate { agents, exact: true });
-        }
+    if rough <= EXACT_AGENTS
+        && let Some((agents, _)) = chain_agents_needed(&model, goal, max_abandon, EXACT_AGENTS)
+    {
+        return Some(Estimate { agents, exact: true });
     }
     Some(Estimate { agents: rough, exact: false })
 }
