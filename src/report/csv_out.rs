@@ -23,10 +23,6 @@ pub fn fmt_num(v: Option<f64>) -> String {
     }
 }
 
-/// A number written at full precision (it reads back to the same f64).
-fn fmt_exact(v: Option<f64>) -> String {
-    v.filter(|x| x.is_finite()).map(|x| format!("{x}")).unwrap_or_default()
-}
 
 fn writer(path: &Path) -> io::Result<csv::Writer<io::BufWriter<std::fs::File>>> {
     Ok(csv::WriterBuilder::new().from_writer(io::BufWriter::new(std::fs::File::create(path)?)))
@@ -92,19 +88,39 @@ pub fn write_intervals(path: &Path, layout: &Layout, results: &Results) -> io::R
 /// `replications.csv`: `replication,day,interval,scope,key,metric,value` —
 /// per replication, the whole-run rows (`all`, `all`), then each interval's.
 pub fn write_replications(path: &Path, layout: &Layout, reps: &[Replication], results: &Results) -> io::Result<()> {
-    let mut w = writer(path)?;
-    w.write_record(["replication", "day", "interval", "scope", "key", "metric", "value"]).map_err(csv_err)?;
-    let slot_labels: Vec<(String, String)> = results.intervals.iter().map(|(s, _)| layout.slot_label(*s)).collect();
-    for (k, rep) in reps.iter().enumerate() {
-        let r = rep.index.to_string();
-        for (label, v) in results.labels.iter().zip(&rep.whole) {
-            w.write_record([&r, "all", "all", label.scope, &label.key, &label.metric, &fmt_exact(*v)])
-                .map_err(csv_err)?;
+    // Millions of rows: each label's `scope,key,metric` is CSV-encoded once,
+    // and rows are written straight to the buffer.
+    let encode = |fields: &[&str]| -> io::Result<String> {
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        w.write_record(fields).map_err(csv_err)?;
+        let bytes = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+        Ok(String::from_utf8_lossy(&bytes).trim_end_matches('\n').to_string())
+    };
+    let labels: Vec<String> =
+        results.labels.iter().map(|l| encode(&[l.scope, &l.key, &l.metric])).collect::<io::Result<_>>()?;
+    let slots: Vec<String> = results
+        .intervals
+        .iter()
+        .map(|(s, _)| {
+            let (day, interval) = layout.slot_label(*s);
+            encode(&[&day, &interval])
+        })
+        .collect::<io::Result<_>>()?;
+    let mut w = io::BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?);
+    writeln!(w, "replication,day,interval,scope,key,metric,value")?;
+    let row = |w: &mut io::BufWriter<std::fs::File>, r: u32, slot: &str, label: &str, v: Option<f64>| {
+        match v.filter(|x| x.is_finite()) {
+            Some(x) => writeln!(w, "{r},{slot},{label},{x}"),
+            None => writeln!(w, "{r},{slot},{label},"),
         }
-        for ((day, interval), values) in slot_labels.iter().zip(&results.slot_values[k]) {
-            for (label, v) in results.labels.iter().zip(values) {
-                w.write_record([&r, day, interval, label.scope, &label.key, &label.metric, &fmt_exact(*v)])
-                    .map_err(csv_err)?;
+    };
+    for (k, rep) in reps.iter().enumerate() {
+        for (label, v) in labels.iter().zip(&rep.whole) {
+            row(&mut w, rep.index, "all,all", label, *v)?;
+        }
+        for (slot, values) in slots.iter().zip(&results.slot_values[k]) {
+            for (label, v) in labels.iter().zip(values) {
+                row(&mut w, rep.index, slot, label, *v)?;
             }
         }
     }
