@@ -82,12 +82,18 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     bar.finish_and_clear();
     let elapsed = started.elapsed();
 
-    let results = run::aggregate_results(&sc, opts.per_day, &reps);
+    let results = run::in_pool(opts.threads, || run::aggregate_results(&sc, opts.per_day, &reps));
     let layout = run::layout(&sc, opts.per_day);
     let summary = &results.summary;
     report::write_summary(&folder.file("summary.csv"), summary)?;
-    report::write_intervals(&folder.file("intervals.csv"), &layout, &results)?;
-    report::write_replications(&folder.file("replications.csv"), &layout, &reps, &results)?;
+    let (intervals, replications) = run::in_pool(opts.threads, || {
+        rayon::join(
+            || report::write_intervals(&folder.file("intervals.csv"), &layout, &results),
+            || report::write_replications(&folder.file("replications.csv"), &layout, &reps, &results),
+        )
+    });
+    intervals?;
+    replications?;
     report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&sc))?;
     if args.trace {
         let traces: Vec<(u32, &report::Trace)> =

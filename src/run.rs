@@ -90,13 +90,15 @@ pub fn run_all(sc: &Scenario, opts: &RunOptions, done: &(dyn Fn(&Replication) + 
         done(&rep);
         rep
     };
-    let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
-    if threads <= 1 {
-        return (0..opts.replications).map(work).collect();
-    }
+    in_pool(opts.threads, || (0..opts.replications).into_par_iter().map(work).collect())
+}
+
+/// Runs `f` with `threads` worker threads for its parallel parts (0: all cores).
+/// Parallel results are always gathered in order, so they never depend on it.
+pub fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
     match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-        Ok(pool) => pool.install(|| (0..opts.replications).into_par_iter().map(work).collect()),
-        Err(_) => (0..opts.replications).map(work).collect(),
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
     }
 }
 
@@ -131,8 +133,9 @@ pub fn aggregate_results(sc: &Scenario, per_day: bool, reps: &[Replication]) -> 
                 .collect()
         })
         .collect();
+    let slots: Vec<usize> = slots.into_iter().collect();
     let intervals = slots
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(k, &i)| {
             let per_rep: Vec<&[Option<f64>]> = slot_values.iter().map(|v| v[k].as_slice()).collect();

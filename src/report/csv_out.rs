@@ -23,7 +23,6 @@ pub fn fmt_num(v: Option<f64>) -> String {
     }
 }
 
-
 fn writer(path: &Path) -> io::Result<csv::Writer<io::BufWriter<std::fs::File>>> {
     Ok(csv::WriterBuilder::new().from_writer(io::BufWriter::new(std::fs::File::create(path)?)))
 }
@@ -108,11 +107,11 @@ pub fn write_replications(path: &Path, layout: &Layout, reps: &[Replication], re
         .collect::<io::Result<_>>()?;
     let mut w = io::BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?);
     writeln!(w, "replication,day,interval,scope,key,metric,value")?;
-    let row = |w: &mut io::BufWriter<std::fs::File>, r: u32, slot: &str, label: &str, v: Option<f64>| {
-        match v.filter(|x| x.is_finite()) {
-            Some(x) => writeln!(w, "{r},{slot},{label},{x}"),
-            None => writeln!(w, "{r},{slot},{label},"),
-        }
+    let row = |w: &mut io::BufWriter<std::fs::File>, r: u32, slot: &str, label: &str, v: Option<f64>| match v
+        .filter(|x| x.is_finite())
+    {
+        Some(x) => writeln!(w, "{r},{slot},{label},{x}"),
+        None => writeln!(w, "{r},{slot},{label},"),
     };
     for (k, rep) in reps.iter().enumerate() {
         for (label, v) in labels.iter().zip(&rep.whole) {

@@ -584,6 +584,20 @@ pub struct Summary {
     pub ci_high: f64,
 }
 
+/// The upper quantile at (1+level)/2 with `df` degrees of freedom,
+/// remembered per thread: aggregation asks for the same few values often.
+fn two_sided_t(level: f64, df: usize) -> f64 {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static CACHE: RefCell<HashMap<(u64, usize), f64>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        // Computed from the small tail.
+        *cache.borrow_mut().entry((level.to_bits(), df)).or_insert_with(|| -t_quantile(0.5 * (1.0 - level), df as f64))
+    })
+}
+
 /// Summarizes `values` with a two-sided Student-t confidence interval at
 /// `level` (e.g. 0.95): `mean ± t_{(1+level)/2, n−1} · stdev / √n`.
 ///
@@ -610,7 +624,7 @@ pub fn summarize(values: &[f64], level: f64) -> Option<Summary> {
     let stdev = var.sqrt();
     let (ci_low, ci_high) = if level > 0.0 && level < 1.0 {
         // Upper quantile at (1+level)/2, computed from the small tail.
-        let t = -t_quantile(0.5 * (1.0 - level), nf - 1.0);
+        let t = two_sided_t(level, n - 1);
         let half = t * stdev / nf.sqrt();
         (mean - half, mean + half)
     } else {
