@@ -5,6 +5,7 @@
 //! aggregates; `report` writes files.
 
 pub mod analytic;
+pub mod bench;
 pub mod engine;
 pub mod estimate;
 pub mod model;

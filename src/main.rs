@@ -23,6 +23,8 @@ enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Benchmark: one replication, one thread, for 1 and 7 days: chats and events per second, peak memory.
+    Bench(commands::BenchArgs),
     /// Erlang C figures (Erlang A with --patience) for comparison with a simulation.
     Erlang(commands::ErlangArgs),
 }
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run(&args),
         Command::Check { scenario } => commands::check(&scenario),
         Command::Erlang(args) => commands::erlang(&args),
+        Command::Bench(args) => commands::bench(&args),
     };
     match result {
         Ok(code) => code,
