@@ -333,15 +333,15 @@ pub struct BenchArgs {
 
 pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
     let sc = load(&args.scenario)?;
-    if args.days.iter().any(|&d| d == 0) {
+    if args.days.contains(&0) {
         return Err(UsageError("--days: expected whole days from 1".into()).into());
     }
     let mut out = std::io::stdout().lock();
-    if let [days] = args.days[..] {
-        if args.json {
-            writeln!(out, "{}", ccsim::bench::measure(&sc, days).to_json())?;
-            return Ok(ExitCode::SUCCESS);
-        }
+    if let [days] = args.days[..]
+        && args.json
+    {
+        writeln!(out, "{}", ccsim::bench::measure(&sc, days).to_json())?;
+        return Ok(ExitCode::SUCCESS);
     }
     // One child process per horizon, so that each peak memory is its own.
     let exe = std::env::current_exe().context("cannot find the ccsim executable")?;
