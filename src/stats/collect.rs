@@ -58,8 +58,10 @@ impl Layout {
     }
     /// The slot of instant `t`: its interval of the day, and with `per_day` its day.
     fn slot(&self, t: SimTime) -> usize {
-        let iod = (t.0.rem_euclid(DAY_US) / self.interval_us) as usize;
-        if self.per_day { t.0.div_euclid(DAY_US).max(0) as usize * self.intervals_per_day() + iod } else { iod }
+        self.clock().slot(t)
+    }
+    fn clock(&self) -> Clock {
+        Clock { interval_us: self.interval_us, per_day: self.per_day }
     }
 }
 
@@ -310,24 +312,12 @@ impl Collector {
     }
 
     fn slot_mut(&mut self, slot: usize) -> &mut SlotTotals {
-        if slot >= self.slots.len() {
-            self.slots.resize_with(slot + 1, || None);
-        }
-        let layout = &self.layout;
-        self.slots[slot].get_or_insert_with(|| Box::new(SlotTotals::new(layout)))
+        slot_in(&mut self.slots, &self.layout, slot)
     }
 
     /// Splits [from, to) at slot boundaries, after the warm-up: (slot, seconds) pieces.
-    fn pieces(&self, from: SimTime, to: SimTime) -> Vec<(usize, f64)> {
-        let mut out = Vec::new();
-        let mut cur = from.max(self.layout.warmup_at);
-        while cur < to {
-            let boundary = (cur.0.div_euclid(self.layout.interval_us) + 1) * self.layout.interval_us;
-            let end = to.0.min(boundary);
-            out.push((self.layout.slot(cur), (end - cur.0) as f64 / 1e6));
-            cur = SimTime(end);
-        }
-        out
+    fn pieces(&self, from: SimTime, to: SimTime) -> Pieces {
+        Pieces { layout: self.layout.clock(), cur: from.max(self.layout.warmup_at), to }
     }
 
     fn advance_group(&mut self, g: usize, at: SimTime) {
@@ -337,9 +327,11 @@ impl Collector {
             return;
         }
         let cap = self.layout.caps[g] as f64;
-        for (slot, secs) in self.pieces(since, at) {
-            let lv = self.groups[g].clone();
-            let a = &mut self.slot_mut(slot).agents[g];
+        let pieces = self.pieces(since, at);
+        let Collector { layout, slots, groups, .. } = self;
+        let lv = &groups[g];
+        for (slot, secs) in pieces {
+            let a = &mut slot_in(slots, layout, slot).agents[g];
             a.logged_in += lv.logged_in as f64 * secs;
             a.occupied += lv.occupied as f64 * secs;
             a.busy_slots += lv.busy_slots as f64 * secs;
@@ -427,6 +419,51 @@ impl Collector {
         }
         s.commitments += rec.commitment as u64;
         s.commitments_unserved += rec.commitment_unserved as u64;
+    }
+}
+
+/// The slot `slot` of `slots`, created empty if new.
+fn slot_in<'a>(slots: &'a mut Vec<Option<Box<SlotTotals>>>, layout: &Layout, slot: usize) -> &'a mut SlotTotals {
+    if slot >= slots.len() {
+        slots.resize_with(slot + 1, || None);
+    }
+    slots[slot].get_or_insert_with(|| Box::new(SlotTotals::new(layout)))
+}
+
+/// The slot grid: what it takes to place an instant in its slot.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    interval_us: i64,
+    per_day: bool,
+}
+
+impl Clock {
+    fn slot(self, t: SimTime) -> usize {
+        let intervals_per_day = (DAY_US / self.interval_us) as usize;
+        let iod = (t.0.rem_euclid(DAY_US) / self.interval_us) as usize;
+        if self.per_day { t.0.div_euclid(DAY_US).max(0) as usize * intervals_per_day + iod } else { iod }
+    }
+}
+
+/// [from, to) cut at slot boundaries: (slot, seconds) pieces.
+struct Pieces {
+    layout: Clock,
+    cur: SimTime,
+    to: SimTime,
+}
+
+impl Iterator for Pieces {
+    type Item = (usize, f64);
+    fn next(&mut self) -> Option<(usize, f64)> {
+        if self.cur >= self.to {
+            return None;
+        }
+        let interval = self.layout.interval_us;
+        let boundary = (self.cur.0.div_euclid(interval) + 1) * interval;
+        let end = self.to.0.min(boundary);
+        let piece = (self.layout.slot(self.cur), (end - self.cur.0) as f64 / 1e6);
+        self.cur = SimTime(end);
+        Some(piece)
     }
 }
 
