@@ -118,6 +118,10 @@ struct Chat {
     key: QueueKey,
     draws: SegmentDraws,
     state: SegState,
+    /// When the customer gives up waiting (`NEVER` without patience).
+    patience_at: SimTime,
+    /// Scheduled only while the chat can actually abandon: waiting in the
+    /// queue, or on an offer that ends after its patience.
     patience_timer: Option<EventKey>,
     offer_timer: Option<EventKey>,
     stop_timer: Option<EventKey>,
@@ -521,6 +525,7 @@ impl<'a, O: Observer> Center<'a, O> {
             key: (0, now, id),
             draws: d,
             state: SegState::Queued,
+            patience_at: SimTime::NEVER,
             patience_timer: None,
             offer_timer: None,
             stop_timer: None,
@@ -559,7 +564,8 @@ impl<'a, O: Observer> Center<'a, O> {
         ch.refused_by.clear();
         ch.done = 0.0;
         ch.auth_time = None;
-        let (patience, reason) = (ch.draws.patience, ch.reason);
+        ch.patience_at = now.after_secs(ch.draws.patience);
+        let reason = ch.reason;
         self.trace(None, Some(c), TraceEvent::Queue);
         if self.closing && self.accepting[skill] == 0 {
             self.obs.queue_len(now, skill, reason, 1);
@@ -567,14 +573,27 @@ impl<'a, O: Observer> Center<'a, O> {
             return;
         }
         self.obs.queue_len(now, skill, reason, 1);
-        let key = self.chat(c).key;
-        self.queues[skill].insert(key, c);
-        if patience.is_finite() {
-            let t = self.queue.schedule(now.after_secs(patience), Event::Patience(c));
-            self.chat_mut(c).patience_timer = Some(t);
+        match self.select_agent(c) {
+            Some(a) => self.offer(a, c, false),
+            None => self.wait_in_queue(c),
         }
-        if let Some(a) = self.select_agent(c) {
-            self.offer(a, c);
+    }
+
+    /// Chat `c` takes (or, after a refusal, keeps) its place in its skill's queue.
+    fn wait_in_queue(&mut self, c: ChatIdx) {
+        let ch = self.chat_mut(c);
+        ch.state = SegState::Queued;
+        let (skill, key) = (ch.skill, ch.key);
+        self.queues[skill].insert(key, c);
+        self.arm_patience(c);
+    }
+
+    /// Schedules chat `c`'s abandonment, unless already scheduled or never.
+    fn arm_patience(&mut self, c: ChatIdx) {
+        let ch = self.chat(c);
+        if ch.patience_timer.is_none() && ch.patience_at != SimTime::NEVER {
+            let t = self.queue.schedule(ch.patience_at, Event::Patience(c));
+            self.chat_mut(c).patience_timer = Some(t);
         }
     }
 
@@ -637,7 +656,7 @@ impl<'a, O: Observer> Center<'a, O> {
     fn pull_work(&mut self, a: AgentIdx) {
         while self.available(a) {
             match self.select_chat(a) {
-                Some(c) => self.offer(a, c),
+                Some(c) => self.offer(a, c, true),
                 None => break,
             }
         }
@@ -656,7 +675,7 @@ impl<'a, O: Observer> Center<'a, O> {
             match next {
                 Some((_, _, a)) => {
                     let c = self.select_chat(a).expect("a chat for this agent");
-                    self.offer(a, c);
+                    self.offer(a, c, true);
                 }
                 None => break,
             }
@@ -666,7 +685,9 @@ impl<'a, O: Observer> Center<'a, O> {
         }
     }
 
-    fn offer(&mut self, a: AgentIdx, c: ChatIdx) {
+    /// Offers chat `c` to agent `a`; `queued`: the chat is in its skill's queue
+    /// (else it is offered the moment it arrives).
+    fn offer(&mut self, a: AgentIdx, c: ChatIdx, queued: bool) {
         let rules = &self.sc.groups[self.agents[a].group].rules;
         let ch = self.chats[c].as_mut().expect("live chat");
         let delay = rules.accept.sample(&mut ch.offers);
@@ -674,8 +695,14 @@ impl<'a, O: Observer> Center<'a, O> {
         let refuses = u < rules.refuse;
         ch.state = SegState::Offered { agent: a, refuses };
         let (skill, key) = (ch.skill, ch.key);
-        self.queues[skill].remove(&key);
-        let t = self.queue.schedule(self.now().after_secs(delay), Event::OfferEnd(c));
+        if queued {
+            self.queues[skill].remove(&key);
+        }
+        let ends = self.now().after_secs(delay);
+        if ends >= self.chat(c).patience_at {
+            self.arm_patience(c); // the customer may give up during the offer
+        }
+        let t = self.queue.schedule(ends, Event::OfferEnd(c));
         self.chat_mut(c).offer_timer = Some(t);
         self.agents[a].busy += 1;
         self.agent_changed(a);
@@ -697,14 +724,13 @@ impl<'a, O: Observer> Center<'a, O> {
             self.trace(Some(a), Some(c), TraceEvent::Refuse);
             let ch = self.chat_mut(c);
             ch.refused_by.push(a);
-            ch.state = SegState::Queued;
-            let (skill, key) = (ch.skill, ch.key);
-            self.queues[skill].insert(key, c);
+            let skill = ch.skill;
+            self.wait_in_queue(c);
             self.free_slot(a);
             if self.closing && self.accepting[skill] == 0 {
                 self.close_if_unstaffed(skill);
             } else if let Some(b) = self.select_agent(c) {
-                self.offer(b, c);
+                self.offer(b, c, true);
             }
             self.pull_work(a);
         } else {

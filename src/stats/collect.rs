@@ -56,13 +56,6 @@ impl Layout {
         let day = if self.per_day { (slot / ipd + 1).to_string() } else { "all".to_string() };
         (day, clock)
     }
-    /// The slot of instant `t`: its interval of the day, and with `per_day` its day.
-    fn slot(&self, t: SimTime) -> usize {
-        self.clock().slot(t)
-    }
-    fn clock(&self) -> Clock {
-        Clock { interval_us: self.interval_us, per_day: self.per_day }
-    }
 }
 
 /// Counts and waits of one kind of segment (new, transfer-in or follow-up).
@@ -265,6 +258,8 @@ pub struct Collector {
     open: bool,
     logged_in: u32,
     observed_since: SimTime,
+    /// Where the last instant placed fell.
+    clock: std::cell::Cell<Clock>,
 }
 
 impl Collector {
@@ -282,6 +277,7 @@ impl Collector {
             })
             .collect();
         let queues = vec![QueueLevel { len: 0, since: SimTime::ZERO }; 1 + layout.reasons + layout.skills];
+        let clock = std::cell::Cell::new(Clock::new(layout.interval_us, layout.per_day));
         Collector {
             layout,
             slots: Vec::new(),
@@ -290,6 +286,7 @@ impl Collector {
             open: false,
             logged_in: 0,
             observed_since: SimTime::ZERO,
+            clock,
         }
     }
 
@@ -311,13 +308,21 @@ impl Collector {
         total
     }
 
+    /// The slot of instant `t`: its interval of the day, and with `per_day` its day.
+    fn slot(&self, t: SimTime) -> usize {
+        let mut clock = self.clock.get();
+        let (slot, _) = clock.locate(t);
+        self.clock.set(clock);
+        slot
+    }
+
     fn slot_mut(&mut self, slot: usize) -> &mut SlotTotals {
         slot_in(&mut self.slots, &self.layout, slot)
     }
 
     /// Splits [from, to) at slot boundaries, after the warm-up: (slot, seconds) pieces.
     fn pieces(&self, from: SimTime, to: SimTime) -> Pieces {
-        Pieces { layout: self.layout.clock(), cur: from.max(self.layout.warmup_at), to }
+        Pieces { layout: self.clock.get(), cur: from.max(self.layout.warmup_at), to }
     }
 
     fn advance_group(&mut self, g: usize, at: SimTime) {
@@ -368,7 +373,7 @@ impl Collector {
     fn record_kind(&mut self, rec: &SegmentRecord, scope: usize) {
         let threshold = self.layout.threshold;
         let short = self.layout.short_abandon;
-        let slot = self.layout.slot(rec.arrival);
+        let slot = self.slot(rec.arrival);
         let s = &mut self.slot_mut(slot).seg[scope];
         let k = match rec.kind {
             SegmentKind::New => &mut s.new,
@@ -400,7 +405,7 @@ impl Collector {
     }
 
     fn record_handling(&mut self, rec: &SegmentRecord, scope: usize) {
-        let slot = self.layout.slot(rec.arrival);
+        let slot = self.slot(rec.arrival);
         let s = &mut self.slot_mut(slot).seg[scope];
         if rec.kind == SegmentKind::Followup {
             s.followup_handling.add(rec);
@@ -430,18 +435,34 @@ fn slot_in<'a>(slots: &'a mut Vec<Option<Box<SlotTotals>>>, layout: &Layout, slo
     slots[slot].get_or_insert_with(|| Box::new(SlotTotals::new(layout)))
 }
 
-/// The slot grid: what it takes to place an instant in its slot.
+/// The slot grid, remembering the last interval it placed an instant in:
+/// simulated time moves forward, so most instants fall in the same one.
 #[derive(Debug, Clone, Copy)]
 struct Clock {
     interval_us: i64,
     per_day: bool,
+    /// The last interval located: [start, end) and its slot.
+    start: i64,
+    end: i64,
+    slot: usize,
 }
 
 impl Clock {
-    fn slot(self, t: SimTime) -> usize {
-        let intervals_per_day = (DAY_US / self.interval_us) as usize;
-        let iod = (t.0.rem_euclid(DAY_US) / self.interval_us) as usize;
-        if self.per_day { t.0.div_euclid(DAY_US).max(0) as usize * intervals_per_day + iod } else { iod }
+    fn new(interval_us: i64, per_day: bool) -> Clock {
+        Clock { interval_us, per_day, start: 0, end: 0, slot: 0 }
+    }
+
+    /// The slot of `t`, and the end of its interval.
+    fn locate(&mut self, t: SimTime) -> (usize, i64) {
+        if !(self.start..self.end).contains(&t.0) {
+            let intervals_per_day = (DAY_US / self.interval_us) as usize;
+            let iod = (t.0.rem_euclid(DAY_US) / self.interval_us) as usize;
+            self.slot =
+                if self.per_day { t.0.div_euclid(DAY_US).max(0) as usize * intervals_per_day + iod } else { iod };
+            self.start = t.0.div_euclid(self.interval_us) * self.interval_us;
+            self.end = self.start + self.interval_us;
+        }
+        (self.slot, self.end)
     }
 }
 
@@ -458,10 +479,9 @@ impl Iterator for Pieces {
         if self.cur >= self.to {
             return None;
         }
-        let interval = self.layout.interval_us;
-        let boundary = (self.cur.0.div_euclid(interval) + 1) * interval;
+        let (slot, boundary) = self.layout.locate(self.cur);
         let end = self.to.0.min(boundary);
-        let piece = (self.layout.slot(self.cur), (end - self.cur.0) as f64 / 1e6);
+        let piece = (slot, (end - self.cur.0) as f64 / 1e6);
         self.cur = SimTime(end);
         Some(piece)
     }
@@ -519,7 +539,7 @@ impl Observer for Collector {
             *len = (*len as i64 + delta as i64) as u32;
             if delta > 0 && at >= self.layout.warmup_at {
                 let len = *len;
-                let slot = self.layout.slot(at);
+                let slot = self.slot(at);
                 let t = &mut self.slot_mut(slot).queue[q];
                 t.max = t.max.max(len);
             }
