@@ -75,6 +75,8 @@ struct Agent {
     level: AgentLevel,
     /// Its key in its group's set of available agents, while available.
     routing_key: Option<RoutingKey>,
+    /// The next stop among the chats it works (one event per agent).
+    stop_timer: Option<EventKey>,
 }
 
 /// Order of available agents under `agent_select`: the first is chosen.
@@ -124,7 +126,6 @@ struct Chat {
     /// queue, or on an offer that ends after its patience.
     patience_timer: Option<EventKey>,
     offer_timer: Option<EventKey>,
-    stop_timer: Option<EventKey>,
     refused_by: Vec<AgentIdx>,
     agent: AgentIdx,
     accepted: SimTime,
@@ -206,6 +207,7 @@ impl<'a, O: Observer> Center<'a, O> {
                     left_seq: 0,
                     level: AgentLevel::default(),
                     routing_key: None,
+                    stop_timer: None,
                 });
             }
         }
@@ -528,7 +530,6 @@ impl<'a, O: Observer> Center<'a, O> {
             patience_at: SimTime::NEVER,
             patience_timer: None,
             offer_timer: None,
-            stop_timer: None,
             refused_by: Vec::new(),
             agent: 0,
             accepted: now,
@@ -797,24 +798,29 @@ impl<'a, O: Observer> Center<'a, O> {
         self.agents[a].progressed_at = now;
     }
 
-    /// Re-times the stop of each chat agent `a` works, after its concurrency changed.
+    /// Re-times agent `a`'s next stop after its concurrency changed: the
+    /// chat with the least work left (the first accepted on a tie).
     fn reschedule(&mut self, a: AgentIdx) {
-        let now = self.queue.now();
+        if let Some(t) = self.agents[a].stop_timer.take() {
+            self.queue.cancel(t);
+        }
         let k = self.agents[a].working.len();
         if k == 0 {
             return;
         }
         let speed = self.sc.groups[self.agents[a].group].rules.speed[k - 1];
-        for i in 0..k {
-            let c = self.agents[a].working[i];
-            let ch = self.chats[c].as_mut().expect("live chat");
-            if let Some(t) = ch.stop_timer.take() {
-                self.queue.cancel(t);
-            }
+        let mut next: Option<(i64, ChatIdx)> = None;
+        for &c in &self.agents[a].working {
+            let ch = self.chats[c].as_ref().expect("live chat");
             let remaining = (ch.stop_at - ch.done).max(0.0);
-            let at = SimTime(now.0 + (remaining / speed * 1e6).ceil() as i64);
-            let t = self.queue.schedule(at, Event::Stop(c));
-            self.chats[c].as_mut().expect("live chat").stop_timer = Some(t);
+            let micros = (remaining / speed * 1e6).ceil() as i64;
+            if next.is_none_or(|(m, _)| micros < m) {
+                next = Some((micros, c));
+            }
+        }
+        if let Some((micros, c)) = next {
+            let t = self.queue.schedule(SimTime(self.queue.now().0 + micros), Event::Stop(c));
+            self.agents[a].stop_timer = Some(t);
         }
     }
 
@@ -823,9 +829,6 @@ impl<'a, O: Observer> Center<'a, O> {
         let a = self.chat(c).agent;
         self.progress(a);
         let ch = self.chats[c].as_mut().expect("live chat");
-        if let Some(t) = ch.stop_timer.take() {
-            self.queue.cancel(t);
-        }
         ch.done = ch.done.max(ch.stop_at);
         if ch.auth_time.is_none() && ch.done >= ch.draws.auth {
             ch.auth_time = Some(self.queue.now().secs_since(ch.accepted));
@@ -836,7 +839,8 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     fn stop(&mut self, c: ChatIdx) {
-        self.chat_mut(c).stop_timer = None;
+        let a = self.chat(c).agent;
+        self.agents[a].stop_timer = None;
         match self.chat(c).stop {
             Stop::AuthFailed => self.end_segment(c, Outcome::AuthFailed),
             Stop::Transfer => self.end_segment(c, Outcome::Transferred),
