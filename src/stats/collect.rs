@@ -369,62 +369,58 @@ impl Collector {
         }
         self.observed_since = at;
     }
+}
 
-    fn record_kind(&mut self, rec: &SegmentRecord, scope: usize) {
-        let threshold = self.layout.threshold;
-        let short = self.layout.short_abandon;
-        let slot = self.slot(rec.arrival);
-        let s = &mut self.slot_mut(slot).seg[scope];
-        let k = match rec.kind {
-            SegmentKind::New => &mut s.new,
-            SegmentKind::TransferIn => &mut s.transfer_in,
-            SegmentKind::Followup => &mut s.followup,
-        };
-        k.offered += 1;
-        match rec.outcome {
-            Outcome::Abandoned => {
-                k.abandoned += 1;
-                k.abandon_wait_sum += rec.wait;
-                if rec.wait < short {
-                    k.short_abandoned += 1;
-                }
+/// Counts a segment's queue outcome into `s`.
+fn record_kind(s: &mut SegTotals, rec: &SegmentRecord, threshold: f64, short: f64) {
+    let k = match rec.kind {
+        SegmentKind::New => &mut s.new,
+        SegmentKind::TransferIn => &mut s.transfer_in,
+        SegmentKind::Followup => &mut s.followup,
+    };
+    k.offered += 1;
+    match rec.outcome {
+        Outcome::Abandoned => {
+            k.abandoned += 1;
+            k.abandon_wait_sum += rec.wait;
+            if rec.wait < short {
+                k.short_abandoned += 1;
             }
-            Outcome::Unserved => k.unserved += 1,
-            _ => {
-                k.answered += 1;
-                k.wait_sum += rec.wait;
-                k.wait_max = k.wait_max.max(rec.wait);
-                if rec.wait <= threshold {
-                    k.within_threshold += 1;
-                }
-                if rec.kind == SegmentKind::New {
-                    k.hist.get_or_insert_with(Default::default).add(rec.wait);
-                }
+        }
+        Outcome::Unserved => k.unserved += 1,
+        _ => {
+            k.answered += 1;
+            k.wait_sum += rec.wait;
+            k.wait_max = k.wait_max.max(rec.wait);
+            if rec.wait <= threshold {
+                k.within_threshold += 1;
+            }
+            if rec.kind == SegmentKind::New {
+                k.hist.get_or_insert_with(Default::default).add(rec.wait);
             }
         }
     }
+}
 
-    fn record_handling(&mut self, rec: &SegmentRecord, scope: usize) {
-        let slot = self.slot(rec.arrival);
-        let s = &mut self.slot_mut(slot).seg[scope];
-        if rec.kind == SegmentKind::Followup {
-            s.followup_handling.add(rec);
-            return;
-        }
-        s.handling.add(rec);
-        if rec.kind == SegmentKind::New {
-            s.auth_count += 1;
-            s.auth_sum += rec.auth;
-        }
-        match rec.outcome {
-            Outcome::InactiveDisconnect => s.inactive_disconnects += 1,
-            Outcome::Transferred => s.transfers += 1,
-            Outcome::AuthFailed => s.auth_failures += 1,
-            _ => {}
-        }
-        s.commitments += rec.commitment as u64;
-        s.commitments_unserved += rec.commitment_unserved as u64;
+/// Counts an answered segment's handling and outcome into `s`.
+fn record_handling(s: &mut SegTotals, rec: &SegmentRecord) {
+    if rec.kind == SegmentKind::Followup {
+        s.followup_handling.add(rec);
+        return;
     }
+    s.handling.add(rec);
+    if rec.kind == SegmentKind::New {
+        s.auth_count += 1;
+        s.auth_sum += rec.auth;
+    }
+    match rec.outcome {
+        Outcome::InactiveDisconnect => s.inactive_disconnects += 1,
+        Outcome::Transferred => s.transfers += 1,
+        Outcome::AuthFailed => s.auth_failures += 1,
+        _ => {}
+    }
+    s.commitments += rec.commitment as u64;
+    s.commitments_unserved += rec.commitment_unserved as u64;
 }
 
 /// The slot `slot` of `slots`, created empty if new.
@@ -493,15 +489,16 @@ impl Observer for Collector {
             return;
         }
         let queue_scopes = [0, self.layout.reason_scope(rec.reason), self.layout.skill_scope(rec.skill)];
+        let group_scope = rec.group.map(|g| self.layout.group_scope(g));
+        let (threshold, short) = (self.layout.threshold, self.layout.short_abandon);
+        let slot = self.slot(rec.arrival);
+        let totals = self.slot_mut(slot);
         for scope in queue_scopes {
-            self.record_kind(rec, scope);
+            record_kind(&mut totals.seg[scope], rec, threshold, short);
         }
         if rec.outcome.answered() {
-            for scope in queue_scopes {
-                self.record_handling(rec, scope);
-            }
-            if let Some(g) = rec.group {
-                self.record_handling(rec, self.layout.group_scope(g));
+            for scope in queue_scopes.into_iter().chain(group_scope) {
+                record_handling(&mut totals.seg[scope], rec);
             }
         }
     }
@@ -533,15 +530,18 @@ impl Observer for Collector {
 
     fn queue_len(&mut self, at: SimTime, skill: usize, reason: usize, delta: i32) {
         let reasons = self.layout.reasons;
-        for q in [0, 1 + reason, 1 + reasons + skill] {
+        let scopes = [0, 1 + reason, 1 + reasons + skill];
+        for q in scopes {
             self.advance_queue(q, at);
             let len = &mut self.queues[q].len;
             *len = (*len as i64 + delta as i64) as u32;
-            if delta > 0 && at >= self.layout.warmup_at {
-                let len = *len;
-                let slot = self.slot(at);
-                let t = &mut self.slot_mut(slot).queue[q];
-                t.max = t.max.max(len);
+        }
+        if delta > 0 && at >= self.layout.warmup_at {
+            let slot = self.slot(at);
+            let Collector { layout, slots, queues, .. } = self;
+            let totals = slot_in(slots, layout, slot);
+            for q in scopes {
+                totals.queue[q].max = totals.queue[q].max.max(queues[q].len);
             }
         }
     }
