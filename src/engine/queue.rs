@@ -1,11 +1,14 @@
 //! A future-event list ordered by (time, scheduling order), with O(1)
-//! cancellation by lazy deletion: a cancelled entry stays in the heap and
-//! is skipped when it reaches the top.
+//! cancellation by lazy deletion: a cancelled entry stays queued and is
+//! skipped when it comes up.
 //!
-//! The heap holds only small keys — (time, sequence, ticket) — in a 4-ary
-//! layout (shallower than binary, and a node's children share a cache
-//! line); each event's payload waits in a slab of tickets, whose
-//! generations make stale keys harmless.
+//! Most events of a contact center fall within the next hour, so the list
+//! is a calendar: a ring of buckets one 2^20 µs (about a second) wide
+//! covering the next 71 minutes, and a heap for events further away. The
+//! bucket being consumed is a small heap; later buckets are plain lists,
+//! heapified when their turn comes. Entries are small keys — (time,
+//! sequence, ticket) — and each event's payload waits in a slab of
+//! tickets, whose generations make stale keys harmless.
 
 use super::SimTime;
 
@@ -16,7 +19,7 @@ pub struct EventKey {
     generation: u32,
 }
 
-/// A heap entry, ordered by (time, sequence).
+/// A queue entry, ordered by (time, sequence).
 #[derive(Clone, Copy)]
 struct Key {
     at: i64,
@@ -28,7 +31,78 @@ impl Key {
     fn before(&self, other: &Key) -> bool {
         (self.at, self.seq) < (other.at, other.seq)
     }
+    fn bucket(&self) -> i64 {
+        self.at >> BUCKET_BITS
+    }
 }
+
+/// A 4-ary min-heap of keys (shallower than binary; siblings share a cache line).
+#[derive(Default)]
+struct Heap(Vec<Key>);
+
+const ARITY: usize = 4;
+
+impl Heap {
+    fn push(&mut self, key: Key) {
+        let heap = &mut self.0;
+        let mut i = heap.len();
+        heap.push(key);
+        while i > 0 {
+            let parent = (i - 1) / ARITY;
+            if !key.before(&heap[parent]) {
+                break;
+            }
+            heap[i] = heap[parent];
+            i = parent;
+        }
+        heap[i] = key;
+    }
+
+    fn pop(&mut self) -> Option<Key> {
+        let heap = &mut self.0;
+        let last = heap.pop()?;
+        if heap.is_empty() {
+            return Some(last);
+        }
+        let top = heap[0];
+        let n = heap.len();
+        let mut i = 0;
+        loop {
+            let first = i * ARITY + 1;
+            if first >= n {
+                break;
+            }
+            let mut best = first;
+            for c in first + 1..(first + ARITY).min(n) {
+                if heap[c].before(&heap[best]) {
+                    best = c;
+                }
+            }
+            if !heap[best].before(&last) {
+                break;
+            }
+            heap[i] = heap[best];
+            i = best;
+        }
+        heap[i] = last;
+        Some(top)
+    }
+
+    fn peek(&self) -> Option<&Key> {
+        self.0.first()
+    }
+
+    /// Makes a heap of `keys` (in any order), reusing `self`'s storage.
+    fn rebuild_from(&mut self, keys: &mut Vec<Key>) {
+        self.0.clear();
+        for key in keys.drain(..) {
+            self.push(key);
+        }
+    }
+}
+
+const BUCKET_BITS: u32 = 20;
+const RING: usize = 4096;
 
 struct Ticket<E> {
     generation: u32,
@@ -36,12 +110,19 @@ struct Ticket<E> {
     event: Option<E>,
 }
 
-const ARITY: usize = 4;
-
 /// The event queue and the clock. Events at the same instant pop in the
 /// order they were scheduled (first in, first out).
 pub struct EventQueue<E> {
-    heap: Vec<Key>,
+    /// Events of the bucket being consumed (and any earlier).
+    current: Heap,
+    /// The bucket being consumed.
+    cursor: i64,
+    /// Events of the next `RING - 1` buckets, by bucket modulo `RING`.
+    ring: Vec<Vec<Key>>,
+    /// Entries in the ring.
+    in_ring: usize,
+    /// Events beyond the ring.
+    far: Heap,
     tickets: Vec<Ticket<E>>,
     free: Vec<u32>,
     next_seq: u64,
@@ -58,7 +139,11 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
-            heap: Vec::new(),
+            current: Heap::default(),
+            cursor: 0,
+            ring: (0..RING).map(|_| Vec::new()).collect(),
+            in_ring: 0,
+            far: Heap::default(),
             tickets: Vec::new(),
             free: Vec::new(),
             next_seq: 0,
@@ -92,7 +177,7 @@ impl<E> EventQueue<E> {
         };
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.push(Key { at: at.max(self.now).0, seq, ticket });
+        self.insert(Key { at: at.max(self.now).0, seq, ticket });
         EventKey { ticket, generation: self.tickets[ticket as usize].generation }
     }
 
@@ -121,57 +206,53 @@ impl<E> EventQueue<E> {
         None
     }
 
-    /// Entries in the heap, live or cancelled.
+    /// Entries queued, live or cancelled.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.current.0.len() + self.in_ring + self.far.0.len()
     }
 
     /// True when nothing is scheduled.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 
-    fn push(&mut self, key: Key) {
-        let mut i = self.heap.len();
-        self.heap.push(key);
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            if !key.before(&self.heap[parent]) {
-                break;
-            }
-            self.heap[i] = self.heap[parent];
-            i = parent;
+    fn insert(&mut self, key: Key) {
+        let bucket = key.bucket();
+        if bucket <= self.cursor {
+            self.current.push(key);
+        } else if bucket < self.cursor + RING as i64 {
+            self.ring[bucket as usize % RING].push(key);
+            self.in_ring += 1;
+        } else {
+            self.far.push(key);
         }
-        self.heap[i] = key;
     }
 
     fn pop_key(&mut self) -> Option<Key> {
-        let last = self.heap.pop()?;
-        if self.heap.is_empty() {
-            return Some(last);
-        }
-        let top = self.heap[0];
-        let n = self.heap.len();
-        let mut i = 0;
         loop {
-            let first = i * ARITY + 1;
-            if first >= n {
-                break;
+            if let Some(key) = self.current.pop() {
+                return Some(key);
             }
-            let mut best = first;
-            for c in first + 1..(first + ARITY).min(n) {
-                if self.heap[c].before(&self.heap[best]) {
-                    best = c;
+            // The current bucket is spent: move to the next one with entries.
+            if self.in_ring > 0 {
+                self.cursor += 1;
+            } else {
+                self.cursor = self.far.peek()?.bucket();
+            }
+            let slot = self.cursor as usize % RING;
+            let mut keys = std::mem::take(&mut self.ring[slot]);
+            self.in_ring -= keys.len();
+            self.current.rebuild_from(&mut keys);
+            self.ring[slot] = keys; // keep its capacity
+            // Far events that the ring now reaches come in.
+            while let Some(&key) = self.far.peek() {
+                if key.bucket() >= self.cursor + RING as i64 {
+                    break;
                 }
+                self.far.pop();
+                self.insert(key);
             }
-            if !self.heap[best].before(&last) {
-                break;
-            }
-            self.heap[i] = self.heap[best];
-            i = best;
         }
-        self.heap[i] = last;
-        Some(top)
     }
 }
 
@@ -220,6 +301,52 @@ mod tests {
         expected.sort();
         let got: Vec<(u64, u64)> = std::iter::from_fn(|| q.pop().map(|(t, e)| (t.0 as u64, e))).collect();
         assert_eq!(got, expected);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn interleaved_events_near_and_far_pop_like_a_sorted_list() {
+        // Reference: a sorted set of (time, sequence). Times spread from the
+        // same microsecond to days ahead, so that the current bucket, the
+        // ring and the far heap all take part, with cancellations between.
+        use std::collections::BTreeMap;
+        let mut q = EventQueue::new();
+        let mut reference: BTreeMap<(i64, u64), u64> = BTreeMap::new();
+        let mut keys = Vec::new();
+        let mut rng = 99u64;
+        let mut next = |m: u64| {
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (rng >> 33) % m
+        };
+        let mut seq = 0u64;
+        for round in 0..20_000u64 {
+            let now = q.now().0;
+            for _ in 0..next(3) + 1 {
+                let ahead = match next(4) {
+                    0 => 0,
+                    1 => next(2_000_000) as i64,
+                    2 => next(600_000_000) as i64,
+                    _ => next(200_000_000_000) as i64,
+                };
+                let key = q.schedule(SimTime(now + ahead), round);
+                reference.insert((now + ahead, seq), round);
+                keys.push((key, (now + ahead, seq)));
+                seq += 1;
+            }
+            if next(5) == 0 && !keys.is_empty() {
+                let (key, id) = keys.swap_remove(next(keys.len() as u64) as usize);
+                if reference.remove(&id).is_some() {
+                    q.cancel(key);
+                }
+            }
+            let expected = reference.pop_first();
+            let got = q.pop();
+            assert_eq!(got.map(|(t, e)| (t.0, e)), expected.map(|((t, _), e)| (t, e)), "round {round}");
+        }
+        while let Some(((t, _), e)) = reference.pop_first() {
+            assert_eq!(q.pop().map(|(t, e)| (t.0, e)), Some((t, e)));
+        }
+        assert_eq!(q.pop(), None);
         assert!(q.is_empty());
     }
 
