@@ -228,6 +228,11 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// True when the far heap holds an event the ring now reaches.
+    fn far_due(&self) -> bool {
+        self.far.peek().is_some_and(|k| k.bucket() < self.cursor + RING as i64)
+    }
+
     fn pop_key(&mut self) -> Option<Key> {
         loop {
             if let Some(key) = self.current.pop() {
@@ -236,14 +241,19 @@ impl<E> EventQueue<E> {
             // The current bucket is spent: move to the next one with entries.
             if self.in_ring > 0 {
                 self.cursor += 1;
+                while self.ring[self.cursor as usize % RING].is_empty() && !self.far_due() {
+                    self.cursor += 1;
+                }
             } else {
                 self.cursor = self.far.peek()?.bucket();
             }
             let slot = self.cursor as usize % RING;
-            let mut keys = std::mem::take(&mut self.ring[slot]);
-            self.in_ring -= keys.len();
-            self.current.rebuild_from(&mut keys);
-            self.ring[slot] = keys; // keep its capacity
+            if !self.ring[slot].is_empty() {
+                let mut keys = std::mem::take(&mut self.ring[slot]);
+                self.in_ring -= keys.len();
+                self.current.rebuild_from(&mut keys);
+                self.ring[slot] = keys; // keep its capacity
+            }
             // Far events that the ring now reaches come in.
             while let Some(&key) = self.far.peek() {
                 if key.bucket() >= self.cursor + RING as i64 {
