@@ -259,7 +259,7 @@ pub struct Collector {
     logged_in: u32,
     observed_since: SimTime,
     /// Where the last instant placed fell.
-    clock: std::cell::Cell<Clock>,
+    clock: Clock,
 }
 
 impl Collector {
@@ -277,7 +277,7 @@ impl Collector {
             })
             .collect();
         let queues = vec![QueueLevel { len: 0, since: SimTime::ZERO }; 1 + layout.reasons + layout.skills];
-        let clock = std::cell::Cell::new(Clock::new(layout.interval_us, layout.per_day));
+        let clock = Clock::new(layout.interval_us, layout.per_day);
         Collector {
             layout,
             slots: Vec::new(),
@@ -309,11 +309,15 @@ impl Collector {
     }
 
     /// The slot of instant `t`: its interval of the day, and with `per_day` its day.
-    fn slot(&self, t: SimTime) -> usize {
-        let mut clock = self.clock.get();
-        let (slot, _) = clock.locate(t);
-        self.clock.set(clock);
-        slot
+    fn slot(&mut self, t: SimTime) -> usize {
+        self.clock.locate(t).0
+    }
+
+    /// The slot that holds all of [from, to), if one does and it is past
+    /// the warm-up (the common case: both in the interval last located).
+    fn within_one_slot(&self, from: SimTime, to: SimTime) -> Option<usize> {
+        let c = &self.clock;
+        (from.0 >= c.start && to.0 <= c.end && from >= self.layout.warmup_at).then_some(c.slot)
     }
 
     fn slot_mut(&mut self, slot: usize) -> &mut SlotTotals {
@@ -322,7 +326,7 @@ impl Collector {
 
     /// Splits [from, to) at slot boundaries, after the warm-up: (slot, seconds) pieces.
     fn pieces(&self, from: SimTime, to: SimTime) -> Pieces {
-        Pieces { layout: self.clock.get(), cur: from.max(self.layout.warmup_at), to }
+        Pieces { layout: self.clock, cur: from.max(self.layout.warmup_at), to }
     }
 
     fn advance_group(&mut self, g: usize, at: SimTime) {
@@ -332,18 +336,14 @@ impl Collector {
             return;
         }
         let cap = self.layout.caps[g] as f64;
-        let pieces = self.pieces(since, at);
-        let Collector { layout, slots, groups, .. } = self;
-        let lv = &groups[g];
-        for (slot, secs) in pieces {
-            let a = &mut slot_in(slots, layout, slot).agents[g];
-            a.logged_in += lv.logged_in as f64 * secs;
-            a.occupied += lv.occupied as f64 * secs;
-            a.busy_slots += lv.busy_slots as f64 * secs;
-            a.capacity += lv.logged_in as f64 * cap * secs;
-            a.overtime += lv.overtime as f64 * secs;
-            for (c, &n) in a.concurrency.iter_mut().zip(&lv.by_busy) {
-                *c += n as f64 * secs;
+        if let Some(slot) = self.within_one_slot(since, at) {
+            let Collector { layout, slots, groups, .. } = self;
+            add_levels(&mut slot_in(slots, layout, slot).agents[g], &groups[g], cap, (at.0 - since.0) as f64 / 1e6);
+        } else {
+            let pieces = self.pieces(since, at);
+            let Collector { layout, slots, groups, .. } = self;
+            for (slot, secs) in pieces {
+                add_levels(&mut slot_in(slots, layout, slot).agents[g], &groups[g], cap, secs);
             }
         }
         self.groups[g].since = at;
@@ -352,6 +352,13 @@ impl Collector {
     fn advance_queue(&mut self, q: usize, at: SimTime) {
         let QueueLevel { len, since } = self.queues[q];
         if at > since && len > 0 {
+            if let Some(slot) = self.within_one_slot(since, at) {
+                let t = &mut self.slot_mut(slot).queue[q];
+                t.area += len as f64 * ((at.0 - since.0) as f64 / 1e6);
+                t.max = t.max.max(len);
+                self.queues[q].since = at;
+                return;
+            }
             for (slot, secs) in self.pieces(since, at) {
                 let t = &mut self.slot_mut(slot).queue[q];
                 t.area += len as f64 * secs;
@@ -368,6 +375,18 @@ impl Collector {
             }
         }
         self.observed_since = at;
+    }
+}
+
+/// Adds `secs` seconds of a group's levels to its agent totals.
+fn add_levels(a: &mut AgentTotals, lv: &GroupLevel, cap: f64, secs: f64) {
+    a.logged_in += lv.logged_in as f64 * secs;
+    a.occupied += lv.occupied as f64 * secs;
+    a.busy_slots += lv.busy_slots as f64 * secs;
+    a.capacity += lv.logged_in as f64 * cap * secs;
+    a.overtime += lv.overtime as f64 * secs;
+    for (c, &n) in a.concurrency.iter_mut().zip(&lv.by_busy) {
+        *c += n as f64 * secs;
     }
 }
 
@@ -504,6 +523,7 @@ impl Observer for Collector {
     }
 
     fn agent_level(&mut self, at: SimTime, g: usize, from: AgentLevel, to: AgentLevel) {
+        self.clock.locate(at);
         self.advance_group(g, at);
         if from.logged_in != to.logged_in {
             self.advance_observed(at);
@@ -531,6 +551,7 @@ impl Observer for Collector {
     fn queue_len(&mut self, at: SimTime, skill: usize, reason: usize, delta: i32) {
         let reasons = self.layout.reasons;
         let scopes = [0, 1 + reason, 1 + reasons + skill];
+        self.clock.locate(at);
         for q in scopes {
             self.advance_queue(q, at);
             let len = &mut self.queues[q].len;
