@@ -329,6 +329,9 @@ pub struct BenchArgs {
     /// Print one JSON line per horizon instead of a table.
     #[arg(long)]
     json: bool,
+    /// Runs per horizon, each in a fresh process; the fastest counts (timings on shared machines are noisy).
+    #[arg(long, default_value_t = 3)]
+    repeat: u32,
 }
 
 pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
@@ -366,7 +369,12 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
     if args.json {
         return Ok(ExitCode::SUCCESS);
     }
-    writeln!(out, "{}: one replication, one thread, statistics on, no trace", sc.name)?;
+    writeln!(
+        out,
+        "{}: one replication, one thread, statistics on, no trace; fastest of {} runs each",
+        sc.name,
+        args.repeat.max(1)
+    )?;
     writeln!(
         out,
         "  {:>5}  {:>11}  {:>12}  {:>9}  {:>12}  {:>13}  {:>9}",
