@@ -7,5 +7,5 @@ mod rng;
 mod time;
 
 pub use queue::{EventKey, EventQueue};
-pub use rng::{Stream, stream};
+pub use rng::{KeyPrefix, Stream, stream};
 pub use time::SimTime;

@@ -23,17 +23,40 @@ fn splitmix(mut z: u64) -> u64 {
 /// The stream for `key`. Each component is folded in with a full avalanche,
 /// so keys differing in any component give unrelated seeds.
 pub fn stream(key: &[u64]) -> Stream {
-    let mut h = 0x243F_6A88_85A3_08D3_u64; // pi, a nothing-up-my-sleeve start
-    for &k in key {
-        h = splitmix(h ^ splitmix(k));
+    KeyPrefix::of(key).stream()
+}
+
+/// A key folded so far: streams whose keys share a prefix derive from it
+/// with only their last components to fold (the same streams as [`stream`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyPrefix(u64);
+
+impl KeyPrefix {
+    /// The prefix `key`.
+    pub fn of(key: &[u64]) -> KeyPrefix {
+        key.iter().fold(KeyPrefix(0x243F_6A88_85A3_08D3), |p, &k| p.then(k)) // pi, a nothing-up-my-sleeve start
     }
-    Stream::seed_from_u64(h)
+    /// This prefix followed by `k`.
+    pub fn then(self, k: u64) -> KeyPrefix {
+        KeyPrefix(splitmix(self.0 ^ splitmix(k)))
+    }
+    /// The stream of this key.
+    pub fn stream(self) -> Stream {
+        Stream::seed_from_u64(self.0)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::RngExt;
+
+    #[test]
+    fn a_prefix_continued_gives_the_stream_of_the_whole_key() {
+        let a: u64 = KeyPrefix::of(&[1, 2]).then(3).then(4).stream().random();
+        let b: u64 = stream(&[1, 2, 3, 4]).random();
+        assert_eq!(a, b);
+    }
 
     #[test]
     fn same_key_same_stream_and_different_keys_differ() {

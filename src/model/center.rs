@@ -2,7 +2,7 @@
 //! DESIGN.md §2, driven by the engine's event queue.
 
 use super::arrivals::{ArrivalProcess, DAY_US};
-use super::draws::{self, SegmentDraws, chat_stream};
+use super::draws::{self, ChatStreams, SegmentDraws};
 use super::records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 use super::staffing::{day_timeline, peak};
 use crate::engine::{EventKey, EventQueue, SimTime, Stream, stream};
@@ -149,8 +149,8 @@ pub struct RunCounts {
 pub struct Center<'a, O: Observer> {
     sc: &'a Scenario,
     obs: &'a mut O,
-    seed: u64,
-    replication: u32,
+    /// Every chat's random streams.
+    streams: ChatStreams,
     queue: EventQueue<Event>,
     agents: Vec<Agent>,
     /// First agent index of each group, and the pool size.
@@ -227,8 +227,7 @@ impl<'a, O: Observer> Center<'a, O> {
         Center {
             sc,
             obs,
-            seed,
-            replication,
+            streams: ChatStreams::new(seed, replication, sc.reasons.len()),
             queue: EventQueue::new(),
             agents,
             group_agents,
@@ -505,7 +504,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let reason = &self.sc.reasons[r];
         let index = self.arrived[r];
         self.arrived[r] += 1;
-        let mut customer = chat_stream(self.seed, self.replication, r, index, draws::CUSTOMER);
+        let mut customer = self.streams.get(r, index, draws::CUSTOMER);
         let replayed = replay.and_then(|i| self.sc.replay.as_ref().map(|v| &v[i]));
         let d = draws::new_segment(&mut customer, reason, replayed);
         let id = self.next_chat_id;
@@ -517,8 +516,8 @@ impl<'a, O: Observer> Center<'a, O> {
             index,
             counted: now >= self.warmup_at,
             first_arrival: now,
-            offers: chat_stream(self.seed, self.replication, r, index, draws::OFFERS),
-            wrapups: chat_stream(self.seed, self.replication, r, index, draws::WRAPUPS),
+            offers: self.streams.get(r, index, draws::OFFERS),
+            wrapups: self.streams.get(r, index, draws::WRAPUPS),
             had_followup: false,
             segments: 0,
             kind: SegmentKind::New,
@@ -943,7 +942,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let (r, index) = (self.chat(c).reason, self.chat(c).index);
         let reason = &self.sc.reasons[r];
         let to = reason.transfer.as_ref().expect("transfer rule").to;
-        let mut rng = chat_stream(self.seed, self.replication, r, index, draws::TRANSFER);
+        let mut rng = self.streams.get(r, index, draws::TRANSFER);
         let d = draws::transfer_segment(&mut rng, reason);
         let ch = self.chat_mut(c);
         ch.draws = d;
@@ -954,7 +953,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let (r, index) = (self.chat(c).reason, self.chat(c).index);
         let reason = &self.sc.reasons[r];
         let skill = reason.commitment.as_ref().expect("commitment rule").skill;
-        let mut rng = chat_stream(self.seed, self.replication, r, index, draws::FOLLOWUP);
+        let mut rng = self.streams.get(r, index, draws::FOLLOWUP);
         let d = draws::followup_segment(&mut rng, reason);
         self.chat_mut(c).draws = d;
         self.enqueue(c, SegmentKind::Followup, skill, 0);

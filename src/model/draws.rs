@@ -3,7 +3,7 @@
 //! always consumes exactly one uniform draw. This is what keeps customers
 //! identical across runs that differ in staffing, routing or probabilities.
 
-use crate::engine::{Stream, stream};
+use crate::engine::{KeyPrefix, Stream};
 use crate::scenario::{Dist, Reason, ReplayArrival};
 use rand::RngExt;
 
@@ -15,9 +15,29 @@ pub const WRAPUPS: u64 = 4;
 pub const TRANSFER: u64 = 5;
 pub const FOLLOWUP: u64 = 6;
 
-/// The key of one chat's stream for `purpose`.
-pub fn chat_stream(seed: u64, replication: u32, reason: usize, index: u64, purpose: u64) -> Stream {
-    stream(&[seed, replication as u64, purpose, reason as u64, index])
+/// The streams of every chat of one replication: keyed by (seed,
+/// replication, purpose, reason, arrival index), with the shared part of
+/// each key folded once.
+pub struct ChatStreams {
+    /// By purpose (index `purpose - CUSTOMER`), then reason.
+    prefixes: Vec<Vec<KeyPrefix>>,
+}
+
+impl ChatStreams {
+    pub fn new(seed: u64, replication: u32, reasons: usize) -> Self {
+        let prefixes = (CUSTOMER..=FOLLOWUP)
+            .map(|purpose| {
+                let p = KeyPrefix::of(&[seed, replication as u64, purpose]);
+                (0..reasons as u64).map(|r| p.then(r)).collect()
+            })
+            .collect();
+        ChatStreams { prefixes }
+    }
+
+    /// The `purpose` stream of arrival `index` of reason `reason`.
+    pub fn get(&self, reason: usize, index: u64, purpose: u64) -> Stream {
+        self.prefixes[(purpose - CUSTOMER) as usize][reason].then(index).stream()
+    }
 }
 
 /// What the customer will do in one segment.
