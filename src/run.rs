@@ -5,7 +5,7 @@
 //! same whatever the number of threads.
 
 use crate::engine::SimTime;
-use crate::model::{Both, RunCounts, simulate};
+use crate::model::{AgentLevel, Both, Observer, RunCounts, SegmentRecord, TraceEvent, simulate};
 use crate::report::Trace;
 use crate::scenario::Scenario;
 use crate::stats::{
@@ -64,13 +64,19 @@ pub fn scope_names(sc: &Scenario) -> ScopeNames {
 
 /// Runs one replication.
 pub fn run_one(sc: &Scenario, opts: &RunOptions, index: u32) -> Replication {
+    run_one_reporting(sc, opts, index, &|| {})
+}
+
+/// Runs one replication, calling `day_done` as each simulated day completes.
+pub fn run_one_reporting(sc: &Scenario, opts: &RunOptions, index: u32, day_done: &(dyn Fn() + Sync)) -> Replication {
     let mut stats = Collector::new(layout(sc, opts.per_day));
     let (counts, trace) = if opts.trace {
         let mut t = Trace::default();
-        let counts = simulate(sc, opts.seed, index, &mut Both(&mut stats, &mut t));
+        let mut both = Both(&mut stats, &mut t);
+        let counts = simulate(sc, opts.seed, index, &mut DayCounter { inner: &mut both, day_done });
         (counts, Some(t))
     } else {
-        (simulate(sc, opts.seed, index, &mut stats), None)
+        (simulate(sc, opts.seed, index, &mut DayCounter { inner: &mut stats, day_done }), None)
     };
     let names = scope_names(sc);
     let whole = metric_values(stats.layout(), &names, &stats.total());
@@ -85,12 +91,56 @@ pub fn run_one(sc: &Scenario, opts: &RunOptions, index: u32) -> Replication {
 
 /// Runs every replication; `done` is called after each (from any thread).
 pub fn run_all(sc: &Scenario, opts: &RunOptions, done: &(dyn Fn(&Replication) + Sync)) -> Vec<Replication> {
+    run_all_reporting(sc, opts, done, &|| {})
+}
+
+/// Runs every replication, reporting each finished replication and each simulated day.
+pub fn run_all_reporting(
+    sc: &Scenario,
+    opts: &RunOptions,
+    done: &(dyn Fn(&Replication) + Sync),
+    day_done: &(dyn Fn() + Sync),
+) -> Vec<Replication> {
     let work = |r: u32| {
-        let rep = run_one(sc, opts, r);
+        let rep = run_one_reporting(sc, opts, r, day_done);
         done(&rep);
         rep
     };
     in_pool(opts.threads, || (0..opts.replications).into_par_iter().map(work).collect())
+}
+
+/// Passes everything on, and tells when a simulated day is over.
+struct DayCounter<'a, O> {
+    inner: &'a mut O,
+    day_done: &'a (dyn Fn() + Sync),
+}
+
+impl<O: Observer> Observer for DayCounter<'_, O> {
+    fn segment(&mut self, rec: &SegmentRecord) {
+        self.inner.segment(rec);
+    }
+    fn agent_level(&mut self, at: SimTime, group: usize, from: AgentLevel, to: AgentLevel) {
+        self.inner.agent_level(at, group, from, to);
+    }
+    fn queue_len(&mut self, at: SimTime, skill: usize, reason: usize, delta: i32) {
+        self.inner.queue_len(at, skill, reason, delta);
+    }
+    fn open(&mut self, at: SimTime, open: bool) {
+        self.inner.open(at, open);
+    }
+    fn trace(&mut self, at: SimTime, agent: Option<u32>, chat: Option<(u64, u8)>, ev: TraceEvent) {
+        self.inner.trace(at, agent, chat, ev);
+    }
+    fn day(&mut self, day: u32) {
+        if day > 0 {
+            (self.day_done)();
+        }
+        self.inner.day(day);
+    }
+    fn finish(&mut self, at: SimTime) {
+        self.inner.finish(at);
+        (self.day_done)();
+    }
 }
 
 /// Runs `f` with `threads` worker threads for its parallel parts (0: all cores).

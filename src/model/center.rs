@@ -323,6 +323,7 @@ impl<'a, O: Observer> Center<'a, O> {
     // ---- days, staffing, closing ----
 
     fn day_begin(&mut self, d: u32) {
+        self.obs.day(d);
         let sim = &self.sc.simulation;
         self.closing = false;
         for a in 0..self.agents.len() {

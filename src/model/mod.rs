@@ -44,6 +44,10 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
         self.0.trace(at, agent, chat, ev);
         self.1.trace(at, agent, chat, ev);
     }
+    fn day(&mut self, day: u32) {
+        self.0.day(day);
+        self.1.day(day);
+    }
     fn finish(&mut self, at: SimTime) {
         self.0.finish(at);
         self.1.finish(at);

@@ -147,6 +147,8 @@ pub trait Observer {
     fn open(&mut self, at: SimTime, open: bool);
     /// A trace event; ignored unless tracing.
     fn trace(&mut self, _at: SimTime, _agent: Option<u32>, _chat: Option<(u64, u8)>, _ev: TraceEvent) {}
+    /// Day `day` (0-based) begins; for progress reports.
+    fn day(&mut self, _day: u32) {}
     /// The run ended at `at`: close all time-weighted accounting.
     fn finish(&mut self, at: SimTime);
 }
