@@ -32,6 +32,9 @@ pub struct RunArgs {
     /// Write intervals.csv per day (else each interval of the day over all days).
     #[arg(long)]
     per_day: bool,
+    /// Do not write charts/ and report.html.
+    #[arg(long)]
+    no_charts: bool,
     /// No progress bar and no summary on stdout.
     #[arg(long)]
     quiet: bool,
@@ -95,6 +98,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     intervals?;
     replications?;
     report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&sc))?;
+    if !args.no_charts {
+        report::write_report(&folder.file(""), &sc, &layout, &results)?;
+    }
     if args.trace {
         let traces: Vec<(u32, &report::Trace)> =
             reps.iter().filter_map(|r| r.trace.as_ref().map(|t| (r.index, t))).collect();

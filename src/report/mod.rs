@@ -1,11 +1,15 @@
-//! Output: CSV writers, the trace recorder and the atomic output folder.
+//! Output: CSV writers, charts and the HTML report, the trace recorder and the atomic output folder.
 
+mod charts;
 mod csv_out;
+mod html;
 mod outdir;
 mod trace;
 
+pub use charts::{Chart, ChartData, SIZE, write_charts};
 pub use csv_out::{
     TraceNames, fmt_num, write_chats, write_events, write_intervals, write_replications, write_summary, write_text,
 };
+pub use html::write_report;
 pub use outdir::OutputDir;
 pub use trace::{EventRow, Trace};

@@ -1,0 +1,539 @@
+//! Charts of a run (SVG and PNG, 1200×700), drawn from the aggregated
+//! results — the same numbers as `summary.csv` and `intervals.csv`.
+//! One style for every chart: [`frame`] draws the title, subtitle and legend,
+//! [`axes`] the plot area; each chart is one function.
+
+use crate::run::Results;
+use crate::scenario::Scenario;
+use crate::stats::{Aggregate, Layout};
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::collections::HashMap;
+use std::io;
+use std::ops::Range;
+use std::path::Path;
+
+/// Width and height of every chart, in pixels.
+pub const SIZE: (u32, u32) = (1200, 700);
+
+/// The charts, in the order the report shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chart {
+    ServiceLevel,
+    Volumes,
+    Occupancy,
+    Concurrency,
+    Queue,
+    Waits,
+    Outcomes,
+}
+
+impl Chart {
+    pub const ALL: [Chart; 7] = [
+        Chart::ServiceLevel,
+        Chart::Volumes,
+        Chart::Occupancy,
+        Chart::Concurrency,
+        Chart::Queue,
+        Chart::Waits,
+        Chart::Outcomes,
+    ];
+
+    /// The file name, without extension.
+    pub fn file(self) -> &'static str {
+        match self {
+            Chart::ServiceLevel => "service_level",
+            Chart::Volumes => "volumes",
+            Chart::Occupancy => "occupancy",
+            Chart::Concurrency => "concurrency",
+            Chart::Queue => "queue",
+            Chart::Waits => "waits",
+            Chart::Outcomes => "outcomes",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Chart::ServiceLevel => "Service level by interval",
+            Chart::Volumes => "Chats offered by interval",
+            Chart::Occupancy => "Occupancy and utilisation by interval",
+            Chart::Concurrency => "Concurrency mix by interval",
+            Chart::Queue => "Queue length by interval",
+            Chart::Waits => "Wait-time percentiles by skill",
+            Chart::Outcomes => "Inactivity disconnects and transfers by reason",
+        }
+    }
+}
+
+/// The numbers the charts read, indexed by (scope, key, metric).
+pub struct ChartData<'a> {
+    results: &'a Results,
+    index: HashMap<(&'a str, &'a str, &'a str), usize>,
+    /// Tick label of each slot of `results.intervals`.
+    slots: Vec<String>,
+    /// The x-axis title of charts by interval.
+    interval_axis: &'static str,
+    skills: Vec<String>,
+    reasons: Vec<String>,
+    levels: usize,
+    goal: f64,
+    threshold: f64,
+    replications: u32,
+}
+
+impl<'a> ChartData<'a> {
+    pub fn new(sc: &Scenario, layout: &Layout, results: &'a Results) -> Self {
+        let index = results.labels.iter().enumerate().map(|(i, l)| ((l.scope, l.key.as_str(), l.metric.as_str()), i));
+        let slots = results
+            .intervals
+            .iter()
+            .map(|(s, _)| match layout.slot_label(*s) {
+                (day, clock) if day == "all" => clock,
+                (day, clock) => format!("D{day} {clock}"),
+            })
+            .collect();
+        ChartData {
+            results,
+            index: index.collect(),
+            slots,
+            interval_axis: if layout.per_day { "Interval start (day, HH:MM)" } else { "Interval start (HH:MM)" },
+            skills: sc.skills.clone(),
+            reasons: sc.reasons.iter().map(|r| r.name.clone()).collect(),
+            levels: layout.caps.iter().copied().max().unwrap_or(1) as usize + 1,
+            goal: sc.service_level.goal,
+            threshold: sc.service_level.threshold,
+            replications: sc.simulation.replications,
+        }
+    }
+
+    /// A metric per slot.
+    fn by_slot(&self, scope: &str, key: &str, metric: &str) -> Vec<Option<&'a Aggregate>> {
+        let i = self.index.get(&(scope, key, metric)).copied();
+        self.results.intervals.iter().map(|(_, rows)| i.map(|i| &rows[i])).collect()
+    }
+
+    /// A metric's mean per slot, scope `all`.
+    fn means(&self, metric: &str) -> Vec<Option<f64>> {
+        self.by_slot("all", "all", metric).iter().map(|a| a.and_then(|a| a.mean)).collect()
+    }
+
+    /// A metric over the whole run.
+    pub fn whole(&self, scope: &str, key: &str, metric: &str) -> Option<&'a Aggregate> {
+        self.index.get(&(scope, key, metric)).map(|&i| &self.results.summary[i])
+    }
+}
+
+/// Renders every chart to `dir/<file>.svg` and `.png`; returns each chart's SVG text.
+pub fn write_charts(dir: &Path, data: &ChartData) -> io::Result<Vec<(Chart, String)>> {
+    std::fs::create_dir_all(dir)?;
+    let err = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
+    Chart::ALL
+        .iter()
+        .map(|&chart| {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+                draw(chart, &root, data).map_err(|e| err(&e))?;
+                root.present().map_err(|e| err(&e))?;
+            }
+            std::fs::write(dir.join(format!("{}.svg", chart.file())), &svg)?;
+            let png = dir.join(format!("{}.png", chart.file()));
+            let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+            draw(chart, &root, data).map_err(|e| err(&e))?;
+            root.present().map_err(|e| err(&e))?;
+            Ok((chart, svg))
+        })
+        .collect()
+}
+
+type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+fn draw<DB: DrawingBackend>(chart: Chart, root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
+    match chart {
+        Chart::ServiceLevel => service_level(root, d),
+        Chart::Volumes => volumes(root, d),
+        Chart::Occupancy => occupancy(root, d),
+        Chart::Concurrency => concurrency(root, d),
+        Chart::Queue => queue(root, d),
+        Chart::Waits => waits(root, d),
+        Chart::Outcomes => outcomes(root, d),
+    }
+}
+
+// ---- the shared style ----
+
+/// Okabe–Ito colours: distinguishable with colour-blindness, in print and on screen.
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(0, 158, 115),   // green
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(204, 121, 167), // purple
+    RGBColor(86, 180, 233),  // sky
+    RGBColor(240, 228, 66),  // yellow
+];
+const INK: RGBColor = RGBColor(33, 37, 41);
+const MUTED: RGBColor = RGBColor(100, 106, 115);
+const GRID: RGBColor = RGBColor(226, 229, 233);
+const NEUTRAL: RGBColor = RGBColor(150, 150, 150);
+const LEFT: i32 = 24;
+const HEADER: i32 = 116;
+
+fn font(size: u32) -> FontDesc<'static> {
+    ("sans-serif", size).into_font()
+}
+
+/// How a legend entry is drawn.
+#[derive(Clone, Copy)]
+enum Mark {
+    Line,
+    Fill,
+    Dot,
+    Cross,
+}
+
+/// Clears the chart, draws title, subtitle and legend, and returns the area left for the plot.
+fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: Chart,
+    subtitle: &str,
+    legend: &[(String, RGBAColor, Mark)],
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    root.draw(&Text::new(chart.title(), (LEFT, 16), font(28).style(FontStyle::Bold).color(&INK)))?;
+    root.draw(&Text::new(subtitle, (LEFT, 54), font(16).color(&MUTED)))?;
+    let label = font(16).color(&INK);
+    let (mut x, y) = (LEFT, 92);
+    for (text, color, mark) in legend {
+        match mark {
+            Mark::Line => root.draw(&PathElement::new(vec![(x, y), (x + 26, y)], color.stroke_width(3)))?,
+            Mark::Fill => root.draw(&Rectangle::new([(x, y - 8), (x + 26, y + 8)], color.filled()))?,
+            Mark::Dot => root.draw(&Circle::new((x + 13, y), 6, color.filled()))?,
+            Mark::Cross => root.draw(&Cross::new((x + 13, y), 6, color.stroke_width(2)))?,
+        }
+        root.draw(&Text::new(text.as_str(), (x + 34, y), label.pos(Pos::new(HPos::Left, VPos::Center))))?;
+        let (w, _) = root.estimate_text_size(text, &label)?;
+        x += 34 + w as i32 + 30;
+    }
+    Ok(root.split_vertically(HEADER).1)
+}
+
+/// A y axis: its range, title (with the unit) and tick format.
+struct YAxis<'a> {
+    range: Range<f64>,
+    title: &'a str,
+    ticks: fn(&f64) -> String,
+}
+
+/// The plot area with its axes; x runs over categories 0..n (intervals, skills
+/// or reasons), labelled by `names`.
+fn axes<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    names: &[String],
+    x_title: &str,
+    y: YAxis,
+) -> Result<Chart2d<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let n = names.len().max(1);
+    let x_ticks = |v: &f64| {
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 {
+            names.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(LEFT as u32)
+        .margin_right(36)
+        .margin_bottom(16)
+        .x_label_area_size(58)
+        .y_label_area_size(86)
+        .build_cartesian_2d(-0.5..n as f64 - 0.5, y.range)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .max_light_lines(0)
+        .bold_line_style(GRID.stroke_width(1))
+        .axis_style(NEUTRAL.stroke_width(1))
+        .x_labels(n.min(14))
+        .y_labels(8)
+        .x_label_formatter(&x_ticks)
+        .y_label_formatter(&y.ticks)
+        .label_style(font(15).color(&INK))
+        .axis_desc_style(font(16).color(&INK))
+        .x_desc(x_title)
+        .y_desc(y.title)
+        .draw()?;
+    Ok(chart)
+}
+
+/// A share as a percentage, with as many decimals (up to 2) as the tick needs.
+fn percent(v: &f64) -> String {
+    let p = v * 100.0;
+    let decimals = (0..2).find(|&d| (p * 10f64.powi(d) - (p * 10f64.powi(d)).round()).abs() < 1e-6).unwrap_or(2);
+    format!("{p:.decimals$}%", decimals = decimals as usize)
+}
+
+fn plain(v: &f64) -> String {
+    if v.abs() >= 10.0 || *v == v.trunc() { format!("{v:.0}") } else { format!("{v:.1}") }
+}
+
+/// An upper bound for a y axis showing `values` (at least `floor`), with headroom.
+fn top(values: impl IntoIterator<Item = f64>, floor: f64) -> f64 {
+    values.into_iter().filter(|v| v.is_finite()).fold(floor, f64::max) * 1.12
+}
+
+/// x, mean and (low, high) of the 95% CI.
+type Point = (f64, f64, (f64, f64));
+
+/// A mean by interval as a line with dots, over its 95% CI band; gaps where undefined.
+fn line_with_band<DB: DrawingBackend>(
+    chart: &mut Chart2d<DB>,
+    series: &[Option<&Aggregate>],
+    color: RGBColor,
+    y_max: f64,
+) -> Drawn<DB> {
+    let points: Vec<Option<Point>> = series
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let a = (*a)?;
+            let m = a.mean?;
+            let (lo, hi) = a.ci95.unwrap_or((m, m));
+            Some((i as f64, m, (lo.clamp(0.0, y_max), hi.clamp(0.0, y_max))))
+        })
+        .collect();
+    for run in points.split(|p| p.is_none()).filter(|r| !r.is_empty()) {
+        let run: Vec<_> = run.iter().flatten().collect();
+        let band: Vec<(f64, f64)> =
+            run.iter().map(|p| (p.0, p.2.1)).chain(run.iter().rev().map(|p| (p.0, p.2.0))).collect();
+        chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.18).filled())))?;
+        chart.draw_series(LineSeries::new(run.iter().map(|p| (p.0, p.1)), color.stroke_width(3)))?;
+        if series.len() <= 60 {
+            chart.draw_series(run.iter().map(|p| Circle::new((p.0, p.1), 4, color.filled())))?;
+        }
+    }
+    Ok(())
+}
+
+/// Stacked bars by category: `layers[k][i]` is layer k's height at category i.
+fn stacked_bars<DB: DrawingBackend>(chart: &mut Chart2d<DB>, layers: &[(Vec<Option<f64>>, RGBAColor)]) -> Drawn<DB> {
+    let n = layers.first().map_or(0, |l| l.0.len());
+    for i in 0..n {
+        let mut base = 0.0;
+        for (values, color) in layers {
+            if let Some(v) = values[i].filter(|v| *v > 0.0) {
+                let x = i as f64;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x - 0.38, base), (x + 0.38, base + v)],
+                    color.filled(),
+                )))?;
+                base += v;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn replications_note(d: &ChartData) -> String {
+    format!("mean over {} replications", d.replications)
+}
+
+// ---- the charts ----
+
+fn service_level<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
+    let sl = d.by_slot("all", "all", "service_level");
+    let y_max = 1.05; // shares; a CI reaching past 100% is cut at the top
+    let legend = [
+        (format!("Service level ({})", replications_note(d)), PALETTE[0].to_rgba(), Mark::Line),
+        ("95% confidence interval".to_string(), PALETTE[0].mix(0.18), Mark::Fill),
+        (format!("Goal {:.0}%", d.goal * 100.0), PALETTE[3].to_rgba(), Mark::Line),
+    ];
+    let subtitle = format!(
+        "Share of new chats answered within {} s (short abandons excluded), by the interval they arrived in",
+        plain(&d.threshold)
+    );
+    let area = frame(root, Chart::ServiceLevel, &subtitle, &legend)?;
+    let mut chart = axes(
+        &area,
+        &d.slots,
+        d.interval_axis,
+        YAxis { range: 0.0..y_max, title: "Service level (%)", ticks: percent },
+    )?;
+    let x_end = d.slots.len().max(1) as f64 - 0.5;
+    chart.draw_series(LineSeries::new([(-0.5, d.goal), (x_end, d.goal)], PALETTE[3].stroke_width(2)))?;
+    line_with_band(&mut chart, &sl, PALETTE[0], y_max)
+}
+
+fn volumes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
+    let parts = [("answered", PALETTE[0]), ("abandoned", PALETTE[1]), ("unserved", PALETTE[3])];
+    let layers: Vec<_> = parts.iter().map(|(m, c)| (d.means(m), c.to_rgba())).collect();
+    let offered = d.means("offered");
+    let legend: Vec<_> = parts
+        .iter()
+        .map(|(m, c)| (format!("{}{}", &m[..1].to_uppercase(), &m[1..]), c.to_rgba(), Mark::Fill))
+        .collect();
+    let subtitle = format!(
+        "New chats by the interval they arrived in; bar height = offered = answered + abandoned + unserved ({})",
+        replications_note(d)
+    );
+    let area = frame(root, Chart::Volumes, &subtitle, &legend)?;
+    let y_max = top(offered.iter().flatten().copied(), 1.0);
+    let mut chart =
+        axes(&area, &d.slots, d.interval_axis, YAxis { range: 0.0..y_max, title: "Chats per interval", ticks: plain })?;
+    stacked_bars(&mut chart, &layers)
+}
+
+fn occupancy<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
+    let legend = [
+        ("Occupancy (≥ 1 chat or wrap-up)".to_string(), PALETTE[0].to_rgba(), Mark::Line),
+        ("Utilisation (share of chat slots in use)".to_string(), PALETTE[2].to_rgba(), Mark::Line),
+        ("95% confidence interval".to_string(), NEUTRAL.mix(0.3), Mark::Fill),
+    ];
+    let subtitle = format!("All agents, share of logged-in time by clock interval ({})", replications_note(d));
+    let area = frame(root, Chart::Occupancy, &subtitle, &legend)?;
+    let mut chart = axes(
+        &area,
+        &d.slots,
+        d.interval_axis,
+        YAxis { range: 0.0..1.05, title: "Share of logged-in time (%)", ticks: percent },
+    )?;
+    line_with_band(&mut chart, &d.by_slot("all", "all", "occupancy"), PALETTE[0], 1.05)?;
+    line_with_band(&mut chart, &d.by_slot("all", "all", "utilisation"), PALETTE[2], 1.05)
+}
+
+fn concurrency<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
+    let colors = [NEUTRAL, PALETTE[5], PALETTE[0], PALETTE[4], PALETTE[1], PALETTE[3], PALETTE[2]];
+    let color = |k: usize| colors[k % colors.len()].to_rgba();
+    let layers: Vec<_> = (0..d.levels).map(|k| (d.means(&format!("concurrency_{k}")), color(k))).collect();
+    let legend: Vec<_> =
+        (0..d.levels).map(|k| (format!("{k} chat{}", if k == 1 { "" } else { "s" }), color(k), Mark::Fill)).collect();
+    let subtitle =
+        format!("All agents: share of logged-in time holding 0, 1, 2… chats at once ({})", replications_note(d));
+    let area = frame(root, Chart::Concurrency, &subtitle, &legend)?;
+    let mut chart = axes(
+        &area,
+        &d.slots,
+        d.interval_axis,
+        YAxis { range: 0.0..1.0, title: "Share of logged-in time (%)", ticks: percent },
+    )?;
+    stacked_bars(&mut chart, &layers)
+}
+
+fn queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
+    let mean = d.means("queue_len_mean");
+    let max = d.means("queue_len_max");
+    let legend = [
+        ("Mean queue length (time-weighted)".to_string(), PALETTE[0].to_rgba(), Mark::Fill),
+        ("Longest queue in the interval".to_string(), PALETTE[1].to_rgba(), Mark::Line),
+    ];
+    let subtitle = format!("Chats waiting in any queue, by clock interval ({})", replications_note(d));
+    let area = frame(root, Chart::Queue, &subtitle, &legend)?;
+    let y_max = top(max.iter().chain(&mean).flatten().copied(), 1.0);
+    let mut chart =
+        axes(&area, &d.slots, d.interval_axis, YAxis { range: 0.0..y_max, title: "Chats waiting", ticks: plain })?;
+    stacked_bars(&mut chart, &[(mean, PALETTE[0].to_rgba())])?;
+    let points: Vec<_> = max.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i as f64, v))).collect();
+    chart.draw_series(LineSeries::new(points.iter().copied(), PALETTE[1].stroke_width(3)))?;
+    chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, PALETTE[1].filled())))?;
+    Ok(())
+}
+
+fn waits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
+    let scopes: Vec<(&str, &str)> =
+        std::iter::once(("all", "all")).chain(d.skills.iter().map(|s| ("skill", s.as_str()))).collect();
+    let names: Vec<String> =
+        scopes.iter().map(|(_, k)| if *k == "all" { "all skills".into() } else { k.to_string() }).collect();
+    let value = |(scope, key): (&str, &str), m: &str| d.whole(scope, key, m).and_then(|a| a.mean);
+    let marked = [("wait_p50", "p50", PALETTE[0]), ("wait_p90", "p90", PALETTE[1]), ("wait_p99", "p99", PALETTE[3])];
+    let mut legend: Vec<_> = marked.iter().map(|(_, l, c)| (l.to_string(), c.to_rgba(), Mark::Dot)).collect();
+    legend.push(("p80, p95".to_string(), MUTED.to_rgba(), Mark::Dot));
+    legend.push(("Longest wait".to_string(), INK.to_rgba(), Mark::Cross));
+    let subtitle = format!(
+        "Wait of answered new chats, whole run: percentiles from the results (no histogram is kept), {}",
+        replications_note(d)
+    );
+    let area = frame(root, Chart::Waits, &subtitle, &legend)?;
+    let y_max = top(scopes.iter().filter_map(|&s| value(s, "wait_max")), 1.0);
+    let mut chart = axes(&area, &names, "Skill", YAxis { range: 0.0..y_max, title: "Wait (s)", ticks: plain })?;
+    let label = font(14).color(&INK);
+    for (i, &scope) in scopes.iter().enumerate() {
+        let x = i as f64;
+        let (Some(p50), Some(max)) = (value(scope, "wait_p50"), value(scope, "wait_max")) else { continue };
+        chart.draw_series(LineSeries::new([(x, p50), (x, max)], NEUTRAL.stroke_width(2)))?;
+        for m in ["wait_p80", "wait_p95"] {
+            if let Some(v) = value(scope, m) {
+                chart.draw_series(std::iter::once(Circle::new((x, v), 4, MUTED.filled())))?;
+            }
+        }
+        for (m, _, color) in marked {
+            if let Some(v) = value(scope, m) {
+                chart.draw_series(std::iter::once(Circle::new((x, v), 7, color.filled())))?;
+            }
+        }
+        chart.draw_series(std::iter::once(Cross::new((x, max), 7, INK.stroke_width(2))))?;
+        // The figures, as a block beside the top of the plot (close values would overlap at their dots).
+        let lines = std::iter::once(format!("max {} s", plain(&max))).chain(
+            marked.iter().rev().filter_map(|(m, name, _)| value(scope, m).map(|v| format!("{name} {} s", plain(&v)))),
+        );
+        for (k, text) in lines.enumerate() {
+            let at = EmptyElement::at((x, y_max)) + Text::new(text, (14, 6 + 19 * k as i32), label.clone());
+            chart.draw_series(std::iter::once(at))?;
+        }
+    }
+    Ok(())
+}
+
+fn outcomes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
+    let scopes: Vec<(&str, &str)> =
+        std::iter::once(("all", "all")).chain(d.reasons.iter().map(|r| ("reason", r.as_str()))).collect();
+    let names: Vec<String> =
+        scopes.iter().map(|(_, k)| if *k == "all" { "all reasons".into() } else { k.to_string() }).collect();
+    let metrics = [
+        ("inactive_disconnect_rate", "Inactivity disconnects", PALETTE[0]),
+        ("transfer_rate", "Transfers", PALETTE[1]),
+    ];
+    let mut legend: Vec<_> = metrics.iter().map(|(_, l, c)| (l.to_string(), c.to_rgba(), Mark::Fill)).collect();
+    legend.push(("95% confidence interval".to_string(), INK.to_rgba(), Mark::Line));
+    let subtitle = format!("Share of answered chats (new and transferred-in), whole run, {}", replications_note(d));
+    let area = frame(root, Chart::Outcomes, &subtitle, &legend)?;
+    let rows: Vec<Vec<Option<&Aggregate>>> =
+        scopes.iter().map(|&(s, k)| metrics.iter().map(|(m, _, _)| d.whole(s, k, m)).collect()).collect();
+    let highest = rows.iter().flatten().flatten().filter_map(|a| a.ci95.map(|c| c.1).or(a.mean));
+    let y_max = top(highest, 0.01);
+    let mut chart = axes(
+        &area,
+        &names,
+        "Reason",
+        YAxis { range: 0.0..y_max, title: "Share of answered chats (%)", ticks: percent },
+    )?;
+    let label = font(14).color(&INK).pos(Pos::new(HPos::Center, VPos::Bottom));
+    let width = 0.8 / metrics.len() as f64;
+    for (i, row) in rows.iter().enumerate() {
+        for (k, (a, (_, _, color))) in row.iter().zip(&metrics).enumerate() {
+            let Some(a) = a else { continue };
+            let Some(m) = a.mean else { continue };
+            let x0 = i as f64 - 0.4 + k as f64 * width;
+            let mid = x0 + width / 2.0;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x0 + 0.02, 0.0), (x0 + width - 0.02, m)],
+                color.filled(),
+            )))?;
+            let tip = match a.ci95 {
+                Some((lo, hi)) => {
+                    let (lo, hi) = (lo.max(0.0), hi.min(y_max));
+                    chart.draw_series(LineSeries::new([(mid, lo), (mid, hi)], INK.stroke_width(2)))?;
+                    hi
+                }
+                None => m,
+            };
+            let text = format!("{:.1}%", m * 100.0);
+            chart
+                .draw_series(std::iter::once(EmptyElement::at((mid, tip)) + Text::new(text, (0, -4), label.clone())))?;
+        }
+    }
+    Ok(())
+}

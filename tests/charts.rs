@@ -1,0 +1,200 @@
+//! `ccsim run` writes charts (valid SVG and PNG, 1200×700) and a
+//! self-contained `report.html`, byte-identical for the same seed, and
+//! neither with `--no-charts`. If chromium is installed, the report renders.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHARTS: [(&str, &str); 7] = [
+    ("service_level", "Service level by interval"),
+    ("volumes", "Chats offered by interval"),
+    ("occupancy", "Occupancy and utilisation by interval"),
+    ("concurrency", "Concurrency mix by interval"),
+    ("queue", "Queue length by interval"),
+    ("waits", "Wait-time percentiles by skill"),
+    ("outcomes", "Inactivity disconnects and transfers by reason"),
+];
+
+fn run(out: &Path, extra: &[&str]) {
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/retail-weekday.toml");
+    assert_cmd::Command::cargo_bin("ccsim")
+        .unwrap()
+        .args(["run", scenario, "--quiet", "--replications", "4", "--out"])
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+/// Decodes a PNG: (width, height, RGBA pixels).
+fn decode_png(path: &Path) -> (u32, u32, Vec<[u8; 4]>) {
+    let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
+    let mut reader = decoder.read_info().unwrap_or_else(|e| panic!("{}: not a PNG: {e}", path.display()));
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.bit_depth, png::BitDepth::Eight, "{}", path.display());
+    let pixels = match info.color_type {
+        png::ColorType::Rgb => buf[..info.buffer_size()].chunks(3).map(|c| [c[0], c[1], c[2], 255]).collect(),
+        png::ColorType::Rgba => buf[..info.buffer_size()].chunks(4).map(|c| [c[0], c[1], c[2], c[3]]).collect(),
+        other => panic!("{}: unexpected colour type {other:?}", path.display()),
+    };
+    (info.width, info.height, pixels)
+}
+
+fn non_white_share(pixels: &[[u8; 4]]) -> f64 {
+    pixels.iter().filter(|p| p[3] > 0 && p[..3].iter().any(|&c| c < 235)).count() as f64 / pixels.len().max(1) as f64
+}
+
+#[test]
+fn every_chart_is_a_valid_svg_and_png() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run(&out, &[]);
+    for (file, title) in CHARTS {
+        let svg_path = out.join("charts").join(format!("{file}.svg"));
+        let svg = std::fs::read_to_string(&svg_path).unwrap_or_else(|e| panic!("{}: {e}", svg_path.display()));
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{file}.svg is not XML: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg", "{file}.svg");
+        let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).map(str::trim).collect();
+        assert!(texts.contains(&title), "{file}.svg has no title {title:?}");
+        assert!(doc.descendants().filter(|n| n.is_element()).count() > 30, "{file}.svg looks empty");
+
+        let png_path = out.join("charts").join(format!("{file}.png"));
+        let bytes = std::fs::read(&png_path).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{file}.png: no PNG signature");
+        assert!(bytes.len() > 10_000, "{file}.png: only {} bytes", bytes.len());
+        let (w, h, pixels) = decode_png(&png_path);
+        assert_eq!((w, h), (1200, 700), "{file}.png");
+        // Text and marks are drawn: a fair share of pixels is not white, and some are dark (text).
+        assert!(non_white_share(&pixels) > 0.02, "{file}.png is nearly blank");
+        let dark = pixels.iter().filter(|p| p[..3].iter().all(|&c| c < 80)).count();
+        assert!(dark > 500, "{file}.png: no text rendered ({dark} dark pixels)");
+    }
+}
+
+#[test]
+fn the_report_is_self_contained_and_names_every_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run(&out, &[]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("retail-weekday"), "scenario name missing");
+    assert!(html.contains("Retail support, one weekday"), "scenario description missing");
+    assert!(html.contains(concat!("ccsim ", env!("CARGO_PKG_VERSION"))), "version missing");
+    assert!(html.contains("Seed 20261128") && html.contains("4 replications"), "seed or replications missing");
+    for (_, title) in CHARTS {
+        assert!(html.contains(title), "report.html lacks the chart {title:?}");
+    }
+    assert_eq!(html.matches("<svg").count(), CHARTS.len(), "one inline SVG per chart");
+    for metric in ["Service level", "ASA", "Abandon rate", "Occupancy", "Utilisation", "AHT"] {
+        assert!(html.contains(metric), "key figure {metric} missing");
+    }
+    // The key figures are the summary's numbers: the overall row shows summary.csv's means.
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let overall = html.split("<tr class=\"total\">").nth(1).and_then(|r| r.split("</tr>").next()).expect("overall row");
+    for metric in ["service_level", "abandon_rate", "occupancy", "utilisation"] {
+        let mean: f64 = summary
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("all,all,{metric},")))
+            .and_then(|rest| rest.split(',').next())
+            .unwrap_or_else(|| panic!("{metric} not in summary.csv"))
+            .parse()
+            .unwrap();
+        let shown = format!("<td>{:.1}%", mean * 100.0);
+        assert!(overall.contains(&shown), "overall {metric}: {shown} not in {overall}");
+    }
+    let lower = html.to_lowercase();
+    assert!(!lower.contains("<script"), "report.html has a script");
+    for attr in ["src=", "href="] {
+        for q in ["\"", "'", ""] {
+            for scheme in ["http://", "https://", "//"] {
+                assert!(!lower.contains(&format!("{attr}{q}{scheme}")), "report.html loads {attr}{q}{scheme}");
+            }
+        }
+    }
+    assert!(!lower.contains("<link") && !lower.contains("@import") && !lower.contains("url("), "external asset");
+}
+
+#[test]
+fn no_charts_writes_neither_charts_nor_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run(&out, &["--no-charts"]);
+    assert!(out.join("summary.csv").exists());
+    assert!(!out.join("charts").exists(), "charts/ written with --no-charts");
+    assert!(!out.join("report.html").exists(), "report.html written with --no-charts");
+}
+
+fn chart_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("charts")).unwrap().map(|e| e.unwrap().path()).collect();
+    files.push(dir.join("report.html"));
+    files.sort();
+    files.into_iter().map(|p| (p.file_name().unwrap().into(), std::fs::read(&p).unwrap())).collect()
+}
+
+#[test]
+fn charts_and_report_are_byte_identical_for_the_same_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run(&a, &["--threads", "1"]);
+    run(&b, &["--threads", "3"]);
+    let (fa, fb) = (chart_files(&a), chart_files(&b));
+    assert_eq!(fa.len(), 2 * CHARTS.len() + 1);
+    for ((name, x), (_, y)) in fa.iter().zip(&fb) {
+        assert!(x == y, "{} differs between two runs with the same seed", name.display());
+    }
+}
+
+/// Runs a command, killing it after `limit`; true when it exited successfully.
+fn run_with_timeout(cmd: &mut Command, limit: Duration) -> bool {
+    let Ok(mut child) = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn() else { return false };
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return status.success(),
+            Ok(None) if start.elapsed() < limit => std::thread::sleep(Duration::from_millis(100)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return false;
+            }
+        }
+    }
+}
+
+#[test]
+fn the_report_renders_in_a_headless_browser() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().map(Path::new).find(|p| p.exists());
+    let Some(chromium) = chromium else {
+        eprintln!("note: chromium not installed; the headless-browser check of report.html is skipped");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run(&out, &[]);
+    let shot = tmp.path().join("shot.png");
+    let ok = run_with_timeout(
+        Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--hide-scrollbars",
+            ])
+            .arg(format!("--user-data-dir={}", tmp.path().join("profile").display()))
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg("--window-size=1200,2000")
+            .arg(format!("file://{}", out.join("report.html").display())),
+        Duration::from_secs(90),
+    );
+    assert!(ok && shot.exists(), "chromium did not write a screenshot of report.html");
+    let (w, h, pixels) = decode_png(&shot);
+    assert!(w >= 1000 && h >= 1000, "screenshot is {w}×{h}");
+    let share = non_white_share(&pixels);
+    assert!(share > 0.02, "the rendered report is blank ({:.2}% non-white pixels)", share * 100.0);
+}
