@@ -6,6 +6,7 @@
 
 pub mod analytic;
 pub mod bench;
+pub mod compare;
 pub mod engine;
 pub mod estimate;
 pub mod model;

@@ -1,5 +1,6 @@
 //! The `ccsim` command line: argument parsing and wiring; the work is in the library.
 
+mod cmd_compare;
 mod commands;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +28,8 @@ enum Command {
     Bench(commands::BenchArgs),
     /// Erlang C figures (Erlang A with --patience) for comparison with a simulation.
     Erlang(commands::ErlangArgs),
+    /// Regression check: compare a run folder with a baseline run folder (exit 1 on a regression).
+    Compare(cmd_compare::CompareArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Command::Check { scenario } => commands::check(&scenario),
         Command::Erlang(args) => commands::erlang(&args),
         Command::Bench(args) => commands::bench(&args),
+        Command::Compare(args) => cmd_compare::compare(&args),
     };
     match result {
         Ok(code) => code,
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
             }
             if err.downcast_ref::<ccsim::scenario::ScenarioError>().is_some()
                 || err.downcast_ref::<commands::UsageError>().is_some()
+                || err.downcast_ref::<ccsim::compare::CompareError>().is_some()
             {
                 ExitCode::from(2)
             } else {

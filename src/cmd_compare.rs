@@ -1,0 +1,46 @@
+//! `ccsim compare`: the command-line glue over [`ccsim::compare`].
+
+use anyhow::Result;
+use ccsim::compare::{self, CompareOptions};
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// The baseline run folder (summary.csv and run.toml from `ccsim run`).
+    baseline: PathBuf,
+    /// The run folder to check against the baseline.
+    current: PathBuf,
+    /// Metrics to compare, comma-separated
+    /// (default: service_level,asa,abandon_rate,occupancy,inactive_disconnect_rate,aht).
+    #[arg(long, value_delimiter = ',')]
+    metrics: Option<Vec<String>>,
+    /// Smallest relative change that can be a regression (0.05 = 5%).
+    #[arg(long, default_value_t = 0.05)]
+    tolerance: f64,
+    /// Print only the regressions and the final line.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Exit code 0 without a regression, 1 with any; comparison errors exit 2 (see main).
+pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
+    let opts = CompareOptions { metrics: args.metrics.clone(), tolerance: args.tolerance };
+    let comparison = compare::compare(&args.baseline, &args.current, &opts)?;
+    let mut out = std::io::stdout().lock();
+    if !args.quiet {
+        writeln!(
+            out,
+            "{}: {} against baseline {} (tolerance {}%)",
+            comparison.name,
+            args.current.display(),
+            args.baseline.display(),
+            comparison.tolerance * 100.0
+        )?;
+    }
+    out.write_all(comparison.render(args.quiet).as_bytes())?;
+    out.flush()?;
+    Ok(if comparison.regressions().is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -1,0 +1,559 @@
+//! Regression check between two run folders (`ccsim compare`).
+//!
+//! [`compare`] reads `summary.csv` and `run.toml` of a baseline and a current
+//! run, checks that they are comparable (same scenario `name`, same set of
+//! (scope, key) pairs) and judges the key metrics with [`judge`]: a
+//! **regression** is a move in the bad direction whose two 95% confidence
+//! intervals do not overlap and whose relative change exceeds the tolerance.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+/// Metrics compared by default, in table order.
+pub const DEFAULT_METRICS: [&str; 6] =
+    ["service_level", "asa", "abandon_rate", "occupancy", "inactive_disconnect_rate", "aht"];
+
+/// Metrics that describe agents: compared for scope `all` and each group
+/// (they have no skill scope). Every other metric: `all` and each skill.
+const AGENT_METRICS: [&str; 4] = ["occupancy", "utilisation", "overtime", "logged_in_hours"];
+
+/// A comparison that cannot be made (exit code 2, like a bad scenario).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CompareError {
+    /// A folder or file that cannot be read.
+    #[error("{}: {message}", path.display())]
+    Read { path: PathBuf, message: String },
+    /// A file whose content is not what `ccsim run` writes.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Malformed { path: PathBuf, line: Option<u64>, message: String },
+    /// The two runs are not of the same scenario.
+    #[error("runs are not comparable: {0}")]
+    NotComparable(String),
+    /// A bad option (`--metrics`, `--tolerance`).
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Which way a metric should move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// A drop is bad (service level).
+    HigherIsBetter,
+    /// A rise is bad (waits, abandonment, handle time, disconnects).
+    LowerIsBetter,
+    /// Reported, never a regression (occupancy).
+    Neutral,
+}
+
+/// The direction of a metric, by name.
+pub fn direction(metric: &str) -> Direction {
+    match metric {
+        "service_level" => Direction::HigherIsBetter,
+        "asa" | "abandon_rate" | "aht" | "inactive_disconnect_rate" => Direction::LowerIsBetter,
+        _ => Direction::Neutral,
+    }
+}
+
+/// The judgement of one metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// No significant move (or one within the tolerance).
+    Ok,
+    /// Significant move in the bad direction.
+    Regression,
+    /// Significant move in the good direction.
+    Improved,
+    /// Significant move of a metric without a good direction.
+    Changed,
+    /// No significant move of a metric without a good direction.
+    Same,
+    /// A side has fewer than 2 replications: no confidence interval to judge by.
+    NoCi,
+    /// The row exists in one run only.
+    Missing,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Ok => "ok",
+            Verdict::Regression => "REGRESSION",
+            Verdict::Improved => "improved",
+            Verdict::Changed => "changed",
+            Verdict::Same => "same",
+            Verdict::NoCi => "no CI",
+            Verdict::Missing => "missing",
+        })
+    }
+}
+
+/// One `summary.csv` value: mean and 95% interval across replications.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Estimate {
+    /// Empty when no replication defines the metric.
+    pub mean: Option<f64>,
+    /// Empty with fewer than 2 replications.
+    pub ci95: Option<(f64, f64)>,
+    pub replications: u64,
+}
+
+impl Estimate {
+    pub fn new(mean: f64, low: f64, high: f64, replications: u64) -> Self {
+        Estimate { mean: Some(mean), ci95: Some((low, high)), replications }
+    }
+}
+
+/// Relative change `(current − baseline) ÷ |baseline|`; infinite when the
+/// baseline is 0 and the current value is not.
+pub fn relative_change(baseline: f64, current: f64) -> f64 {
+    if baseline == current {
+        0.0
+    } else if baseline == 0.0 {
+        f64::INFINITY.copysign(current)
+    } else {
+        (current - baseline) / baseline.abs()
+    }
+}
+
+/// Judges one metric: returns the relative change (when both means exist)
+/// and the verdict. A move is significant when the two 95% intervals do not
+/// overlap and |relative change| > `tolerance`; it is a regression when it
+/// is significant and in the bad `direction`.
+pub fn judge(direction: Direction, baseline: &Estimate, current: &Estimate, tolerance: f64) -> (Option<f64>, Verdict) {
+    let (Some(b), Some(c)) = (baseline.mean, current.mean) else {
+        return (None, Verdict::NoCi);
+    };
+    let change = relative_change(b, c);
+    let (Some((bl, bh)), Some((cl, ch))) = (baseline.ci95, current.ci95) else {
+        return (Some(change), Verdict::NoCi);
+    };
+    let overlap = bl <= ch && cl <= bh;
+    let significant = !overlap && change.abs() > tolerance;
+    let verdict = match direction {
+        Direction::Neutral if significant => Verdict::Changed,
+        Direction::Neutral => Verdict::Same,
+        _ if !significant => Verdict::Ok,
+        Direction::HigherIsBetter if c < b => Verdict::Regression,
+        Direction::LowerIsBetter if c > b => Verdict::Regression,
+        _ => Verdict::Improved,
+    };
+    (Some(change), verdict)
+}
+
+/// Options of [`compare`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareOptions {
+    /// Metrics to compare (default [`DEFAULT_METRICS`]).
+    pub metrics: Option<Vec<String>>,
+    /// Smallest |relative change| that can be a regression (0.05 = 5%).
+    pub tolerance: f64,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions { metrics: None, tolerance: 0.05 }
+    }
+}
+
+/// One compared metric in one scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub scope: String,
+    pub key: String,
+    pub metric: String,
+    pub baseline: Estimate,
+    pub current: Estimate,
+    /// Relative change, when both means exist.
+    pub change: Option<f64>,
+    pub verdict: Verdict,
+}
+
+/// The result of [`compare`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The scenario name shared by both runs.
+    pub name: String,
+    pub tolerance: f64,
+    pub rows: Vec<Row>,
+}
+
+impl Comparison {
+    /// The rows judged a regression.
+    pub fn regressions(&self) -> Vec<&Row> {
+        self.rows.iter().filter(|r| r.verdict == Verdict::Regression).collect()
+    }
+
+    /// The table (every row, or only the regressions with `only_regressions`)
+    /// and the final line: `N regressions` or `no regression`.
+    pub fn render(&self, only_regressions: bool) -> String {
+        let header = ["scope", "key", "metric", "baseline mean [95% CI]", "current mean [95% CI]", "change", "verdict"];
+        let rows: Vec<[String; 7]> = self
+            .rows
+            .iter()
+            .filter(|r| !only_regressions || r.verdict == Verdict::Regression)
+            .map(|r| {
+                [
+                    r.scope.clone(),
+                    r.key.clone(),
+                    r.metric.clone(),
+                    fmt_estimate(&r.baseline),
+                    fmt_estimate(&r.current),
+                    r.change.map(fmt_change).unwrap_or_else(|| "-".into()),
+                    r.verdict.to_string(),
+                ]
+            })
+            .collect();
+        let mut out = String::new();
+        if !rows.is_empty() {
+            let mut widths = header.map(str::len);
+            for row in &rows {
+                for (w, cell) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(cell.chars().count());
+                }
+            }
+            let mut line = |cells: &[&str]| {
+                let mut s = String::new();
+                for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+                    let pad = w - cell.chars().count();
+                    // numbers right-aligned, names left-aligned
+                    if (3..=5).contains(&i) {
+                        s.push_str(&" ".repeat(pad));
+                        s.push_str(cell);
+                    } else {
+                        s.push_str(cell);
+                        s.push_str(&" ".repeat(pad));
+                    }
+                    s.push_str("  ");
+                }
+                let _ = writeln!(out, "{}", s.trim_end());
+            };
+            line(&header);
+            for row in &rows {
+                line(&row.each_ref().map(String::as_str));
+            }
+        }
+        match self.regressions().len() {
+            0 => out.push_str("no regression\n"),
+            1 => out.push_str("1 regression\n"),
+            n => {
+                let _ = writeln!(out, "{n} regressions");
+            }
+        }
+        out
+    }
+}
+
+/// A number to about 4 significant digits.
+fn fmt_value(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let decimals = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    format!("{x:.decimals$}")
+}
+
+fn fmt_estimate(e: &Estimate) -> String {
+    match (e.mean, e.ci95) {
+        (None, _) => "-".into(),
+        (Some(m), None) => format!("{} [-]", fmt_value(m)),
+        (Some(m), Some((l, h))) => format!("{} [{}, {}]", fmt_value(m), fmt_value(l), fmt_value(h)),
+    }
+}
+
+fn fmt_change(c: f64) -> String {
+    if c.is_infinite() { format!("{}inf%", if c > 0.0 { "+" } else { "-" }) } else { format!("{:+.1}%", c * 100.0) }
+}
+
+/// `summary.csv` read back: (scope, key, metric) → estimate, in file order.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub rows: Vec<((String, String, String), Estimate)>,
+}
+
+impl Summary {
+    /// The set of (scope, key) pairs.
+    pub fn scopes(&self) -> BTreeSet<(String, String)> {
+        self.rows.iter().map(|((s, k, _), _)| (s.clone(), k.clone())).collect()
+    }
+}
+
+const SUMMARY_HEADER: [&str; 8] = ["scope", "key", "metric", "mean", "ci95_low", "ci95_high", "stdev", "replications"];
+
+/// Reads a `summary.csv`; errors name the file and, for bad rows, the line.
+pub fn read_summary(path: &Path) -> Result<Summary, CompareError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CompareError::Read { path: path.to_path_buf(), message: e.to_string() })?;
+    let bad = |line: Option<u64>, message: String| CompareError::Malformed { path: path.to_path_buf(), line, message };
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|e| bad(Some(1), e.to_string()))?;
+    if header.iter().ne(SUMMARY_HEADER) {
+        return Err(bad(Some(1), format!("expected the header `{}`", SUMMARY_HEADER.join(","))));
+    }
+    let mut summary = Summary::default();
+    let mut seen = BTreeSet::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line());
+            match e.kind() {
+                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                    bad(line, format!("expected {expected_len} fields, found {len}"))
+                }
+                _ => bad(line, e.to_string()),
+            }
+        })?;
+        let line = record.position().map(|p| p.line());
+        let num = |i: usize| -> Result<Option<f64>, CompareError> {
+            let s = &record[i];
+            if s.is_empty() {
+                return Ok(None);
+            }
+            s.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .map(Some)
+                .ok_or_else(|| bad(line, format!("{}: expected a number, got `{s}`", SUMMARY_HEADER[i])))
+        };
+        let mean = num(3)?;
+        let ci95 = match (num(4)?, num(5)?) {
+            (Some(l), Some(h)) => Some((l, h)),
+            (None, None) => None,
+            _ => return Err(bad(line, "ci95_low and ci95_high must be both empty or both numbers".into())),
+        };
+        let replications = record[7]
+            .parse::<u64>()
+            .map_err(|_| bad(line, format!("replications: expected a count, got `{}`", &record[7])))?;
+        let id = (record[0].to_string(), record[1].to_string(), record[2].to_string());
+        if !seen.insert(id.clone()) {
+            return Err(bad(line, format!("duplicate row {},{},{}", id.0, id.1, id.2)));
+        }
+        summary.rows.push((id, Estimate { mean, ci95, replications }));
+    }
+    if summary.rows.is_empty() {
+        return Err(bad(None, "no rows".into()));
+    }
+    Ok(summary)
+}
+
+/// The scenario `name` from a run's `run.toml`.
+pub fn read_run_name(path: &Path) -> Result<String, CompareError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CompareError::Read { path: path.to_path_buf(), message: e.to_string() })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| CompareError::Malformed {
+        path: path.to_path_buf(),
+        line: None,
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    match table.get("name") {
+        Some(toml::Value::String(s)) => Ok(s.clone()),
+        _ => Err(CompareError::Malformed { path: path.to_path_buf(), line: None, message: "no `name` string".into() }),
+    }
+}
+
+fn check_folder(dir: &Path) -> Result<(), CompareError> {
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(CompareError::Read { path: dir.to_path_buf(), message: "no such folder".into() })
+    }
+}
+
+fn describe_scopes(scopes: &BTreeSet<&(String, String)>) -> String {
+    let list: Vec<String> = scopes.iter().take(5).map(|(s, k)| format!("{s} {k}")).collect();
+    let more = if scopes.len() > 5 { format!(" and {} more", scopes.len() - 5) } else { String::new() };
+    format!("{}{more}", list.join(", "))
+}
+
+/// Compares the run in `current` with the one in `baseline` (folders written by `ccsim run`).
+pub fn compare(baseline: &Path, current: &Path, opts: &CompareOptions) -> Result<Comparison, CompareError> {
+    if !(opts.tolerance.is_finite() && opts.tolerance >= 0.0) {
+        return Err(CompareError::Usage(format!("--tolerance: expected a number ≥ 0, got {}", opts.tolerance)));
+    }
+    check_folder(baseline)?;
+    check_folder(current)?;
+    let base_name = read_run_name(&baseline.join("run.toml"))?;
+    let cur_name = read_run_name(&current.join("run.toml"))?;
+    let base = read_summary(&baseline.join("summary.csv"))?;
+    let cur = read_summary(&current.join("summary.csv"))?;
+
+    let mut differences = Vec::new();
+    if base_name != cur_name {
+        differences.push(format!("scenario name differs: baseline `{base_name}`, current `{cur_name}`"));
+    }
+    let (bs, cs) = (base.scopes(), cur.scopes());
+    if bs != cs {
+        let only_base: BTreeSet<_> = bs.difference(&cs).collect();
+        let only_cur: BTreeSet<_> = cs.difference(&bs).collect();
+        let mut s = String::from("scopes differ:");
+        if !only_base.is_empty() {
+            let _ = write!(s, " only in baseline: {};", describe_scopes(&only_base));
+        }
+        if !only_cur.is_empty() {
+            let _ = write!(s, " only in current: {};", describe_scopes(&only_cur));
+        }
+        differences.push(s.trim_end_matches(';').to_string());
+    }
+    if !differences.is_empty() {
+        return Err(CompareError::NotComparable(differences.join("; ")));
+    }
+
+    let metrics: Vec<String> = match &opts.metrics {
+        None => DEFAULT_METRICS.iter().map(|m| m.to_string()).collect(),
+        Some(list) => {
+            let known: BTreeSet<&str> = base.rows.iter().chain(&cur.rows).map(|((_, _, m), _)| m.as_str()).collect();
+            let mut out: Vec<String> = Vec::new();
+            for m in list.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
+                if !known.contains(m) {
+                    return Err(CompareError::Usage(format!(
+                        "--metrics: unknown metric `{m}` (not in {})",
+                        baseline.join("summary.csv").display()
+                    )));
+                }
+                if !out.iter().any(|o| o == m) {
+                    out.push(m.to_string());
+                }
+            }
+            if out.is_empty() {
+                return Err(CompareError::Usage("--metrics: expected at least one metric".into()));
+            }
+            out
+        }
+    };
+
+    let base_map: BTreeMap<_, _> = base.rows.iter().map(|(id, e)| (id, e)).collect();
+    let cur_map: BTreeMap<_, _> = cur.rows.iter().map(|(id, e)| (id, e)).collect();
+    let mut ids: Vec<&(String, String, String)> = base.rows.iter().map(|(id, _)| id).collect();
+    ids.extend(cur.rows.iter().map(|(id, _)| id).filter(|id| !base_map.contains_key(id)));
+
+    let mut rows = Vec::new();
+    for metric in &metrics {
+        let agent = AGENT_METRICS.contains(&metric.as_str()) || metric.starts_with("concurrency_");
+        for id in ids.iter().filter(|id| &id.2 == metric) {
+            let wanted = match id.0.as_str() {
+                "all" => true,
+                "skill" => !agent,
+                "group" => agent,
+                _ => false,
+            };
+            if !wanted {
+                continue;
+            }
+            let (b, c) = (base_map.get(id), cur_map.get(id));
+            let (change, verdict) = match (b, c) {
+                (Some(b), Some(c)) => judge(direction(metric), b, c, opts.tolerance),
+                _ => (None, Verdict::Missing),
+            };
+            rows.push(Row {
+                scope: id.0.clone(),
+                key: id.1.clone(),
+                metric: metric.clone(),
+                baseline: b.map(|e| **e).unwrap_or_default(),
+                current: c.map(|e| **e).unwrap_or_default(),
+                change,
+                verdict,
+            });
+        }
+    }
+    // scope `all` first, then skills, then groups; metric order within a scope and key
+    let scope_rank = |s: &str| match s {
+        "all" => 0,
+        "skill" => 1,
+        _ => 2,
+    };
+    let first_seen: BTreeMap<(String, String), usize> =
+        ids.iter().enumerate().rev().map(|(i, id)| ((id.0.clone(), id.1.clone()), i)).collect();
+    rows.sort_by_key(|r| {
+        (
+            scope_rank(&r.scope),
+            first_seen[&(r.scope.clone(), r.key.clone())],
+            metrics.iter().position(|m| m == &r.metric).unwrap_or(usize::MAX),
+        )
+    });
+    Ok(Comparison { name: base_name, tolerance: opts.tolerance, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn est(mean: f64, half: f64) -> Estimate {
+        Estimate::new(mean, mean - half, mean + half, 10)
+    }
+
+    #[test]
+    fn service_level_drop_with_separate_intervals_is_a_regression() {
+        let (c, v) = judge(direction("service_level"), &est(0.90, 0.01), &est(0.80, 0.01), 0.05);
+        assert_eq!(v, Verdict::Regression);
+        assert!((c.unwrap() + 0.1111).abs() < 1e-3);
+        // the same move upwards is an improvement
+        let (_, v) = judge(direction("service_level"), &est(0.80, 0.01), &est(0.90, 0.01), 0.05);
+        assert_eq!(v, Verdict::Improved);
+    }
+
+    #[test]
+    fn waits_and_rates_rising_are_regressions() {
+        for m in ["asa", "abandon_rate", "aht", "inactive_disconnect_rate"] {
+            assert_eq!(direction(m), Direction::LowerIsBetter, "{m}");
+            assert_eq!(judge(direction(m), &est(10.0, 0.5), &est(12.0, 0.5), 0.05).1, Verdict::Regression, "{m}");
+            assert_eq!(judge(direction(m), &est(12.0, 0.5), &est(10.0, 0.5), 0.05).1, Verdict::Improved, "{m}");
+        }
+    }
+
+    #[test]
+    fn overlapping_intervals_are_not_a_regression() {
+        // 20% worse but the intervals overlap (touching counts as overlap)
+        assert_eq!(judge(Direction::LowerIsBetter, &est(10.0, 1.0), &est(12.0, 1.0), 0.05).1, Verdict::Ok);
+        assert_eq!(judge(Direction::LowerIsBetter, &est(10.0, 1.0), &est(12.0, 1.5), 0.05).1, Verdict::Ok);
+        assert_eq!(judge(Direction::LowerIsBetter, &est(10.0, 1.0), &est(12.1, 1.0), 0.05).1, Verdict::Regression);
+    }
+
+    #[test]
+    fn changes_within_the_tolerance_are_not_a_regression() {
+        // separate intervals, but only 4% worse
+        assert_eq!(judge(Direction::LowerIsBetter, &est(100.0, 0.5), &est(104.0, 0.5), 0.05).1, Verdict::Ok);
+        assert_eq!(judge(Direction::LowerIsBetter, &est(100.0, 0.5), &est(104.0, 0.5), 0.03).1, Verdict::Regression);
+        // exactly at the tolerance is not above it
+        assert_eq!(judge(Direction::LowerIsBetter, &est(100.0, 0.5), &est(105.0, 0.5), 0.05).1, Verdict::Ok);
+    }
+
+    #[test]
+    fn occupancy_is_changed_or_same_never_a_regression() {
+        assert_eq!(direction("occupancy"), Direction::Neutral);
+        assert_eq!(judge(Direction::Neutral, &est(0.9, 0.01), &est(0.7, 0.01), 0.05).1, Verdict::Changed);
+        assert_eq!(judge(Direction::Neutral, &est(0.7, 0.01), &est(0.9, 0.01), 0.05).1, Verdict::Changed);
+        assert_eq!(judge(Direction::Neutral, &est(0.9, 0.01), &est(0.91, 0.01), 0.05).1, Verdict::Same);
+    }
+
+    #[test]
+    fn without_intervals_there_is_no_verdict() {
+        let single = Estimate { mean: Some(0.5), ci95: None, replications: 1 };
+        let (c, v) = judge(Direction::HigherIsBetter, &est(0.9, 0.01), &single, 0.05);
+        assert_eq!(v, Verdict::NoCi);
+        assert!(c.is_some());
+        assert_eq!(judge(Direction::HigherIsBetter, &single, &est(0.1, 0.01), 0.05).1, Verdict::NoCi);
+        assert_eq!(
+            judge(Direction::HigherIsBetter, &Estimate::default(), &est(0.1, 0.01), 0.05),
+            (None, Verdict::NoCi)
+        );
+    }
+
+    #[test]
+    fn relative_change_from_zero() {
+        assert_eq!(relative_change(0.0, 0.0), 0.0);
+        assert_eq!(relative_change(0.0, 0.1), f64::INFINITY);
+        assert_eq!(relative_change(-2.0, -1.0), 0.5);
+        // from a zero baseline any significant rise is a regression
+        let zero = Estimate::new(0.0, 0.0, 0.0, 10);
+        assert_eq!(judge(Direction::LowerIsBetter, &zero, &est(0.02, 0.01), 0.05).1, Verdict::Regression);
+    }
+
+    #[test]
+    fn formatting() {
+        assert_eq!(fmt_value(0.972782), "0.9728");
+        assert_eq!(fmt_value(7.242735), "7.243");
+        assert_eq!(fmt_value(508.155123), "508.2");
+        assert_eq!(fmt_value(12345.6), "12346");
+        assert_eq!(fmt_change(-0.1234), "-12.3%");
+        assert_eq!(fmt_change(f64::INFINITY), "+inf%");
+    }
+}

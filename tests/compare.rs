@@ -1,0 +1,191 @@
+//! `ccsim compare` (DESIGN §4): two runs of the same scenario with different
+//! seeds pass; a 20% staffing cut is a service-level regression; runs of
+//! different scenarios, missing or malformed files are bad input (exit 2);
+//! a fresh run passes against the committed baseline in
+//! `tests/baselines/retail-weekday/`. The judging rule itself is unit-tested
+//! in `src/compare.rs`.
+
+use assert_cmd::Command;
+use ccsim::compare::{CompareOptions, Verdict, compare};
+use std::fs;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+const SCENARIO: &str = "scenarios/retail-weekday.toml";
+const BASELINE: &str = "tests/baselines/retail-weekday";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ccsim() -> Command {
+    let mut cmd = Command::cargo_bin("ccsim").unwrap();
+    cmd.current_dir(root());
+    cmd
+}
+
+/// `ccsim run SCENARIO --out OUT --quiet ARGS...`; panics unless it succeeds.
+fn run(scenario: &Path, out: &Path, args: &[&str]) {
+    let output = ccsim().arg("run").arg(scenario).arg("--out").arg(out).arg("--quiet").args(args).output().unwrap();
+    assert!(output.status.success(), "ccsim run failed: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// `ccsim compare BASELINE CURRENT ARGS...`: (exit code, stdout, stderr).
+fn run_compare(baseline: &Path, current: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = ccsim().arg("compare").arg(baseline).arg(current).args(args).output().unwrap();
+    (
+        output.status.code().expect("exit code"),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The scenario text with every `agents = N` cut by 20% (rounded).
+fn cut_agents(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    let mut cuts = 0;
+    while let Some(i) = rest.find("agents = ") {
+        let start = i + "agents = ".len();
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let n: f64 = rest[..digits].parse().expect("agents = N");
+        out.push_str(&format!("{}", (n * 0.8).round() as u64));
+        rest = &rest[digits..];
+        cuts += 1;
+    }
+    out.push_str(rest);
+    assert!(cuts >= 2, "expected shifts with `agents = N` in the scenario");
+    out
+}
+
+#[test]
+fn different_seeds_are_no_regression() {
+    let tmp = TempDir::new().unwrap();
+    let (a, b) = (tmp.path().join("seed1"), tmp.path().join("seed2"));
+    run(&root().join(SCENARIO), &a, &["--seed", "1", "--replications", "10"]);
+    run(&root().join(SCENARIO), &b, &["--seed", "2", "--replications", "10"]);
+    let (code, stdout, stderr) = run_compare(&a, &b, &[]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.ends_with("no regression\n"), "{stdout}");
+    // the table holds every default metric overall
+    for metric in ["service_level", "asa", "abandon_rate", "occupancy", "inactive_disconnect_rate", "aht"] {
+        assert!(stdout.lines().any(|l| l.starts_with("all ") && l.contains(metric)), "{metric} missing:\n{stdout}");
+    }
+}
+
+#[test]
+fn a_twenty_percent_staffing_cut_is_a_service_level_regression() {
+    let tmp = TempDir::new().unwrap();
+    let text = fs::read_to_string(root().join(SCENARIO)).unwrap();
+    let cut = tmp.path().join("cut.toml");
+    fs::write(&cut, cut_agents(&text)).unwrap();
+    let (base, current) = (tmp.path().join("base"), tmp.path().join("cut"));
+    run(&root().join(SCENARIO), &base, &["--replications", "10"]);
+    run(&cut, &current, &["--replications", "10"]);
+
+    let (code, stdout, stderr) = run_compare(&base, &current, &[]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("all ") && l.contains(" service_level "))
+        .unwrap_or_else(|| panic!("no overall service_level row:\n{stdout}"));
+    assert!(line.ends_with("REGRESSION"), "{line}");
+    assert!(stdout.lines().last().unwrap().ends_with(" regressions"), "{stdout}");
+    // occupancy rises but is never a regression
+    assert!(stdout.lines().filter(|l| l.contains(" occupancy ")).all(|l| !l.contains("REGRESSION")), "{stdout}");
+
+    // --metrics restricts the table; --quiet prints only the regressions
+    let (code, stdout, _) = run_compare(&base, &current, &["--metrics", "service_level", "--quiet"]);
+    assert_eq!(code, 1);
+    let rows: Vec<&str> = stdout.lines().skip(1).collect();
+    assert!(rows.len() >= 2, "{stdout}");
+    assert!(
+        rows[..rows.len() - 1].iter().all(|l| l.contains(" service_level ") && l.ends_with("REGRESSION")),
+        "{stdout}"
+    );
+
+    // the same through the library
+    let comparison = compare(&base, &current, &CompareOptions::default()).unwrap();
+    assert!(comparison.regressions().iter().any(|r| r.scope == "all" && r.metric == "service_level"));
+    let occupancy = comparison.rows.iter().find(|r| r.scope == "all" && r.metric == "occupancy").unwrap();
+    assert_eq!(occupancy.verdict, Verdict::Changed);
+
+    // an absurd tolerance accepts the cut
+    let (code, stdout, _) = run_compare(&base, &current, &["--tolerance", "100"]);
+    assert_eq!(code, 0, "{stdout}");
+}
+
+#[test]
+fn incomparable_runs_and_bad_folders_exit_2() {
+    let tmp = TempDir::new().unwrap();
+    let base = tmp.path().join("base");
+    run(&root().join(SCENARIO), &base, &["--replications", "3"]);
+
+    // a different scenario name
+    let renamed = tmp.path().join("renamed.toml");
+    let text = fs::read_to_string(root().join(SCENARIO)).unwrap();
+    fs::write(&renamed, text.replace("name = \"retail-weekday\"", "name = \"retail-other\"")).unwrap();
+    let other = tmp.path().join("other");
+    run(&renamed, &other, &["--replications", "3"]);
+    let (code, _, stderr) = run_compare(&base, &other, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("name") && stderr.contains("retail-other"), "{stderr}");
+
+    // different scopes (a group missing)
+    let fewer = tmp.path().join("fewer");
+    fs::create_dir(&fewer).unwrap();
+    fs::copy(base.join("run.toml"), fewer.join("run.toml")).unwrap();
+    let summary = fs::read_to_string(base.join("summary.csv")).unwrap();
+    let kept: String = summary.lines().filter(|l| !l.starts_with("group,tech,")).map(|l| format!("{l}\n")).collect();
+    fs::write(fewer.join("summary.csv"), kept).unwrap();
+    let (code, _, stderr) = run_compare(&base, &fewer, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("group tech"), "{stderr}");
+
+    // summary.csv missing
+    let missing = tmp.path().join("missing");
+    fs::create_dir(&missing).unwrap();
+    fs::copy(base.join("run.toml"), missing.join("run.toml")).unwrap();
+    let (code, _, stderr) = run_compare(&base, &missing, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("summary.csv"), "{stderr}");
+
+    // no such folder
+    let (code, _, stderr) = run_compare(&tmp.path().join("nowhere"), &base, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("nowhere"), "{stderr}");
+
+    // a malformed number: the file and line are named
+    let malformed = tmp.path().join("malformed");
+    fs::create_dir(&malformed).unwrap();
+    fs::copy(base.join("run.toml"), malformed.join("run.toml")).unwrap();
+    let mut lines: Vec<String> = summary.lines().map(String::from).collect();
+    let mut fields: Vec<&str> = lines[3].split(',').collect();
+    fields[3] = "x1";
+    lines[3] = fields.join(",");
+    fs::write(malformed.join("summary.csv"), lines.join("\n") + "\n").unwrap();
+    let (code, _, stderr) = run_compare(&base, &malformed, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("summary.csv:4") && stderr.contains("x1"), "{stderr}");
+
+    // an unknown metric
+    let (code, _, stderr) = run_compare(&base, &base, &["--metrics", "service_level,nonsense"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("nonsense"), "{stderr}");
+}
+
+/// The worked CI example of the README: a fresh run of the bundled scenario
+/// against the committed baseline. Same code and seed give byte-identical
+/// files, so this fails only after a change to the model; if that change is
+/// intended, refresh the baseline (README, "Regression checks in CI").
+#[test]
+fn a_fresh_run_passes_against_the_committed_baseline() {
+    let tmp = TempDir::new().unwrap();
+    let current = tmp.path().join("current");
+    run(&root().join(SCENARIO), &current, &[]);
+    let (code, stdout, stderr) = run_compare(&root().join(BASELINE), &current, &[]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.ends_with("no regression\n"), "{stdout}");
+}
