@@ -80,8 +80,18 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let folder = OutputDir::create(&target).with_context(|| format!("cannot create {}", target.display()))?;
 
     let started = std::time::Instant::now();
-    let bar = ccsim::progress::bar(opts.replications as u64, "replications", args.quiet);
-    let reps = run::run_all(&sc, &opts, &|_| bar.inc(1));
+    let days = opts.replications as u64 * sc.simulation.days as u64;
+    let bar = ccsim::progress::bar(days, "simulated days", args.quiet);
+    let finished = std::sync::atomic::AtomicU32::new(0);
+    let reps = run::run_all_reporting(
+        &sc,
+        &opts,
+        &|_| {
+            let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            bar.set_message(format!("{n}/{} replications done", opts.replications));
+        },
+        &|| bar.inc(1),
+    );
     bar.finish_and_clear();
     let elapsed = started.elapsed();
 

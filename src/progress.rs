@@ -11,7 +11,8 @@ pub fn bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new(len);
-    let template = format!("{{spinner}} {{bar:30}} {{pos}}/{{len}} {what} · {{elapsed}} elapsed · ETA {{eta}}");
+    let template =
+        format!("{{spinner}} {{bar:30}} {{pos}}/{{len}} {what} · {{msg}} · {{elapsed}} elapsed · ETA {{eta}}");
     if let Ok(style) = ProgressStyle::with_template(&template) {
         pb.set_style(style);
     }
