@@ -9,7 +9,7 @@ use crate::model::{AgentLevel, Both, Observer, RunCounts, SegmentRecord, TraceEv
 use crate::report::Trace;
 use crate::scenario::Scenario;
 use crate::stats::{
-    Aggregate, Collector, Label, Layout, ScopeNames, SlotTotals, aggregate, metric_labels, metric_values,
+    Aggregate, Collector, Label, Layout, ScopeNames, SlotTotals, WaitHistogram, aggregate, metric_labels, metric_values,
 };
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -35,6 +35,8 @@ pub struct Replication {
     pub slots: Vec<(usize, Vec<Option<f64>>)>,
     pub counts: RunCounts,
     pub trace: Option<Trace>,
+    /// Waits of answered new chats over the whole run: all, then each skill.
+    pub wait_hists: Vec<WaitHistogram>,
 }
 
 /// The statistics layout of a scenario.
@@ -79,14 +81,19 @@ pub fn run_one_reporting(sc: &Scenario, opts: &RunOptions, index: u32, day_done:
         (simulate(sc, opts.seed, index, &mut DayCounter { inner: &mut stats, day_done }), None)
     };
     let names = scope_names(sc);
-    let whole = metric_values(stats.layout(), &names, &stats.total());
+    let total = stats.total();
+    let whole = metric_values(stats.layout(), &names, &total);
+    let wait_hists = std::iter::once(0)
+        .chain((0..sc.skills.len()).map(|s| stats.layout().skill_scope(s)))
+        .map(|scope| total.seg[scope].new.hist.as_deref().cloned().unwrap_or_default())
+        .collect();
     let slots = stats
         .slots()
         .iter()
         .enumerate()
         .filter_map(|(i, s)| s.as_ref().map(|s| (i, metric_values(stats.layout(), &names, s))))
         .collect();
-    Replication { index, whole, slots, counts, trace }
+    Replication { index, whole, slots, counts, trace, wait_hists }
 }
 
 /// Runs every replication; `done` is called after each (from any thread).
@@ -160,6 +167,8 @@ pub struct Results {
     pub intervals: Vec<(usize, Vec<Aggregate>)>,
     /// Per replication, per slot of `intervals`: the values (empty slots filled in).
     pub slot_values: Vec<Vec<Vec<Option<f64>>>>,
+    /// Waits of answered new chats, all replications together: all, then each skill.
+    pub wait_hists: Vec<WaitHistogram>,
 }
 
 /// Aggregates replications: the whole run, and every slot any replication saw.
@@ -192,5 +201,11 @@ pub fn aggregate_results(sc: &Scenario, per_day: bool, reps: &[Replication]) -> 
             (i, aggregate(&labels, &per_rep))
         })
         .collect();
-    Results { labels, summary, intervals, slot_values }
+    let mut wait_hists = vec![WaitHistogram::default(); 1 + sc.skills.len()];
+    for rep in reps {
+        for (all, one) in wait_hists.iter_mut().zip(&rep.wait_hists) {
+            all.merge(one);
+        }
+    }
+    Results { labels, summary, intervals, slot_values, wait_hists }
 }

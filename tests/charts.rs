@@ -12,7 +12,7 @@ const CHARTS: [(&str, &str); 7] = [
     ("occupancy", "Occupancy and utilisation by interval"),
     ("concurrency", "Concurrency mix by interval"),
     ("queue", "Queue length by interval"),
-    ("waits", "Wait-time percentiles by skill"),
+    ("waits", "Wait-time distribution by skill"),
     ("outcomes", "Inactivity disconnects and transfers by reason"),
 ];
 

@@ -5,7 +5,7 @@
 
 use crate::run::Results;
 use crate::scenario::Scenario;
-use crate::stats::{Aggregate, Layout};
+use crate::stats::{Aggregate, Layout, WaitHistogram};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -61,7 +61,7 @@ impl Chart {
             Chart::Occupancy => "Occupancy and utilisation by interval",
             Chart::Concurrency => "Concurrency mix by interval",
             Chart::Queue => "Queue length by interval",
-            Chart::Waits => "Wait-time percentiles by skill",
+            Chart::Waits => "Wait-time distribution by skill",
             Chart::Outcomes => "Inactivity disconnects and transfers by reason",
         }
     }
@@ -191,8 +191,6 @@ fn font(size: u32) -> FontDesc<'static> {
 enum Mark {
     Line,
     Fill,
-    Dot,
-    Cross,
 }
 
 /// Clears the chart, draws title, subtitle and legend, and returns the area left for the plot.
@@ -211,8 +209,6 @@ fn frame<DB: DrawingBackend>(
         match mark {
             Mark::Line => root.draw(&PathElement::new(vec![(x, y), (x + 26, y)], color.stroke_width(3)))?,
             Mark::Fill => root.draw(&Rectangle::new([(x, y - 8), (x + 26, y + 8)], color.filled()))?,
-            Mark::Dot => root.draw(&Circle::new((x + 13, y), 6, color.filled()))?,
-            Mark::Cross => root.draw(&Cross::new((x + 13, y), 6, color.stroke_width(2)))?,
         }
         root.draw(&Text::new(text.as_str(), (x + 34, y), label.pos(Pos::new(HPos::Left, VPos::Center))))?;
         let (w, _) = root.estimate_text_size(text, &label)?;
@@ -443,45 +439,72 @@ fn queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
 }
 
 fn waits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
-    let scopes: Vec<(&str, &str)> =
-        std::iter::once(("all", "all")).chain(d.skills.iter().map(|s| ("skill", s.as_str()))).collect();
-    let names: Vec<String> =
-        scopes.iter().map(|(_, k)| if *k == "all" { "all skills".into() } else { k.to_string() }).collect();
-    let value = |(scope, key): (&str, &str), m: &str| d.whole(scope, key, m).and_then(|a| a.mean);
-    let marked = [("wait_p50", "p50", PALETTE[0]), ("wait_p90", "p90", PALETTE[1]), ("wait_p99", "p99", PALETTE[3])];
-    let mut legend: Vec<_> = marked.iter().map(|(_, l, c)| (l.to_string(), c.to_rgba(), Mark::Dot)).collect();
-    legend.push(("p80, p95".to_string(), MUTED.to_rgba(), Mark::Dot));
-    legend.push(("Longest wait".to_string(), INK.to_rgba(), Mark::Cross));
+    let panels: Vec<(String, &WaitHistogram, (&str, &str))> = d
+        .results
+        .wait_hists
+        .iter()
+        .zip(std::iter::once(("all", "all")).chain(d.skills.iter().map(|s| ("skill", s.as_str()))))
+        .map(|(h, scope)| (if scope.1 == "all" { "all skills".to_string() } else { scope.1.to_string() }, h, scope))
+        .collect();
+    let marked = [("wait_p50", "p50", PALETTE[1]), ("wait_p90", "p90", PALETTE[3]), ("wait_p99", "p99", PALETTE[5])];
+    let mut legend = vec![("Answered chats by wait".to_string(), PALETTE[0].to_rgba(), Mark::Fill)];
+    legend.extend(marked.iter().map(|(_, l, c)| (format!("{l} (mean over replications)"), c.to_rgba(), Mark::Line)));
     let subtitle = format!(
-        "Wait of answered new chats, whole run: percentiles from the results (no histogram is kept), {}",
+        "Answered new chats by wait (offer included), share per bin, all replications pooled; answered at once noted; {}",
         replications_note(d)
     );
     let area = frame(root, Chart::Waits, &subtitle, &legend)?;
-    let y_max = top(scopes.iter().filter_map(|&s| value(s, "wait_max")), 1.0);
-    let mut chart = axes(&area, &names, "Skill", YAxis { range: 0.0..y_max, title: "Wait (s)", ticks: plain })?;
-    let label = font(14).color(&INK);
-    for (i, &scope) in scopes.iter().enumerate() {
-        let x = i as f64;
-        let (Some(p50), Some(max)) = (value(scope, "wait_p50"), value(scope, "wait_max")) else { continue };
-        chart.draw_series(LineSeries::new([(x, p50), (x, max)], NEUTRAL.stroke_width(2)))?;
-        for m in ["wait_p80", "wait_p95"] {
-            if let Some(v) = value(scope, m) {
-                chart.draw_series(std::iter::once(Circle::new((x, v), 4, MUTED.filled())))?;
+    // Each panel to its own p99 (at least 10 s), in at most 40 bins of a round width.
+    let value = |scope: (&str, &str), m: &str| d.whole(scope.0, scope.1, m).and_then(|a| a.mean);
+    let cols = if panels.len() > 1 { 2 } else { 1 };
+    let rows = panels.len().div_ceil(cols);
+    for ((name, hist, scope), cell) in panels.iter().zip(area.split_evenly((rows, cols))) {
+        let x_max = value(*scope, "wait_p99").unwrap_or(0.0).max(10.0) * 1.15;
+        let width = [1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0]
+            .into_iter()
+            .find(|w| x_max / w <= 40.0)
+            .unwrap_or(1800.0);
+        let bins = (x_max / width).ceil() as usize;
+        let mut counts = vec![0.0; bins];
+        for (lo, hi, n) in hist.bins() {
+            let k = (((lo + hi) / 2.0) / width) as usize;
+            if let Some(c) = counts.get_mut(k) {
+                *c += n as f64;
             }
         }
+        let total = hist.total().max(1) as f64;
+        let shares: Vec<f64> = counts.iter().map(|c| c / total).collect();
+        let y_max = top(shares.iter().copied(), 0.01);
+        let at_once = hist.zeros() as f64 / total;
+        let caption = format!("{name}: {} answered at once", percent(&at_once));
+        let mut chart = ChartBuilder::on(&cell)
+            .margin(12)
+            .caption(caption, font(17).color(&INK))
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0.0..bins as f64 * width, 0.0..y_max)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .max_light_lines(0)
+            .bold_line_style(GRID.stroke_width(1))
+            .axis_style(NEUTRAL.stroke_width(1))
+            .x_labels(8)
+            .y_labels(5)
+            .x_label_formatter(&plain)
+            .y_label_formatter(&percent)
+            .label_style(font(13).color(&INK))
+            .axis_desc_style(font(14).color(&INK))
+            .x_desc("Wait (s)")
+            .draw()?;
+        chart.draw_series(shares.iter().enumerate().filter(|(_, v)| **v > 0.0).map(|(k, v)| {
+            let x0 = k as f64 * width;
+            Rectangle::new([(x0, 0.0), (x0 + width * 0.92, *v)], PALETTE[0].mix(0.85).filled())
+        }))?;
         for (m, _, color) in marked {
-            if let Some(v) = value(scope, m) {
-                chart.draw_series(std::iter::once(Circle::new((x, v), 7, color.filled())))?;
+            if let Some(v) = value(*scope, m) {
+                chart.draw_series(LineSeries::new([(v, 0.0), (v, y_max)], color.stroke_width(2)))?;
             }
-        }
-        chart.draw_series(std::iter::once(Cross::new((x, max), 7, INK.stroke_width(2))))?;
-        // The figures, as a block beside the top of the plot (close values would overlap at their dots).
-        let lines = std::iter::once(format!("max {} s", plain(&max))).chain(
-            marked.iter().rev().filter_map(|(m, name, _)| value(scope, m).map(|v| format!("{name} {} s", plain(&v)))),
-        );
-        for (k, text) in lines.enumerate() {
-            let at = EmptyElement::at((x, y_max)) + Text::new(text, (14, 6 + 19 * k as i32), label.clone());
-            chart.draw_series(std::iter::once(at))?;
         }
     }
     Ok(())

@@ -63,6 +63,19 @@ impl WaitHistogram {
         self.total
     }
 
+    /// Waits of exactly zero (answered at once).
+    pub fn zeros(&self) -> u64 {
+        self.counts[0] as u64
+    }
+
+    /// Every bin after the zero bin: (lower edge, upper edge, count), seconds.
+    pub fn bins(&self) -> impl Iterator<Item = (f64, f64, u64)> + '_ {
+        self.counts.iter().enumerate().skip(1).map(|(i, &c)| {
+            let (lo, hi) = bin_edges(i);
+            (lo, hi, c as u64)
+        })
+    }
+
     /// The `q`-quantile (0 < q ≤ 1), or `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         if self.total == 0 {
