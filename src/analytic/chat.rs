@@ -105,7 +105,7 @@
 //! * Probabilities smaller than ~1e-300 underflow to zero (e.g. the full
 //!   profile at tiny loads); such values are zero to every printed digit.
 
-use super::Sum;
+use super::{QueueTail, Sum, TailSums};
 use std::collections::HashMap;
 
 /// Largest number of occupancy profiles `C(N+K, K)` solved.
@@ -213,73 +213,19 @@ struct Tail {
     q_max: usize,
 }
 
-/// Sums over the queue states `q = 0..=q_max` of the full profile.
-#[derive(Default)]
-struct TailSums {
-    /// Σ π(full, q).
-    p_full: f64,
-    /// Σ q·π(full, q).
-    queue: f64,
-    /// Σ π·P(served | q).
-    served: f64,
-    /// Σ π·E[W·1{served} | q].
-    wait_served: f64,
-    /// Σ π·P(served, W <= T | q).
-    served_in_time: f64,
-}
-
 impl Tail {
-    /// One pass over the queue states for threshold `t` (>= 0).
+    /// One pass over the queue states `q = 0..=q_max` of the full profile
+    /// for threshold `t` (>= 0); the weights are the probabilities `π(full, q)`.
     fn sums(&self, t: f64) -> TailSums {
-        let (d, gamma) = (self.d, self.gamma);
-        let ln_lambda = self.lambda.ln();
-        let tau = if gamma > 0.0 { -(-gamma * t).exp_m1() / gamma } else { t };
-        let ln_nb0 = -(d + gamma) * t;
-        let mut p_full = Sum::default();
-        let mut queue = Sum::default();
-        let mut served = Sum::default();
-        let mut wait_served = Sum::default();
-        let mut served_late = Sum::default();
-        let mut h = 0.0; // Σ_{k=1..q+1} 1/(D + kγ)
-        let mut ln_nb = Sum::default(); // ln P(X = q)
-        let mut nb_cdf = Sum::default(); // P(X <= q)
-        let mut l = self.ln_p0; // ln π(full, q)
-        for q in 0..=self.q_max {
-            let qf = q as f64;
-            if q > 0 {
-                l += ln_lambda - (d + qf * gamma).ln();
-            }
-            let p = l.exp();
-            p_full.add(p);
-            queue.add(qf * p);
-            h += 1.0 / (d + (qf + 1.0) * gamma);
-            let s = d / (d + (qf + 1.0) * gamma);
-            served.add(p * s);
-            wait_served.add(p * s * h);
-            // P(W > T | served, q) = P(X <= q).
-            let late = if t.is_infinite() {
-                0.0
-            } else if t == 0.0 {
-                1.0
-            } else {
-                if q == 0 {
-                    ln_nb.add(ln_nb0);
-                } else {
-                    ln_nb.add(((d + qf * gamma) * tau / qf).ln());
-                }
-                nb_cdf.add(ln_nb.get().exp());
-                nb_cdf.get().min(1.0)
-            };
-            served_late.add(p * s * late);
-        }
-        let served = served.get();
-        TailSums {
-            p_full: p_full.get(),
-            queue: queue.get(),
-            served,
-            wait_served: wait_served.get(),
-            served_in_time: (served - served_late.get()).max(0.0),
-        }
+        let queue = QueueTail {
+            lambda: self.lambda,
+            d: self.d,
+            gamma: self.gamma,
+            ln_w0: self.ln_p0,
+            ln_ref: 0.0,
+            states: self.q_max + 1,
+        };
+        queue.sums(t, |_| {})
     }
 }
 

@@ -48,7 +48,9 @@
 //!
 //! So all the waiting-time quantities are exact sums over the same states,
 //! computed in one O(states) pass with compensated summation; the cost is
-//! that of the stationary distribution.
+//! that of the stationary distribution. The pass over the waiting states
+//! `j >= 0` is shared with the chat model ([`chat`]), where `cμ` becomes the
+//! completion rate `D` with every chat slot busy.
 
 pub mod chat;
 
@@ -174,6 +176,100 @@ impl Sum {
     }
 }
 
+/// The waiting states of a queue hanging off the state where every server
+/// (or chat slot) is busy: `q = 0, 1, …` waiting, birth rate λ, death rate
+/// `D + qγ` out of `q >= 1`. `D` is the departure rate with every server
+/// busy (`cμ` for Erlang A) and γ the abandonment rate of each waiting
+/// customer. See the module docs for the waiting-time sums.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct QueueTail {
+    /// Arrival rate λ.
+    lambda: f64,
+    /// Departure rate `D` with every server busy.
+    d: f64,
+    /// Abandonment rate γ (0 for infinite patience).
+    gamma: f64,
+    /// Log-weight of `q = 0`; later ones follow by `l(q) = l(q−1) + ln(λ/(D + qγ))`.
+    ln_w0: f64,
+    /// The weights summed are `exp(l(q) − ln_ref)`.
+    ln_ref: f64,
+    /// Number of queue states summed, `q = 0..states`.
+    states: usize,
+}
+
+/// Weighted sums over the states of a [`QueueTail`], `w` the weight of `q`.
+#[derive(Default)]
+struct TailSums {
+    /// Σ w.
+    p_full: f64,
+    /// Σ q·w.
+    queue: f64,
+    /// Σ w·P(served | q).
+    served: f64,
+    /// Σ w·E[W·1{served} | q].
+    wait_served: f64,
+    /// Σ w·P(served, W <= T | q).
+    served_in_time: f64,
+}
+
+impl QueueTail {
+    /// One compensated pass over the queue states for threshold `t` (>= 0),
+    /// calling `on_weight` with each state's weight in order.
+    fn sums(&self, t: f64, mut on_weight: impl FnMut(f64)) -> TailSums {
+        let (d, gamma) = (self.d, self.gamma);
+        let ln_lambda = self.lambda.ln();
+        // Negative-binomial recursion for P(W <= T | served, q) (module docs).
+        let tau = if gamma > 0.0 { -(-gamma * t).exp_m1() / gamma } else { t };
+        let ln_nb0 = -(d + gamma) * t;
+        let mut p_full = Sum::default();
+        let mut queue = Sum::default();
+        let mut served = Sum::default();
+        let mut wait_served = Sum::default();
+        let mut served_late = Sum::default(); // Σ w s_q P(W > T | served, q)
+        let mut h = 0.0; // Σ_{k=1..q+1} 1/(D + kγ)
+        let mut ln_nb = Sum::default(); // ln P(X = q)
+        let mut nb_cdf = Sum::default(); // P(X <= q)
+        let mut l = self.ln_w0; // l(q)
+        for q in 0..self.states {
+            let qf = q as f64;
+            if q > 0 {
+                l += ln_lambda - (d + qf * gamma).ln();
+            }
+            let w = (l - self.ln_ref).exp();
+            on_weight(w);
+            p_full.add(w);
+            queue.add(qf * w);
+            h += 1.0 / (d + (qf + 1.0) * gamma);
+            let s = d / (d + (qf + 1.0) * gamma);
+            served.add(w * s);
+            wait_served.add(w * s * h);
+            // P(W > T | served, q) = P(X <= q).
+            let late = if t.is_infinite() {
+                0.0
+            } else if t == 0.0 {
+                1.0
+            } else {
+                if q == 0 {
+                    ln_nb.add(ln_nb0);
+                } else {
+                    ln_nb.add(((d + qf * gamma) * tau / qf).ln());
+                }
+                nb_cdf.add(ln_nb.get().exp());
+                nb_cdf.get().min(1.0)
+            };
+            served_late.add(w * s * late);
+        }
+        let served = served.get();
+        TailSums {
+            p_full: p_full.get(),
+            queue: queue.get(),
+            served,
+            wait_served: wait_served.get(),
+            served_in_time: (served - served_late.get()).max(0.0),
+        }
+    }
+}
+
 /// Erlang A for arrival rate `rate_per_sec`, mean handle time `aht_secs`,
 /// `agents` agents, mean patience `patience_mean_secs` and service-level
 /// threshold `threshold_secs`. See the module docs for the model and method.
@@ -247,71 +343,39 @@ pub fn erlang_a(
         n_last += 1;
     }
 
-    // Negative-binomial recursion for P(W <= T | served, j) (module docs).
-    let t = threshold_secs;
-    let tau = if gamma > 0.0 { -(-gamma * t).exp_m1() / gamma } else { t };
-    let ln_nb0 = -(c_mu + gamma) * t;
-
-    // Pass 2: the same weights, accumulated.
+    // Pass 2: the same weights, accumulated; the states n >= c are the
+    // queue tail with D = cμ.
     let mut total = Sum::default();
     let mut below_c = Sum::default(); // Σ_{n<c} w
-    let mut waiting = Sum::default(); // Σ_{n>=c} w
-    let mut queue = Sum::default(); // Σ (n−c)⁺ w
     let mut busy = Sum::default(); // Σ min(n,c) w
-    let mut served_q = Sum::default(); // Σ_j w s_j
-    let mut wait_served = Sum::default(); // Σ_j w s_j H_j
-    let mut served_late = Sum::default(); // Σ_j w s_j P(W > T | served, j)
-    let mut h = 0.0; // H_j = Σ_{k=1..j+1} 1/(cμ + kγ)
-    let mut ln_nb = Sum::default(); // ln P(X = j)
-    let mut nb_cdf = Sum::default(); // P(X <= j)
     let mut l = 0.0;
-    for n in 0..=n_last {
+    for n in 0..c.min(n_last + 1) {
         if n > 0 {
             l += ln_lambda - death(n).ln();
         }
         let w = (l - l_max).exp();
         total.add(w);
-        if n < c {
-            below_c.add(w);
-            busy.add(n as f64 * w);
-            continue;
-        }
-        let j = n - c;
-        let jf = j as f64;
-        waiting.add(w);
-        busy.add(cf * w);
-        queue.add(jf * w);
-        h += 1.0 / (c_mu + (jf + 1.0) * gamma);
-        let s = c_mu / (c_mu + (jf + 1.0) * gamma);
-        served_q.add(w * s);
-        wait_served.add(w * s * h);
-        // P(W > T | served, j) = P(X <= j).
-        let late = if t.is_infinite() {
-            0.0
-        } else if t == 0.0 {
-            1.0
-        } else {
-            if j == 0 {
-                ln_nb.add(ln_nb0);
-            } else {
-                ln_nb.add(((c_mu + jf * gamma) * tau / jf).ln());
-            }
-            nb_cdf.add(ln_nb.get().exp());
-            nb_cdf.get().min(1.0)
-        };
-        served_late.add(w * s * late);
+        below_c.add(w);
+        busy.add(n as f64 * w);
     }
+    if c > 0 {
+        l += ln_lambda - death(c).ln(); // l(c)
+    }
+    let tail = QueueTail { lambda, d: c_mu, gamma, ln_w0: l, ln_ref: l_max, states: (n_last + 1).saturating_sub(c) };
+    let sums = tail.sums(threshold_secs, |w| {
+        total.add(w);
+        busy.add(cf * w);
+    });
 
     let z = total.get();
     let p_below = below_c.get() / z;
-    let mean_queue = queue.get() / z;
-    let p_served = p_below + served_q.get() / z;
-    let served_in_time = served_q.get() - served_late.get();
+    let mean_queue = sums.queue / z;
+    let p_served = p_below + sums.served / z;
     ErlangA {
-        p_wait: waiting.get() / z,
+        p_wait: sums.p_full / z,
         p_abandon: gamma * mean_queue / lambda,
-        asa: if p_served > 0.0 { wait_served.get() / z / p_served } else { f64::NAN },
-        service_level: p_below + served_in_time.max(0.0) / z,
+        asa: if p_served > 0.0 { sums.wait_served / z / p_served } else { f64::NAN },
+        service_level: p_below + sums.served_in_time / z,
         occupancy: if agents > 0 { busy.get() / z / cf } else { f64::NAN },
         mean_queue,
     }
