@@ -373,7 +373,8 @@ impl<'a, O: Observer> Center<'a, O> {
         if !self.closing || self.accepting[s] > 0 {
             return;
         }
-        while let Some((_, c)) = self.queues[s].pop_first() {
+        while let Some(&c) = self.queues[s].values().next() {
+            self.leave_queue(c);
             self.finish_unanswered(c, Outcome::Unserved, None);
         }
     }
@@ -566,14 +567,11 @@ impl<'a, O: Observer> Center<'a, O> {
         ch.done = 0.0;
         ch.auth_time = None;
         ch.patience_at = now.after_secs(ch.draws.patience);
-        let reason = ch.reason;
         self.trace(None, Some(c), TraceEvent::Queue);
         if self.closing && self.accepting[skill] == 0 {
-            self.obs.queue_len(now, skill, reason, 1);
             self.finish_unanswered(c, Outcome::Unserved, None);
             return;
         }
-        self.obs.queue_len(now, skill, reason, 1);
         match self.select_agent(c) {
             Some(a) => self.offer(a, c, false),
             None => self.wait_in_queue(c),
@@ -582,11 +580,21 @@ impl<'a, O: Observer> Center<'a, O> {
 
     /// Chat `c` takes (or, after a refusal, keeps) its place in its skill's queue.
     fn wait_in_queue(&mut self, c: ChatIdx) {
+        let now = self.now();
         let ch = self.chat_mut(c);
         ch.state = SegState::Queued;
-        let (skill, key) = (ch.skill, ch.key);
+        let (skill, key, reason) = (ch.skill, ch.key, ch.reason);
         self.queues[skill].insert(key, c);
+        self.obs.queue_len(now, skill, reason, 1);
         self.arm_patience(c);
+    }
+
+    /// Chat `c` leaves its skill's queue (to an offer, or unanswered).
+    fn leave_queue(&mut self, c: ChatIdx) {
+        let ch = self.chat(c);
+        let (skill, key, reason) = (ch.skill, ch.key, ch.reason);
+        self.queues[skill].remove(&key);
+        self.obs.queue_len(self.queue.now(), skill, reason, -1);
     }
 
     /// Schedules chat `c`'s abandonment, unless already scheduled or never.
@@ -695,9 +703,8 @@ impl<'a, O: Observer> Center<'a, O> {
         let u: f64 = ch.offers.random();
         let refuses = u < rules.refuse;
         ch.state = SegState::Offered { agent: a, refuses };
-        let (skill, key) = (ch.skill, ch.key);
         if queued {
-            self.queues[skill].remove(&key);
+            self.leave_queue(c);
         }
         let ends = self.now().after_secs(delay);
         if ends >= self.chat(c).patience_at {
@@ -767,8 +774,6 @@ impl<'a, O: Observer> Center<'a, O> {
             (full, Stop::Resolved)
         };
         ch.auth_time = (auth <= 0.0).then_some(0.0);
-        let (skill, reason) = (ch.skill, ch.reason);
-        self.obs.queue_len(now, skill, reason, -1);
         self.progress(a);
         self.agents[a].working.push(c);
         self.reschedule(a);
@@ -973,8 +978,7 @@ impl<'a, O: Observer> Center<'a, O> {
         self.chat_mut(c).patience_timer = None;
         match self.chat(c).state {
             SegState::Queued => {
-                let (skill, key) = (self.chat(c).skill, self.chat(c).key);
-                self.queues[skill].remove(&key);
+                self.leave_queue(c);
                 self.finish_unanswered(c, Outcome::Abandoned, None);
             }
             SegState::Offered { agent, .. } => {
@@ -989,19 +993,16 @@ impl<'a, O: Observer> Center<'a, O> {
         }
     }
 
-    /// Chat `c`, already out of the queue map, leaves abandoned or unserved.
+    /// Chat `c`, out of the queue, leaves abandoned or unserved.
     /// `agent` is the agent whose offer the chat abandons, if any.
     fn finish_unanswered(&mut self, c: ChatIdx, outcome: Outcome, agent: Option<AgentIdx>) {
-        let now = self.now();
         if let Some(t) = self.chat_mut(c).patience_timer.take() {
             self.queue.cancel(t);
         }
         let ev = if outcome == Outcome::Abandoned { TraceEvent::Abandon } else { TraceEvent::Unserved };
         self.trace(agent, Some(c), ev);
         let rec = self.unanswered_record(c, outcome);
-        let (skill, reason) = (rec.skill, rec.reason);
         self.obs.segment(&rec);
-        self.obs.queue_len(now, skill, reason, -1);
         self.free_chat(c);
     }
 
