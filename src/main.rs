@@ -24,6 +24,8 @@ enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// What-if grid: run the scenario for every combination of --set values (same seed) and write sweep.csv.
+    Sweep(commands::SweepArgs),
     /// Benchmark: one replication, one thread, for 1 and 7 days: chats and events per second, peak memory.
     Bench(commands::BenchArgs),
     /// Erlang C figures (Erlang A with --patience) for comparison with a simulation.
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Command::Check { scenario } => commands::check(&scenario),
         Command::Erlang(args) => commands::erlang(&args),
         Command::Bench(args) => commands::bench(&args),
+        Command::Sweep(args) => commands::sweep(&args),
         Command::Compare(args) => cmd_compare::compare(&args),
     };
     match result {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
             }
             if err.downcast_ref::<ccsim::scenario::ScenarioError>().is_some()
                 || err.downcast_ref::<commands::UsageError>().is_some()
+                || err.downcast_ref::<ccsim::sweep::SweepError>().is_some()
                 || err.downcast_ref::<ccsim::compare::CompareError>().is_some()
             {
                 ExitCode::from(2)

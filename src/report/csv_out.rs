@@ -218,3 +218,32 @@ pub fn write_text(path: &Path, text: &str) -> io::Result<()> {
     let mut f = std::fs::File::create(path)?;
     f.write_all(text.as_bytes())
 }
+
+/// `sweep.csv`: `point`, one column per swept key, then the summary columns.
+pub fn write_sweep(path: &Path, keys: &[&str], points: &[(Vec<&str>, Vec<Aggregate>)]) -> io::Result<()> {
+    let mut w = writer(path)?;
+    let header = ["point"].into_iter().chain(keys.iter().copied()).chain([
+        "scope",
+        "key",
+        "metric",
+        "mean",
+        "ci95_low",
+        "ci95_high",
+        "stdev",
+        "replications",
+    ]);
+    w.write_record(header).map_err(csv_err)?;
+    for (i, (values, rows)) in points.iter().enumerate() {
+        let point = (i + 1).to_string();
+        for r in rows {
+            let fields = aggregate_fields(r);
+            let record = [point.as_str()]
+                .into_iter()
+                .chain(values.iter().copied())
+                .chain([r.scope, r.key.as_str(), r.metric.as_str()])
+                .chain(fields.iter().map(|s| s.as_str()));
+            w.write_record(record).map_err(csv_err)?;
+        }
+    }
+    w.flush()
+}

@@ -8,7 +8,8 @@ mod trace;
 
 pub use charts::{Chart, ChartData, SIZE, write_charts};
 pub use csv_out::{
-    TraceNames, fmt_num, write_chats, write_events, write_intervals, write_replications, write_summary, write_text,
+    TraceNames, fmt_num, write_chats, write_events, write_intervals, write_replications, write_summary, write_sweep,
+    write_text,
 };
 pub use html::write_report;
 pub use outdir::OutputDir;

@@ -1,0 +1,70 @@
+//! `ccsim sweep`: every point of the grid runs with the same seed, so the
+//! point that repeats the scenario as written gives exactly its results.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const RETAIL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/retail-weekday.toml");
+
+fn ccsim() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("ccsim").unwrap()
+}
+
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    csv::Reader::from_path(path).unwrap().deserialize().map(|r| r.unwrap()).collect()
+}
+
+#[test]
+fn a_sweep_point_equal_to_the_scenario_repeats_its_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sweep, run) = (dir.path().join("sweep"), dir.path().join("run"));
+    ccsim()
+        .args(["sweep", RETAIL, "--set", "chat.max_concurrent=1,2", "--replications", "4", "--quiet", "--out"])
+        .arg(&sweep)
+        .assert()
+        .success();
+    ccsim()
+        .args(["run", RETAIL, "--replications", "4", "--quiet", "--no-charts", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+
+    let points = rows(&sweep.join("sweep.csv"));
+    let summary = rows(&run.join("summary.csv"));
+    let at = |cap: &str| -> Vec<Vec<String>> {
+        points
+            .iter()
+            .filter(|r| r["chat.max_concurrent"] == cap)
+            .map(|r| ["scope", "key", "metric", "mean", "ci95_low", "ci95_high"].map(|c| r[c].clone()).to_vec())
+            .collect()
+    };
+    let expected: Vec<Vec<String>> = summary
+        .iter()
+        .map(|r| ["scope", "key", "metric", "mean", "ci95_low", "ci95_high"].map(|c| r[c].clone()).to_vec())
+        .collect();
+    assert_eq!(at("2"), expected, "the max_concurrent = 2 point is the scenario as written");
+
+    // One chat at a time answers fewer chats in time.
+    let sl = |cap: &str| -> f64 {
+        let r = points
+            .iter()
+            .find(|r| r["chat.max_concurrent"] == cap && r["scope"] == "all" && r["metric"] == "service_level")
+            .unwrap();
+        r["mean"].parse().unwrap()
+    };
+    assert!(sl("1") < sl("2") - 0.05, "service level {} vs {}", sl("1"), sl("2"));
+}
+
+#[test]
+fn an_unknown_key_exits_2_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let assert =
+        ccsim().args(["sweep", RETAIL, "--set", "groups.tier9.agents=1,2", "--out"]).arg(&out).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("tier9"), "{stderr}");
+    assert!(!out.exists());
+    // A value the scenario rejects names the key too.
+    ccsim().args(["sweep", RETAIL, "--set", "chat.refuse=0.1,2", "--out"]).arg(&out).assert().code(2);
+    assert!(!out.exists());
+}
