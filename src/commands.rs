@@ -466,7 +466,13 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         for (s, v) in settings.iter().zip(&values) {
             apply(&mut d, &s.key, v)?;
         }
-        let mut sc = scenario::parse_str(&toml::to_string(&d)?, &args.scenario)?;
+        let point: Vec<String> = settings.iter().zip(&values).map(|(s, v)| format!("{} = {v}", s.key)).collect();
+        let mut sc = scenario::parse_str(&toml::to_string(&d)?, &args.scenario)
+            .map_err(|mut e| {
+                e.location = None; // a position in the rewritten text would mislead
+                e
+            })
+            .with_context(|| format!("in the sweep point {}", point.join(", ")))?;
         sc.simulation.replications = args.replications.unwrap_or(base.simulation.replications);
         sc.simulation.seed = args.seed.unwrap_or(base.simulation.seed);
         points.push((values, sc));
@@ -494,6 +500,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     bar.finish_and_clear();
     let keys: Vec<&str> = settings.iter().map(|s| s.key.as_str()).collect();
     report::write_sweep(&folder.file("sweep.csv"), &keys, &rows)?;
+    report::write_sweep_charts(&folder.file("charts"), &keys, &rows, base.service_level.goal)?;
     let dir = folder.commit().with_context(|| format!("cannot write {}", target.display()))?;
     if !args.quiet {
         let mut out = std::io::stdout().lock();

@@ -53,6 +53,12 @@ fn a_sweep_point_equal_to_the_scenario_repeats_its_run() {
         r["mean"].parse().unwrap()
     };
     assert!(sl("1") < sl("2") - 0.05, "service level {} vs {}", sl("1"), sl("2"));
+
+    // A chart per swept key, as SVG (with its title) and PNG.
+    let svg = std::fs::read_to_string(sweep.join("charts/sweep_chat_max_concurrent.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("Service level by chat.max_concurrent"));
+    let png = std::fs::read(sweep.join("charts/sweep_chat_max_concurrent.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
 }
 
 #[test]
@@ -64,7 +70,9 @@ fn an_unknown_key_exits_2_and_writes_nothing() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains("tier9"), "{stderr}");
     assert!(!out.exists());
-    // A value the scenario rejects names the key too.
-    ccsim().args(["sweep", RETAIL, "--set", "chat.refuse=0.1,2", "--out"]).arg(&out).assert().code(2);
+    // A value the scenario rejects names the point and the key.
+    let assert = ccsim().args(["sweep", RETAIL, "--set", "chat.refuse=0.1,2", "--out"]).arg(&out).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("chat.refuse = 2") && stderr.contains("chat.refuse:"), "{stderr}");
     assert!(!out.exists());
 }

@@ -196,12 +196,12 @@ enum Mark {
 /// Clears the chart, draws title, subtitle and legend, and returns the area left for the plot.
 fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    chart: Chart,
+    title: &str,
     subtitle: &str,
     legend: &[(String, RGBAColor, Mark)],
 ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    root.draw(&Text::new(chart.title(), (LEFT, 16), font(28).style(FontStyle::Bold).color(&INK)))?;
+    root.draw(&Text::new(title, (LEFT, 16), font(28).style(FontStyle::Bold).color(&INK)))?;
     root.draw(&Text::new(subtitle, (LEFT, 54), font(16).color(&MUTED)))?;
     let label = font(16).color(&INK);
     let (mut x, y) = (LEFT, 92);
@@ -352,7 +352,7 @@ fn service_level<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartDat
         "Share of new chats answered within {} s (short abandons excluded), by the interval they arrived in",
         plain(&d.threshold)
     );
-    let area = frame(root, Chart::ServiceLevel, &subtitle, &legend)?;
+    let area = frame(root, Chart::ServiceLevel.title(), &subtitle, &legend)?;
     let mut chart = axes(
         &area,
         &d.slots,
@@ -376,7 +376,7 @@ fn volumes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
         "New chats by the interval they arrived in; bar height = offered = answered + abandoned + unserved ({})",
         replications_note(d)
     );
-    let area = frame(root, Chart::Volumes, &subtitle, &legend)?;
+    let area = frame(root, Chart::Volumes.title(), &subtitle, &legend)?;
     let y_max = top(offered.iter().flatten().copied(), 1.0);
     let mut chart =
         axes(&area, &d.slots, d.interval_axis, YAxis { range: 0.0..y_max, title: "Chats per interval", ticks: plain })?;
@@ -390,7 +390,7 @@ fn occupancy<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
         ("95% confidence interval".to_string(), NEUTRAL.mix(0.3), Mark::Fill),
     ];
     let subtitle = format!("All agents, share of logged-in time by clock interval ({})", replications_note(d));
-    let area = frame(root, Chart::Occupancy, &subtitle, &legend)?;
+    let area = frame(root, Chart::Occupancy.title(), &subtitle, &legend)?;
     let mut chart = axes(
         &area,
         &d.slots,
@@ -409,7 +409,7 @@ fn concurrency<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData)
         (0..d.levels).map(|k| (format!("{k} chat{}", if k == 1 { "" } else { "s" }), color(k), Mark::Fill)).collect();
     let subtitle =
         format!("All agents: share of logged-in time holding 0, 1, 2… chats at once ({})", replications_note(d));
-    let area = frame(root, Chart::Concurrency, &subtitle, &legend)?;
+    let area = frame(root, Chart::Concurrency.title(), &subtitle, &legend)?;
     let mut chart = axes(
         &area,
         &d.slots,
@@ -427,7 +427,7 @@ fn queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
         ("Longest queue in the interval".to_string(), PALETTE[1].to_rgba(), Mark::Line),
     ];
     let subtitle = format!("Chats waiting in any queue, by clock interval ({})", replications_note(d));
-    let area = frame(root, Chart::Queue, &subtitle, &legend)?;
+    let area = frame(root, Chart::Queue.title(), &subtitle, &legend)?;
     let y_max = top(max.iter().chain(&mean).flatten().copied(), 1.0);
     let mut chart =
         axes(&area, &d.slots, d.interval_axis, YAxis { range: 0.0..y_max, title: "Chats waiting", ticks: plain })?;
@@ -453,7 +453,7 @@ fn waits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
         "Answered new chats by wait (offer included), share per bin, all replications pooled; answered at once noted; {}",
         replications_note(d)
     );
-    let area = frame(root, Chart::Waits, &subtitle, &legend)?;
+    let area = frame(root, Chart::Waits.title(), &subtitle, &legend)?;
     // Each panel to its own p99 (at least 10 s), in at most 40 bins of a round width.
     let value = |scope: (&str, &str), m: &str| d.whole(scope.0, scope.1, m).and_then(|a| a.mean);
     let cols = if panels.len() > 1 { 2 } else { 1 };
@@ -522,7 +522,7 @@ fn outcomes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) ->
     let mut legend: Vec<_> = metrics.iter().map(|(_, l, c)| (l.to_string(), c.to_rgba(), Mark::Fill)).collect();
     legend.push(("95% confidence interval".to_string(), INK.to_rgba(), Mark::Line));
     let subtitle = format!("Share of answered chats (new and transferred-in), whole run, {}", replications_note(d));
-    let area = frame(root, Chart::Outcomes, &subtitle, &legend)?;
+    let area = frame(root, Chart::Outcomes.title(), &subtitle, &legend)?;
     let rows: Vec<Vec<Option<&Aggregate>>> =
         scopes.iter().map(|&(s, k)| metrics.iter().map(|(m, _, _)| d.whole(s, k, m)).collect()).collect();
     let highest = rows.iter().flatten().flatten().filter_map(|a| a.ci95.map(|c| c.1).or(a.mean));
@@ -557,6 +557,96 @@ fn outcomes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) ->
             chart
                 .draw_series(std::iter::once(EmptyElement::at((mid, tip)) + Text::new(text, (0, -4), label.clone())))?;
         }
+    }
+    Ok(())
+}
+
+/// One chart per swept key: the overall service level (with its 95% band)
+/// against the key's values, one line per combination of the other keys.
+/// Written as `sweep_<key>.svg` and `.png` in `dir`.
+pub fn write_sweep_charts(
+    dir: &Path,
+    keys: &[&str],
+    points: &[(Vec<&str>, Vec<Aggregate>)],
+    goal: f64,
+) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let err = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
+    for (k, key) in keys.iter().enumerate() {
+        let file = format!("sweep_{}", key.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            sweep_chart(&root, keys, k, points, goal).map_err(|e| err(&e))?;
+            root.present().map_err(|e| err(&e))?;
+        }
+        std::fs::write(dir.join(format!("{file}.svg")), &svg)?;
+        let png = dir.join(format!("{file}.png"));
+        let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+        sweep_chart(&root, keys, k, points, goal).map_err(|e| err(&e))?;
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(())
+}
+
+/// The colour of the i-th line of a sweep chart (the goal line's vermillion is kept apart).
+fn series_color(i: usize) -> RGBColor {
+    const LINES: [usize; 6] = [0, 1, 2, 4, 5, 6];
+    PALETTE[LINES[i % LINES.len()]]
+}
+
+fn sweep_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    keys: &[&str],
+    k: usize,
+    points: &[(Vec<&str>, Vec<Aggregate>)],
+    goal: f64,
+) -> Drawn<DB> {
+    // The key's values in the order they were given, and the other keys' combinations.
+    let mut values: Vec<&str> = Vec::new();
+    let mut others: Vec<Vec<&str>> = Vec::new();
+    for (v, _) in points {
+        if !values.contains(&v[k]) {
+            values.push(v[k]);
+        }
+        let rest: Vec<&str> = v.iter().enumerate().filter(|(i, _)| *i != k).map(|(_, x)| *x).collect();
+        if !others.contains(&rest) {
+            others.push(rest);
+        }
+    }
+    let other_keys: Vec<&str> = keys.iter().enumerate().filter(|(i, _)| *i != k).map(|(_, x)| *x).collect();
+    let label = |rest: &[&str]| -> String {
+        if rest.is_empty() {
+            "Service level".to_string()
+        } else {
+            other_keys.iter().zip(rest).map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let mut legend: Vec<(String, RGBAColor, Mark)> =
+        others.iter().enumerate().map(|(i, rest)| (label(rest), series_color(i).to_rgba(), Mark::Line)).collect();
+    legend.push((format!("Goal {:.0}%", goal * 100.0), PALETTE[3].to_rgba(), Mark::Line));
+    let title = format!("Service level by {}", keys[k]);
+    let subtitle =
+        "Whole run, all skills; mean over replications with its 95% confidence interval (same seed at every point)";
+    let area = frame(root, &title, subtitle, &legend)?;
+    let names: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+    let y_max = 1.05;
+    let mut chart =
+        axes(&area, &names, keys[k], YAxis { range: 0.0..y_max, title: "Service level (%)", ticks: percent })?;
+    let x_end = names.len().max(1) as f64 - 0.5;
+    chart.draw_series(LineSeries::new([(-0.5, goal), (x_end, goal)], PALETTE[3].stroke_width(2)))?;
+    for (i, rest) in others.iter().enumerate() {
+        let series: Vec<Option<&Aggregate>> = values
+            .iter()
+            .map(|value| {
+                let (_, rows) = points.iter().find(|(v, _)| {
+                    v[k] == *value
+                        && v.iter().enumerate().filter(|(j, _)| *j != k).map(|(_, x)| *x).eq(rest.iter().copied())
+                })?;
+                rows.iter().find(|a| a.scope == "all" && a.metric == "service_level")
+            })
+            .collect();
+        line_with_band(&mut chart, &series, series_color(i), y_max)?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ mod html;
 mod outdir;
 mod trace;
 
-pub use charts::{Chart, ChartData, SIZE, write_charts};
+pub use charts::{Chart, ChartData, SIZE, write_charts, write_sweep_charts};
 pub use csv_out::{
     TraceNames, fmt_num, write_chats, write_events, write_intervals, write_replications, write_summary, write_sweep,
     write_text,
