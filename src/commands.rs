@@ -11,21 +11,43 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args)]
+pub struct ReplicationArgs {
+    /// Replications (default: the scenario's, else 10).
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Random seed, the same for every point of a sweep (default: the scenario's, else 1).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads for replications (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+impl ReplicationArgs {
+    /// Applies `--replications` and `--seed` to a scenario read from `path`.
+    fn apply(&self, sc: &mut Scenario, path: &Path) -> Result<()> {
+        if let Some(r) = self.replications {
+            if r == 0 {
+                return Err(scenario::ScenarioError::new(path, "--replications", "expected at least 1, got 0").into());
+            }
+            sc.simulation.replications = r;
+        }
+        if let Some(s) = self.seed {
+            sc.simulation.seed = s;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Args)]
 pub struct RunArgs {
     /// The scenario file (TOML).
     scenario: PathBuf,
     /// Output folder (default: results/<name>/).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Replications (default: the scenario's, else 10).
-    #[arg(long)]
-    replications: Option<u32>,
-    /// Random seed (default: the scenario's, else 1).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads for replications (default: all cores).
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    #[command(flatten)]
+    reps: ReplicationArgs,
     /// Also write chats.csv and events.csv (every segment and event).
     #[arg(long)]
     trace: bool,
@@ -52,24 +74,14 @@ fn load(path: &Path) -> Result<Scenario> {
 
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let mut sc = load(&args.scenario)?;
-    if let Some(r) = args.replications {
-        if r == 0 {
-            return Err(
-                scenario::ScenarioError::new(&args.scenario, "--replications", "expected at least 1, got 0").into()
-            );
-        }
-        sc.simulation.replications = r;
-    }
-    if let Some(s) = args.seed {
-        sc.simulation.seed = s;
-    }
+    args.reps.apply(&mut sc, &args.scenario)?;
     for w in ccsim::warnings::warnings(&sc, sc.simulation.replications) {
         eprintln!("warning: {w}");
     }
     let opts = RunOptions {
         replications: sc.simulation.replications,
         seed: sc.simulation.seed,
-        threads: args.threads,
+        threads: args.reps.threads,
         trace: args.trace,
         per_day: args.per_day,
     };
@@ -438,15 +450,8 @@ pub struct SweepArgs {
     /// Output folder (default: results/<name>-sweep/).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Replications per point (default: the scenario's).
-    #[arg(long)]
-    replications: Option<u32>,
-    /// Random seed, the same for every point (default: the scenario's).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads (default: all cores).
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    #[command(flatten)]
+    reps: ReplicationArgs,
     /// No table on stdout.
     #[arg(long)]
     quiet: bool,
@@ -454,7 +459,8 @@ pub struct SweepArgs {
 
 pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     use ccsim::sweep::{Setting, apply, grid};
-    let base = load(&args.scenario)?;
+    let mut base = load(&args.scenario)?;
+    args.reps.apply(&mut base, &args.scenario)?;
     let text = std::fs::read_to_string(&args.scenario)?;
     let doc: toml::Table =
         toml::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", args.scenario.display())))?;
@@ -473,8 +479,8 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
                 e
             })
             .with_context(|| format!("in the sweep point {}", point.join(", ")))?;
-        sc.simulation.replications = args.replications.unwrap_or(base.simulation.replications);
-        sc.simulation.seed = args.seed.unwrap_or(base.simulation.seed);
+        sc.simulation.replications = base.simulation.replications;
+        sc.simulation.seed = base.simulation.seed;
         points.push((values, sc));
     }
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", base.name)));
@@ -488,12 +494,12 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         let opts = RunOptions {
             replications: sc.simulation.replications,
             seed: sc.simulation.seed,
-            threads: args.threads,
+            threads: args.reps.threads,
             trace: false,
             per_day: false,
         };
         let reps = run::run_all(sc, &opts, &|_| {});
-        let results = run::in_pool(args.threads, || run::aggregate_results(sc, false, &reps));
+        let results = run::in_pool(args.reps.threads, || run::aggregate_results(sc, false, &reps));
         rows.push((values.clone(), results.summary));
         bar.inc(1);
     }

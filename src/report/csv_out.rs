@@ -41,14 +41,27 @@ fn aggregate_fields(r: &Aggregate) -> [String; 5] {
     ]
 }
 
+/// The columns of an aggregated metric row, after any leading columns.
+const AGGREGATE_COLUMNS: [&str; 8] =
+    ["scope", "key", "metric", "mean", "ci95_low", "ci95_high", "stdev", "replications"];
+
+/// One aggregated metric row, after the `prefix` columns.
+fn write_aggregate<W: Write>(w: &mut csv::Writer<W>, prefix: &[&str], r: &Aggregate) -> io::Result<()> {
+    let fields = aggregate_fields(r);
+    let record = prefix
+        .iter()
+        .copied()
+        .chain([r.scope, r.key.as_str(), r.metric.as_str()])
+        .chain(fields.iter().map(String::as_str));
+    w.write_record(record).map_err(csv_err)
+}
+
 /// `summary.csv`: `scope,key,metric,mean,ci95_low,ci95_high,stdev,replications`.
 pub fn write_summary(path: &Path, rows: &[Aggregate]) -> io::Result<()> {
     let mut w = writer(path)?;
-    w.write_record(["scope", "key", "metric", "mean", "ci95_low", "ci95_high", "stdev", "replications"])
-        .map_err(csv_err)?;
+    w.write_record(AGGREGATE_COLUMNS).map_err(csv_err)?;
     for r in rows {
-        w.write_record([r.scope, &r.key, &r.metric].into_iter().chain(aggregate_fields(r).iter().map(|s| s.as_str())))
-            .map_err(csv_err)?;
+        write_aggregate(&mut w, &[], r)?;
     }
     w.flush()
 }
@@ -56,29 +69,11 @@ pub fn write_summary(path: &Path, rows: &[Aggregate]) -> io::Result<()> {
 /// `intervals.csv`: `day,interval,scope,key,metric,mean,ci95_low,ci95_high,stdev,replications`.
 pub fn write_intervals(path: &Path, layout: &Layout, results: &Results) -> io::Result<()> {
     let mut w = writer(path)?;
-    w.write_record([
-        "day",
-        "interval",
-        "scope",
-        "key",
-        "metric",
-        "mean",
-        "ci95_low",
-        "ci95_high",
-        "stdev",
-        "replications",
-    ])
-    .map_err(csv_err)?;
+    w.write_record(["day", "interval"].into_iter().chain(AGGREGATE_COLUMNS)).map_err(csv_err)?;
     for (slot, rows) in &results.intervals {
         let (day, interval) = layout.slot_label(*slot);
         for r in rows {
-            let fields = aggregate_fields(r);
-            w.write_record(
-                [day.as_str(), &interval, r.scope, &r.key, &r.metric]
-                    .into_iter()
-                    .chain(fields.iter().map(|s| s.as_str())),
-            )
-            .map_err(csv_err)?;
+            write_aggregate(&mut w, &[&day, &interval], r)?;
         }
     }
     w.flush()
@@ -222,27 +217,12 @@ pub fn write_text(path: &Path, text: &str) -> io::Result<()> {
 /// `sweep.csv`: `point`, one column per swept key, then the summary columns.
 pub fn write_sweep(path: &Path, keys: &[&str], points: &[(Vec<&str>, Vec<Aggregate>)]) -> io::Result<()> {
     let mut w = writer(path)?;
-    let header = ["point"].into_iter().chain(keys.iter().copied()).chain([
-        "scope",
-        "key",
-        "metric",
-        "mean",
-        "ci95_low",
-        "ci95_high",
-        "stdev",
-        "replications",
-    ]);
-    w.write_record(header).map_err(csv_err)?;
+    w.write_record(["point"].into_iter().chain(keys.iter().copied()).chain(AGGREGATE_COLUMNS)).map_err(csv_err)?;
     for (i, (values, rows)) in points.iter().enumerate() {
         let point = (i + 1).to_string();
+        let prefix: Vec<&str> = std::iter::once(point.as_str()).chain(values.iter().copied()).collect();
         for r in rows {
-            let fields = aggregate_fields(r);
-            let record = [point.as_str()]
-                .into_iter()
-                .chain(values.iter().copied())
-                .chain([r.scope, r.key.as_str(), r.metric.as_str()])
-                .chain(fields.iter().map(|s| s.as_str()));
-            w.write_record(record).map_err(csv_err)?;
+            write_aggregate(&mut w, &prefix, r)?;
         }
     }
     w.flush()
