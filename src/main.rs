@@ -24,6 +24,8 @@ enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Staffing by simulation: the fewest agents per interval meeting the service-level goal (staffing.csv).
+    Staff(commands::StaffArgs),
     /// What-if grid: run the scenario for every combination of --set values (same seed) and write sweep.csv.
     Sweep(commands::SweepArgs),
     /// Benchmark: one replication, one thread, for 1 and 7 days: chats and events per second, peak memory.
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Check { scenario } => commands::check(&scenario),
         Command::Erlang(args) => commands::erlang(&args),
         Command::Bench(args) => commands::bench(&args),
+        Command::Staff(args) => commands::staff(&args),
         Command::Sweep(args) => commands::sweep(&args),
         Command::Compare(args) => cmd_compare::compare(&args),
     };

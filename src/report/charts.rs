@@ -148,8 +148,8 @@ pub fn write_charts(dir: &Path, data: &ChartData) -> io::Result<Vec<(Chart, Stri
         .collect()
 }
 
-type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
-type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+pub(super) type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub(super) type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 fn draw<DB: DrawingBackend>(chart: Chart, root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
     match chart {
@@ -166,7 +166,7 @@ fn draw<DB: DrawingBackend>(chart: Chart, root: &DrawingArea<DB, Shift>, d: &Cha
 // ---- the shared style ----
 
 /// Okabe–Ito colours: distinguishable with colour-blindness, in print and on screen.
-const PALETTE: [RGBColor; 7] = [
+pub(super) const PALETTE: [RGBColor; 7] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(230, 159, 0),   // orange
     RGBColor(0, 158, 115),   // green
@@ -178,7 +178,7 @@ const PALETTE: [RGBColor; 7] = [
 const INK: RGBColor = RGBColor(33, 37, 41);
 const MUTED: RGBColor = RGBColor(100, 106, 115);
 const GRID: RGBColor = RGBColor(226, 229, 233);
-const NEUTRAL: RGBColor = RGBColor(150, 150, 150);
+pub(super) const NEUTRAL: RGBColor = RGBColor(150, 150, 150);
 const LEFT: i32 = 24;
 const HEADER: i32 = 116;
 
@@ -188,13 +188,13 @@ fn font(size: u32) -> FontDesc<'static> {
 
 /// How a legend entry is drawn.
 #[derive(Clone, Copy)]
-enum Mark {
+pub(super) enum Mark {
     Line,
     Fill,
 }
 
 /// Clears the chart, draws title, subtitle and legend, and returns the area left for the plot.
-fn frame<DB: DrawingBackend>(
+pub(super) fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
@@ -218,15 +218,15 @@ fn frame<DB: DrawingBackend>(
 }
 
 /// A y axis: its range, title (with the unit) and tick format.
-struct YAxis<'a> {
-    range: Range<f64>,
-    title: &'a str,
-    ticks: fn(&f64) -> String,
+pub(super) struct YAxis<'a> {
+    pub(super) range: Range<f64>,
+    pub(super) title: &'a str,
+    pub(super) ticks: fn(&f64) -> String,
 }
 
 /// The plot area with its axes; x runs over categories 0..n (intervals, skills
 /// or reasons), labelled by `names`.
-fn axes<'a, DB: DrawingBackend>(
+pub(super) fn axes<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     names: &[String],
     x_title: &str,
@@ -273,12 +273,12 @@ fn percent(v: &f64) -> String {
     format!("{p:.decimals$}%", decimals = decimals as usize)
 }
 
-fn plain(v: &f64) -> String {
+pub(super) fn plain(v: &f64) -> String {
     if v.abs() >= 10.0 || *v == v.trunc() { format!("{v:.0}") } else { format!("{v:.1}") }
 }
 
 /// An upper bound for a y axis showing `values` (at least `floor`), with headroom.
-fn top(values: impl IntoIterator<Item = f64>, floor: f64) -> f64 {
+pub(super) fn top(values: impl IntoIterator<Item = f64>, floor: f64) -> f64 {
     values.into_iter().filter(|v| v.is_finite()).fold(floor, f64::max) * 1.12
 }
 
@@ -316,7 +316,10 @@ fn line_with_band<DB: DrawingBackend>(
 }
 
 /// Stacked bars by category: `layers[k][i]` is layer k's height at category i.
-fn stacked_bars<DB: DrawingBackend>(chart: &mut Chart2d<DB>, layers: &[(Vec<Option<f64>>, RGBAColor)]) -> Drawn<DB> {
+pub(super) fn stacked_bars<DB: DrawingBackend>(
+    chart: &mut Chart2d<DB>,
+    layers: &[(Vec<Option<f64>>, RGBAColor)],
+) -> Drawn<DB> {
     let n = layers.first().map_or(0, |l| l.0.len());
     for i in 0..n {
         let mut base = 0.0;

@@ -4,6 +4,7 @@ mod charts;
 mod csv_out;
 mod html;
 mod outdir;
+mod staffing;
 mod trace;
 
 pub use charts::{Chart, ChartData, SIZE, write_charts, write_sweep_charts};
@@ -13,4 +14,5 @@ pub use csv_out::{
 };
 pub use html::write_report;
 pub use outdir::OutputDir;
+pub use staffing::{write_comparison, write_staff_chart, write_staffing};
 pub use trace::{EventRow, Trace};

@@ -1189,7 +1189,7 @@ impl Ctx<'_> {
     /// Without `day` each name gets one profile for every day; with it, one per
     /// day. An interval (or a day) without a row for a name counts as 0 (no
     /// chats, no agents). Names must be in `names` (the reasons or groups).
-    fn interval_table<T: Copy + Default>(
+    fn interval_table<T: Copy + Default + PartialEq>(
         &self,
         v: &Spanned<Value>,
         spec: &TableSpec<T>,
@@ -1265,13 +1265,15 @@ impl Ctx<'_> {
             let record = record.map_err(csv_err)?;
             let line = record.position().map_or(0, |p| p.line());
             let cell = |col: usize| record.get(col).unwrap_or("");
+            // `None`: every day (a day cell of `all`, as `staff` writes).
             let day = match day_col {
-                None => 0,
+                None => Some(0),
+                Some(col) if cell(col) == "all" => None,
                 Some(col) => match cell(col).parse::<u32>() {
-                    Ok(d) if (1..=sim.days).contains(&d) => (d - 1) as usize,
+                    Ok(d) if (1..=sim.days).contains(&d) => Some((d - 1) as usize),
                     _ => {
                         return Err(at("day", line, col + 1).err(format!(
-                            "expected a day number from 1 to {} (simulation.days), got {:?}",
+                            "expected a day number from 1 to {} (simulation.days) or all, got {:?}",
                             sim.days,
                             cell(col)
                         )));
@@ -1300,14 +1302,6 @@ impl Ctx<'_> {
             let value = (spec.value)(text).ok_or_else(|| {
                 at(spec.value_column, line, value_col + 1).err(format!("expected {}, got {text:?}", spec.value_hint))
             })?;
-            if let Some(earlier) = seen.insert((day, interval, name), line) {
-                let day = if day_col.is_some() { format!("day {}, ", day + 1) } else { String::new() };
-                return Err(at(spec.name_column, line, name_col + 1).err(format!(
-                    "duplicate row for {day}{} and {} {name:?}; line {earlier} already gives it",
-                    cell(interval_col),
-                    spec.name_column
-                )));
-            }
             let slot = match found.iter().position(|(n, _)| *n == name) {
                 Some(i) => i,
                 None => {
@@ -1315,7 +1309,17 @@ impl Ctx<'_> {
                     found.len() - 1
                 }
             };
-            found[slot].1[day][interval] = value;
+            for day in day.map_or(0..days, |d| d..d + 1) {
+                if let Some(earlier) = seen.insert((day, interval, name), line) {
+                    let day = if day_col.is_some() { format!("day {}, ", day + 1) } else { String::new() };
+                    return Err(at(spec.name_column, line, name_col + 1).err(format!(
+                        "duplicate row for {day}{} and {} {name:?}; line {earlier} already gives it",
+                        cell(interval_col),
+                        spec.name_column
+                    )));
+                }
+                found[slot].1[day][interval] = value;
+            }
         }
         if found.is_empty() {
             return Err(at("", 1, 1)
@@ -1324,9 +1328,11 @@ impl Ctx<'_> {
         let by_name = found
             .into_iter()
             .map(|(name, mut profiles)| {
-                let profiles = match day_col {
-                    Some(_) => DayProfiles::per_day(profiles),
-                    None => DayProfiles::every_day(profiles.remove(0)),
+                // The same profile every day (no day column, or days of `all`) is one profile.
+                let profiles = if profiles.iter().all(|p| *p == profiles[0]) {
+                    DayProfiles::every_day(profiles.remove(0))
+                } else {
+                    DayProfiles::per_day(profiles)
                 };
                 (name.to_string(), profiles)
             })
@@ -1895,6 +1901,16 @@ agents = 1
             Staffing::PerInterval(DayProfiles::per_day(vec![vec![3, 0, 0, 0], vec![2, 0, 0, 5]]))
         );
 
+        // A day of `all` (as `staff` writes for a staffing that serves every day) sets every day.
+        let staffing = "day,interval,group,agents\nall,08:00,tier1,3\nall,09:30,tier1,1\n";
+        let (_dir, s) = parse_with_files(FILES, &[("forecast.csv", forecast), ("staffing.csv", staffing)]);
+        let s = s.unwrap();
+        assert_eq!(s.groups[0].staffing, Staffing::PerInterval(DayProfiles::every_day(vec![3, 0, 0, 1])));
+        let staffing = "day,interval,group,agents\nall,08:00,tier1,3\n2,09:30,tier1,1\n1,08:00,tier1,4\n";
+        let (_dir, s) = parse_with_files(FILES, &[("forecast.csv", forecast), ("staffing.csv", staffing)]);
+        let e = s.unwrap_err();
+        assert!(e.message.contains("duplicate row for day 1, 08:00") && e.message.contains("line 2"), "{e}");
+
         // Both files may name every reason and group, and only the forecast may be given.
         let forecast = "interval,reason,volume\n08:00,billing,1\n08:00,orders,2\n";
         let text = FILES.replace("rate = \"10/h\"\n", "").replace("staffing = \"staffing.csv\"\n", "");
@@ -1950,7 +1966,7 @@ agents = 1
                 "day,interval,reason,volume\n3,08:00,billing,1\n",
                 (2, 1),
                 "day",
-                "expected a day number from 1 to 2 (simulation.days), got \"3\"",
+                "expected a day number from 1 to 2 (simulation.days) or all, got \"3\"",
             ),
             (F, "interval,day,reason,volume\n08:00,0,billing,1\n", (2, 2), "day", "got \"0\""),
             (

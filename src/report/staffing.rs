@@ -1,0 +1,178 @@
+//! The output of `staff`: `staffing.csv`, `comparison.csv` and the chart of
+//! agents required by interval.
+
+use super::charts::{Chart2d, Drawn, Mark, PALETTE, SIZE, YAxis, axes, frame, plain, stacked_bars, top};
+use super::csv_out::fmt_num;
+use crate::staff::{Staffed, slot_figure};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::io;
+use std::path::Path;
+
+fn clock(secs: u32) -> String {
+    format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60)
+}
+
+/// The `day` and `interval` cells of planned day `d`, open interval `i`:
+/// `all` when one staffing serves every day.
+fn slot_cells(s: &Staffed, d: usize, i: usize) -> (String, String) {
+    let sim = &s.scenario.simulation;
+    let day = if s.per_day { (d + 1).to_string() } else { "all".to_string() };
+    (day, clock(sim.start + i as u32 * sim.interval))
+}
+
+/// `staffing.csv`: `day,interval,group,agents,service_level,ci95_low,ci95_high,abandon_rate,occupancy`,
+/// a row per interval and group (kept groups too, so the file can be fed back as `staffing`).
+/// Service level and abandonment are the interval's, over all skills; occupancy is the group's.
+pub fn write_staffing(path: &Path, s: &Staffed) -> io::Result<()> {
+    let mut w = csv::Writer::from_path(path).map_err(io::Error::other)?;
+    w.write_record([
+        "day",
+        "interval",
+        "group",
+        "agents",
+        "service_level",
+        "ci95_low",
+        "ci95_high",
+        "abandon_rate",
+        "occupancy",
+    ])
+    .map_err(io::Error::other)?;
+    for (d, day) in s.slots.iter().enumerate() {
+        for (i, plan) in day.iter().enumerate() {
+            let (day_cell, interval) = slot_cells(s, d, i);
+            let slot = s.slot(d, i);
+            let sl = slot_figure(&s.results, slot, "all", "all", "service_level");
+            let abandon = slot_figure(&s.results, slot, "all", "all", "abandon_rate").and_then(|a| a.mean);
+            for (g, group) in s.scenario.groups.iter().enumerate() {
+                let occupancy = slot_figure(&s.results, slot, "group", &group.name, "occupancy").and_then(|a| a.mean);
+                w.write_record([
+                    day_cell.clone(),
+                    interval.clone(),
+                    group.name.clone(),
+                    plan.agents[g].to_string(),
+                    fmt_num(sl.and_then(|a| a.mean)),
+                    fmt_num(sl.and_then(|a| a.ci95).map(|c| c.0)),
+                    fmt_num(sl.and_then(|a| a.ci95).map(|c| c.1)),
+                    fmt_num(abandon),
+                    fmt_num(occupancy),
+                ])
+                .map_err(io::Error::other)?;
+            }
+        }
+    }
+    w.flush()
+}
+
+/// `comparison.csv`: per interval, the forecast, the agents found by
+/// simulation (staffed groups), the analytic estimate and plain Erlang C.
+pub fn write_comparison(path: &Path, s: &Staffed) -> io::Result<()> {
+    let mut w = csv::Writer::from_path(path).map_err(io::Error::other)?;
+    w.write_record([
+        "day",
+        "interval",
+        "offered",
+        "load_erlangs",
+        "agents",
+        "analytic_estimate",
+        "erlang_c_agents",
+        "service_level",
+        "abandon_rate",
+        "target_met",
+    ])
+    .map_err(io::Error::other)?;
+    for (d, day) in s.slots.iter().enumerate() {
+        for (i, plan) in day.iter().enumerate() {
+            let (day_cell, interval) = slot_cells(s, d, i);
+            let slot = s.slot(d, i);
+            let mean = |m: &str| slot_figure(&s.results, slot, "all", "all", m).and_then(|a| a.mean);
+            w.write_record([
+                day_cell,
+                interval,
+                fmt_num(Some(plan.offered)),
+                fmt_num(Some(plan.load)),
+                s.staffed_agents(plan).to_string(),
+                plan.estimate.map_or(String::new(), |e| e.to_string()),
+                plan.erlang_c.map_or(String::new(), |e| e.to_string()),
+                fmt_num(mean("service_level")),
+                fmt_num(mean("abandon_rate")),
+                (!plan.unreachable).to_string(),
+            ])
+            .map_err(io::Error::other)?;
+        }
+    }
+    w.flush()
+}
+
+/// `agents_required.svg` and `.png` in `dir`: agents by simulation (stacked
+/// by staffed group) against plain Erlang C and the offered load.
+pub fn write_staff_chart(dir: &Path, s: &Staffed) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let err = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        staff_chart(&root, s).map_err(|e| err(&e))?;
+        root.present().map_err(|e| err(&e))?;
+    }
+    std::fs::write(dir.join("agents_required.svg"), &svg)?;
+    let png = dir.join("agents_required.png");
+    let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+    staff_chart(&root, s).map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))
+}
+
+/// A line through the defined points, with dots when there are few.
+fn line<DB: DrawingBackend>(chart: &mut Chart2d<DB>, values: &[Option<f64>], color: RGBColor) -> Drawn<DB> {
+    let points: Vec<(f64, f64)> = values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i as f64, v))).collect();
+    chart.draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(3)))?;
+    if values.len() <= 60 {
+        chart.draw_series(points.iter().map(|p| Circle::new(*p, 4, color.filled())))?;
+    }
+    Ok(())
+}
+
+fn staff_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Staffed) -> Drawn<DB> {
+    let plans: Vec<_> =
+        s.slots.iter().enumerate().flat_map(|(d, day)| day.iter().enumerate().map(move |(i, p)| (d, i, p))).collect();
+    let names: Vec<String> = plans
+        .iter()
+        .map(|&(d, i, _)| match slot_cells(s, d, i) {
+            (day, clock) if day == "all" => clock,
+            (day, clock) => format!("D{day} {clock}"),
+        })
+        .collect();
+    let group_color = |k: usize| [PALETTE[0], PALETTE[5], PALETTE[2], PALETTE[4], PALETTE[6]][k % 5];
+    let layers: Vec<(Vec<Option<f64>>, RGBAColor)> = s
+        .staffed
+        .iter()
+        .enumerate()
+        .map(|(k, &g)| (plans.iter().map(|p| Some(f64::from(p.2.agents[g]))).collect(), group_color(k).mix(0.85)))
+        .collect();
+    let erlang: Vec<Option<f64>> = plans.iter().map(|p| p.2.erlang_c.map(f64::from)).collect();
+    let load: Vec<Option<f64>> = plans.iter().map(|p| Some(p.2.load)).collect();
+    let mut legend: Vec<(String, RGBAColor, Mark)> = s
+        .staffed
+        .iter()
+        .enumerate()
+        .map(|(k, &g)| (format!("{} (simulation)", s.scenario.groups[g].name), group_color(k).mix(0.85), Mark::Fill))
+        .collect();
+    legend.push(("Plain Erlang C (one chat per agent)".to_string(), PALETTE[3].to_rgba(), Mark::Line));
+    legend.push(("Offered load (Erlangs)".to_string(), PALETTE[1].to_rgba(), Mark::Line));
+    let sl = &s.scenario.service_level;
+    let subtitle = format!(
+        "Fewest agents with a mean service level ≥ {:.0}% within {} s{} over {} replications, against plain Erlang C",
+        sl.goal * 100.0,
+        fmt_num(Some(sl.threshold)),
+        sl.max_abandon.map(|m| format!(" and abandonment ≤ {:.1}%", m * 100.0)).unwrap_or_default(),
+        s.scenario.simulation.replications
+    );
+    let area = frame(root, "Agents required by interval", &subtitle, &legend)?;
+    let totals = plans.iter().map(|p| s.staffed_agents(p.2) as f64);
+    let y_max = top(totals.chain(erlang.iter().flatten().copied()).chain(load.iter().flatten().copied()), 1.0);
+    let axis = if s.per_day { "Interval start (day, HH:MM)" } else { "Interval start (HH:MM)" };
+    let mut chart = axes(&area, &names, axis, YAxis { range: 0.0..y_max, title: "Agents", ticks: plain })?;
+    stacked_bars(&mut chart, &layers)?;
+    line(&mut chart, &erlang, PALETTE[3])?;
+    line(&mut chart, &load, PALETTE[1])
+}
