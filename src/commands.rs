@@ -2,9 +2,10 @@
 
 use anyhow::{Context, Result};
 use ccsim::model::peak;
-use ccsim::report::{self, OutputDir, TraceNames};
+use ccsim::report::{self, OutputDir};
 use ccsim::run::{self, RunOptions};
 use ccsim::scenario::{self, Scenario};
+use ccsim::shard::{Manifest, RunOutput, Shard};
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,10 @@ pub struct ReplicationArgs {
     /// Worker threads for replications (default: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Run only share K of N: a contiguous block of the replications (run) or
+    /// grid points (sweep), into a shard folder for `ccsim merge`.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    shard: Option<Shard>,
 }
 
 impl ReplicationArgs {
@@ -85,86 +90,100 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         trace: args.trace,
         per_day: args.per_day,
     };
-    let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
+    let range = match args.reps.shard {
+        Some(shard) => shard.share(opts.replications),
+        None => 0..opts.replications,
+    };
+    let target = args.out.clone().unwrap_or_else(|| match args.reps.shard {
+        Some(shard) => PathBuf::from("results").join(format!("{}-shard-{}-of-{}", sc.name, shard.k, shard.n)),
+        None => PathBuf::from("results").join(&sc.name),
+    });
     if target.exists() && !target.is_dir() {
         return Err(UsageError(format!("--out {}: exists and is not a folder", target.display())).into());
     }
     let folder = OutputDir::create(&target).with_context(|| format!("cannot create {}", target.display()))?;
 
     let started = std::time::Instant::now();
-    let days = opts.replications as u64 * sc.simulation.days as u64;
+    let days = range.len() as u64 * sc.simulation.days as u64;
     let bar = ccsim::progress::bar(days, "simulated days", args.quiet);
     let finished = std::sync::atomic::AtomicU32::new(0);
-    let reps = run::run_all_reporting(
+    let reps = run::run_range_reporting(
         &sc,
         &opts,
+        range.clone(),
         &|_| {
             let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            bar.set_message(format!("{n}/{} replications done", opts.replications));
+            bar.set_message(format!("{n}/{} replications done", range.len()));
         },
         &|| bar.inc(1),
     );
     bar.finish_and_clear();
     let elapsed = started.elapsed();
 
-    let results = run::in_pool(opts.threads, || run::aggregate_results(&sc, opts.per_day, &reps));
-    let layout = run::layout(&sc, opts.per_day);
-    let summary = &results.summary;
-    report::write_summary(&folder.file("summary.csv"), summary)?;
-    let (intervals, replications) = run::in_pool(opts.threads, || {
-        rayon::join(
-            || report::write_intervals(&folder.file("intervals.csv"), &layout, &results),
-            || report::write_replications(&folder.file("replications.csv"), &layout, &reps, &results),
-        )
-    });
-    intervals?;
-    replications?;
-    report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&sc))?;
-    if !args.no_charts {
-        report::write_report(&folder.file(""), &sc, &layout, &results)?;
-    }
+    let tmp = folder.file("");
+    let results = match args.reps.shard {
+        Some(shard) => {
+            report::write_run_shard(&tmp, &sc, opts.per_day, &reps, opts.threads)?;
+            let output = RunOutput { per_day: args.per_day, trace: args.trace, charts: !args.no_charts };
+            Manifest::run(shard, opts.replications, output).write(&folder.file(ccsim::shard::MANIFEST))?;
+            None
+        }
+        None => Some(report::write_run(&tmp, &sc, opts.per_day, !args.no_charts, &reps, opts.threads)?),
+    };
     if args.trace {
-        let traces: Vec<(u32, &report::Trace)> =
-            reps.iter().filter_map(|r| r.trace.as_ref().map(|t| (r.index, t))).collect();
-        let names = TraceNames {
-            reasons: sc.reasons.iter().map(|r| r.name.clone()).collect(),
-            skills: sc.skills.clone(),
-            groups: sc.groups.iter().map(|g| g.name.clone()).collect(),
-        };
-        let origin = ccsim::engine::SimTime(sc.simulation.start as i64 * 1_000_000);
-        report::write_chats(&folder.file("chats.csv"), &traces, origin, &names)?;
-        report::write_events(&folder.file("events.csv"), &traces, origin)?;
+        report::write_trace(&tmp, &sc, &reps)?;
     }
     let dir = folder.commit().with_context(|| format!("cannot write {}", target.display()))?;
 
-    if !args.quiet {
-        let mut out = std::io::stdout().lock();
-        let chats: u64 = reps.iter().map(|r| r.counts.chats).sum();
+    if args.quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = std::io::stdout().lock();
+    let chats: u64 = reps.iter().map(|r| r.counts.chats).sum();
+    let secs = elapsed.as_secs_f64();
+    let Some(results) = results else {
+        let shard = args.reps.shard.map(|s| s.to_string()).unwrap_or_default();
+        let share = share_text(&range, opts.replications, "replications", 0);
         writeln!(
             out,
-            "{}: {} replications, {} chats simulated in {:.2} s → {}",
+            "{}: shard {shard}, {share}: {chats} chats simulated in {secs:.2} s → {}",
             sc.name,
-            reps.len(),
-            chats,
-            elapsed.as_secs_f64(),
             dir.display()
         )?;
-        let get = |m: &str| summary.iter().find(|a| a.scope == "all" && a.metric == m);
-        for (m, label) in [
-            ("offered", "offered"),
-            ("service_level", "service level"),
-            ("asa", "ASA (s)"),
-            ("abandon_rate", "abandon rate"),
-            ("occupancy", "occupancy"),
-            ("utilisation", "utilisation"),
-        ] {
-            if let Some(a) = get(m) {
-                let ci = a.ci95.map(|(l, h)| format!("  [{}, {}]", report::fmt_num(Some(l)), report::fmt_num(Some(h))));
-                writeln!(out, "  {label:<14} {}{}", report::fmt_num(a.mean), ci.unwrap_or_default())?;
-            }
+        writeln!(out, "  combine the folders of all shards with `ccsim merge`")?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    writeln!(
+        out,
+        "{}: {} replications, {chats} chats simulated in {secs:.2} s → {}",
+        sc.name,
+        reps.len(),
+        dir.display()
+    )?;
+    let get = |m: &str| results.summary.iter().find(|a| a.scope == "all" && a.metric == m);
+    for (m, label) in [
+        ("offered", "offered"),
+        ("service_level", "service level"),
+        ("asa", "ASA (s)"),
+        ("abandon_rate", "abandon rate"),
+        ("occupancy", "occupancy"),
+        ("utilisation", "utilisation"),
+    ] {
+        if let Some(a) = get(m) {
+            let ci = a.ci95.map(|(l, h)| format!("  [{}, {}]", report::fmt_num(Some(l)), report::fmt_num(Some(h))));
+            writeln!(out, "  {label:<14} {}{}", report::fmt_num(a.mean), ci.unwrap_or_default())?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A shard's share in words: "2 of 10 replications (numbers 4–5)"; items
+/// are numbered from `first`.
+fn share_text(range: &std::ops::Range<u32>, total: u32, items: &str, first: u32) -> String {
+    match range.len() {
+        0 => format!("none of the {total} {items}"),
+        n => format!("{n} of {total} {items} (numbers {}–{})", range.start + first, range.end - 1 + first),
+    }
 }
 
 fn clock(secs: u32) -> String {
@@ -483,14 +502,22 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         sc.simulation.seed = base.simulation.seed;
         points.push((values, sc));
     }
-    let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", base.name)));
+    let range = match args.reps.shard {
+        Some(shard) => shard.share(points.len() as u32),
+        None => 0..points.len() as u32,
+    };
+    let target = args.out.clone().unwrap_or_else(|| match args.reps.shard {
+        Some(shard) => PathBuf::from("results").join(format!("{}-sweep-shard-{}-of-{}", base.name, shard.k, shard.n)),
+        None => PathBuf::from("results").join(format!("{}-sweep", base.name)),
+    });
     if target.exists() && !target.is_dir() {
         return Err(UsageError(format!("--out {}: exists and is not a folder", target.display())).into());
     }
     let folder = OutputDir::create(&target).with_context(|| format!("cannot create {}", target.display()))?;
-    let bar = ccsim::progress::bar(points.len() as u64, "points", args.quiet);
+    let share = &points[range.start as usize..range.end as usize];
+    let bar = ccsim::progress::bar(share.len() as u64, "points", args.quiet);
     let mut rows = Vec::new();
-    for (values, sc) in &points {
+    for (values, sc) in share {
         let opts = RunOptions {
             replications: sc.simulation.replications,
             seed: sc.simulation.seed,
@@ -505,12 +532,29 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     }
     bar.finish_and_clear();
     let keys: Vec<&str> = settings.iter().map(|s| s.key.as_str()).collect();
-    report::write_sweep(&folder.file("sweep.csv"), &keys, &rows)?;
-    report::write_sweep_charts(&folder.file("charts"), &keys, &rows, base.service_level.goal)?;
+    let sweep_csv = folder.file("sweep.csv");
+    report::write_sweep(&sweep_csv, &keys, range.start as usize + 1, &rows)?;
+    match args.reps.shard {
+        Some(shard) => {
+            report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&base))?;
+            let manifest = Manifest::sweep(shard, points.len() as u32, &settings);
+            manifest.write(&folder.file(ccsim::shard::MANIFEST))?;
+        }
+        None => report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, base.service_level.goal)?,
+    }
     let dir = folder.commit().with_context(|| format!("cannot write {}", target.display()))?;
     if !args.quiet {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{}: {} points → {}", base.name, rows.len(), dir.display())?;
+        match args.reps.shard {
+            Some(shard) => writeln!(
+                out,
+                "{}: shard {shard}, {} → {} (combine the folders of all shards with `ccsim merge`)",
+                base.name,
+                share_text(&range, points.len() as u32, "points", 1),
+                dir.display()
+            )?,
+            None => writeln!(out, "{}: {} points → {}", base.name, rows.len(), dir.display())?,
+        }
         let shown = ["service_level", "asa", "abandon_rate", "occupancy", "utilisation"];
         writeln!(out, "  {:<40} {}", keys.join(", "), shown.join("  "))?;
         for (values, summary) in &rows {
@@ -560,6 +604,9 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
     use ccsim::staff::{StaffOptions, intervals, staff};
     let mut sc = load(&args.scenario)?;
     args.reps.apply(&mut sc, &args.scenario)?;
+    if args.reps.shard.is_some() {
+        return Err(UsageError("--shard: staff runs as one search; shard `run` or `sweep` instead".into()).into());
+    }
     if let Some(goal) = args.goal {
         if !(goal > 0.0 && goal <= 1.0) {
             return Err(UsageError(format!("--goal: expected a share above 0 and at most 1, got {goal}")).into());
@@ -679,6 +726,37 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
             list.join(", ")
         );
         return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// The shard folders, in any order: every shard of one `run` or `sweep`, each once.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Output folder (default: results/<name>/, or results/<name>-sweep/ for a sweep).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Nothing on stdout.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
+    let merged = ccsim::shard::merge(&args.dirs, args.out.as_deref())?;
+    if !args.quiet {
+        let items = match merged.kind {
+            ccsim::shard::Kind::Run => "replications",
+            ccsim::shard::Kind::Sweep => "points",
+        };
+        println!(
+            "{}: {} shards merged, {} {items} → {}",
+            merged.name,
+            merged.shards,
+            merged.items,
+            merged.dir.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -14,6 +14,7 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod staff;
 pub mod stats;
 pub mod sweep;

@@ -28,6 +28,8 @@ enum Command {
     Staff(commands::StaffArgs),
     /// What-if grid: run the scenario for every combination of --set values (same seed) and write sweep.csv.
     Sweep(commands::SweepArgs),
+    /// Combine the folders of every shard of a `run` or `sweep` (--shard K/N) into the output of the whole job.
+    Merge(commands::MergeArgs),
     /// Benchmark: one replication, one thread, for 1 and 7 days: chats and events per second, peak memory.
     Bench(commands::BenchArgs),
     /// Erlang C figures (Erlang A with --patience) for comparison with a simulation.
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => commands::bench(&args),
         Command::Staff(args) => commands::staff(&args),
         Command::Sweep(args) => commands::sweep(&args),
+        Command::Merge(args) => commands::merge(&args),
         Command::Compare(args) => cmd_compare::compare(&args),
     };
     match result {
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
                 || err.downcast_ref::<commands::UsageError>().is_some()
                 || err.downcast_ref::<ccsim::sweep::SweepError>().is_some()
                 || err.downcast_ref::<ccsim::compare::CompareError>().is_some()
+                || err.downcast_ref::<ccsim::shard::ShardError>().is_some_and(|e| e.is_bad_input())
             {
                 ExitCode::from(2)
             } else {

@@ -13,6 +13,7 @@ use crate::stats::{
 };
 use rayon::prelude::*;
 use std::collections::BTreeSet;
+use std::ops::Range;
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -108,12 +109,25 @@ pub fn run_all_reporting(
     done: &(dyn Fn(&Replication) + Sync),
     day_done: &(dyn Fn() + Sync),
 ) -> Vec<Replication> {
+    run_range_reporting(sc, opts, 0..opts.replications, done, day_done)
+}
+
+/// Runs the replications numbered `range` (a shard's share), reporting each
+/// finished replication and each simulated day. Replication `r` is the same
+/// as in a run of all of them: its random streams depend on `r` alone.
+pub fn run_range_reporting(
+    sc: &Scenario,
+    opts: &RunOptions,
+    range: Range<u32>,
+    done: &(dyn Fn(&Replication) + Sync),
+    day_done: &(dyn Fn() + Sync),
+) -> Vec<Replication> {
     let work = |r: u32| {
         let rep = run_one_reporting(sc, opts, r, day_done);
         done(&rep);
         rep
     };
-    in_pool(opts.threads, || (0..opts.replications).into_par_iter().map(work).collect())
+    in_pool(opts.threads, || range.into_par_iter().map(work).collect())
 }
 
 /// Passes everything on, and tells when a simulated day is over.

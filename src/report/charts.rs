@@ -566,13 +566,13 @@ fn outcomes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) ->
 
 /// One chart per swept key: the overall service level (with its 95% band)
 /// against the key's values, one line per combination of the other keys.
-/// Written as `sweep_<key>.svg` and `.png` in `dir`.
-pub fn write_sweep_charts(
-    dir: &Path,
-    keys: &[&str],
-    points: &[(Vec<&str>, Vec<Aggregate>)],
-    goal: f64,
-) -> io::Result<()> {
+/// Written as `sweep_<key>.svg` and `.png` in `dir`, from the numbers of
+/// `sweep_csv` as written: a sweep and the merge of its shards read the same
+/// file, so they draw the same charts.
+pub fn write_sweep_charts(dir: &Path, sweep_csv: &Path, keys: &[&str], goal: f64) -> io::Result<()> {
+    let read = read_sweep_service_level(sweep_csv, keys.len())?;
+    let points: Vec<(Vec<&str>, Vec<Aggregate>)> =
+        read.iter().map(|(values, rows)| (values.iter().map(String::as_str).collect(), rows.clone())).collect();
     std::fs::create_dir_all(dir)?;
     let err = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
     for (k, key) in keys.iter().enumerate() {
@@ -580,16 +580,62 @@ pub fn write_sweep_charts(
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-            sweep_chart(&root, keys, k, points, goal).map_err(|e| err(&e))?;
+            sweep_chart(&root, keys, k, &points, goal).map_err(|e| err(&e))?;
             root.present().map_err(|e| err(&e))?;
         }
         std::fs::write(dir.join(format!("{file}.svg")), &svg)?;
         let png = dir.join(format!("{file}.png"));
         let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
-        sweep_chart(&root, keys, k, points, goal).map_err(|e| err(&e))?;
+        sweep_chart(&root, keys, k, &points, goal).map_err(|e| err(&e))?;
         root.present().map_err(|e| err(&e))?;
     }
     Ok(())
+}
+
+/// Each point of `sweep.csv` (with `keys` swept keys): its values, and its
+/// overall service level (scope `all`) as an aggregated row.
+fn read_sweep_service_level(path: &Path, keys: usize) -> io::Result<Vec<(Vec<String>, Vec<Aggregate>)>> {
+    let bad = |line: u64, what: &str| {
+        io::Error::new(io::ErrorKind::InvalidData, format!("{}: line {line}: {what}", path.display()))
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(io::Error::other)?;
+    let mut points: Vec<(String, Vec<String>, Vec<Aggregate>)> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(io::Error::other)?;
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |i: usize| record.get(i).ok_or_else(|| bad(line, "too few columns"));
+        let number = |i: usize| -> io::Result<Option<f64>> {
+            match field(i)? {
+                "" => Ok(None),
+                text => text.parse().map(Some).map_err(|_| bad(line, &format!("{text:?} is not a number"))),
+            }
+        };
+        let point = field(0)?;
+        if points.last().is_none_or(|p| p.0 != point) {
+            let values = (1..=keys).map(|i| field(i).map(str::to_string)).collect::<io::Result<_>>()?;
+            points.push((point.to_string(), values, Vec::new()));
+        }
+        let (scope, metric) = (field(keys + 1)?, field(keys + 3)?);
+        if scope != "all" || metric != "service_level" {
+            continue;
+        }
+        let (mean, low, high, stdev) = (number(keys + 4)?, number(keys + 5)?, number(keys + 6)?, number(keys + 7)?);
+        let replications = field(keys + 8)?.parse().map_err(|_| bad(line, "replications is not a count"))?;
+        let ci95 = low.zip(high);
+        let row = Aggregate {
+            scope: "all",
+            key: field(keys + 2)?.to_string(),
+            metric: metric.to_string(),
+            mean,
+            ci95,
+            stdev,
+            replications,
+        };
+        if let Some(p) = points.last_mut() {
+            p.2.push(row);
+        }
+    }
+    Ok(points.into_iter().map(|(_, values, rows)| (values, rows)).collect())
 }
 
 /// The colour of the i-th line of a sweep chart (the goal line's vermillion is kept apart).

@@ -23,7 +23,10 @@ pub fn fmt_num(v: Option<f64>) -> String {
     }
 }
 
-fn writer(path: &Path) -> io::Result<csv::Writer<io::BufWriter<std::fs::File>>> {
+/// The CSV writer of every file but `replications.csv` (which is written
+/// by hand, the same way): records copied from one such file to another
+/// through it keep their bytes.
+pub fn csv_writer(path: &Path) -> io::Result<csv::Writer<io::BufWriter<std::fs::File>>> {
     Ok(csv::WriterBuilder::new().from_writer(io::BufWriter::new(std::fs::File::create(path)?)))
 }
 
@@ -58,7 +61,7 @@ fn write_aggregate<W: Write>(w: &mut csv::Writer<W>, prefix: &[&str], r: &Aggreg
 
 /// `summary.csv`: `scope,key,metric,mean,ci95_low,ci95_high,stdev,replications`.
 pub fn write_summary(path: &Path, rows: &[Aggregate]) -> io::Result<()> {
-    let mut w = writer(path)?;
+    let mut w = csv_writer(path)?;
     w.write_record(AGGREGATE_COLUMNS).map_err(csv_err)?;
     for r in rows {
         write_aggregate(&mut w, &[], r)?;
@@ -68,7 +71,7 @@ pub fn write_summary(path: &Path, rows: &[Aggregate]) -> io::Result<()> {
 
 /// `intervals.csv`: `day,interval,scope,key,metric,mean,ci95_low,ci95_high,stdev,replications`.
 pub fn write_intervals(path: &Path, layout: &Layout, results: &Results) -> io::Result<()> {
-    let mut w = writer(path)?;
+    let mut w = csv_writer(path)?;
     w.write_record(["day", "interval"].into_iter().chain(AGGREGATE_COLUMNS)).map_err(csv_err)?;
     for (slot, rows) in &results.intervals {
         let (day, interval) = layout.slot_label(*slot);
@@ -121,13 +124,45 @@ pub fn write_replications(path: &Path, layout: &Layout, reps: &[Replication], re
     w.flush()
 }
 
+/// The columns of `wait_histograms.csv`.
+pub const WAIT_HISTOGRAM_COLUMNS: [&str; 7] = ["replication", "scope", "key", "bin", "wait_from", "wait_to", "count"];
+
+/// `wait_histograms.csv`: `replication,scope,key,bin,wait_from,wait_to,count` —
+/// per replication, the waits of answered new chats counted in the fixed bins
+/// of the percentile histogram (scope `all`, then each skill; non-empty bins
+/// only; bin 0 holds waits of exactly zero). The wait charts pool them.
+pub fn write_wait_histograms(path: &Path, skills: &[String], reps: &[Replication]) -> io::Result<()> {
+    let mut w = csv_writer(path)?;
+    w.write_record(WAIT_HISTOGRAM_COLUMNS).map_err(csv_err)?;
+    let scopes: Vec<(&str, &str)> =
+        std::iter::once(("all", "all")).chain(skills.iter().map(|s| ("skill", s.as_str()))).collect();
+    for rep in reps {
+        let index = rep.index.to_string();
+        for ((scope, key), hist) in scopes.iter().zip(&rep.wait_hists) {
+            for (bin, from, to, count) in hist.counts() {
+                let fields = [
+                    &index,
+                    *scope,
+                    *key,
+                    &bin.to_string(),
+                    &fmt_num(Some(from)),
+                    &fmt_num(Some(to)),
+                    &count.to_string(),
+                ];
+                w.write_record(fields).map_err(csv_err)?;
+            }
+        }
+    }
+    w.flush()
+}
+
 fn secs(t: SimTime, origin: SimTime) -> String {
     fmt_num(Some(t.secs_since(origin)))
 }
 
 /// `chats.csv`: one row per segment of every traced replication.
 pub fn write_chats(path: &Path, reps: &[(u32, &Trace)], origin: SimTime, names: &TraceNames) -> io::Result<()> {
-    let mut w = writer(path)?;
+    let mut w = csv_writer(path)?;
     w.write_record([
         "replication",
         "chat",
@@ -183,7 +218,7 @@ pub fn write_chats(path: &Path, reps: &[(u32, &Trace)], origin: SimTime, names: 
 
 /// `events.csv`: `replication,time,agent,chat,segment,event`.
 pub fn write_events(path: &Path, reps: &[(u32, &Trace)], origin: SimTime) -> io::Result<()> {
-    let mut w = writer(path)?;
+    let mut w = csv_writer(path)?;
     w.write_record(["replication", "time", "agent", "chat", "segment", "event"]).map_err(csv_err)?;
     for (r, trace) in reps {
         for e in &trace.events {
@@ -214,12 +249,19 @@ pub fn write_text(path: &Path, text: &str) -> io::Result<()> {
     f.write_all(text.as_bytes())
 }
 
+/// The header of `sweep.csv`: `point`, one column per swept key, then the summary columns.
+pub fn sweep_columns<'a>(keys: &[&'a str]) -> Vec<&'a str> {
+    ["point"].into_iter().chain(keys.iter().copied()).chain(AGGREGATE_COLUMNS).collect()
+}
+
 /// `sweep.csv`: `point`, one column per swept key, then the summary columns.
-pub fn write_sweep(path: &Path, keys: &[&str], points: &[(Vec<&str>, Vec<Aggregate>)]) -> io::Result<()> {
-    let mut w = writer(path)?;
-    w.write_record(["point"].into_iter().chain(keys.iter().copied()).chain(AGGREGATE_COLUMNS)).map_err(csv_err)?;
+/// Points are numbered from `first` (1 for a whole grid; a shard's first point
+/// number for a shard).
+pub fn write_sweep(path: &Path, keys: &[&str], first: usize, points: &[(Vec<&str>, Vec<Aggregate>)]) -> io::Result<()> {
+    let mut w = csv_writer(path)?;
+    w.write_record(sweep_columns(keys)).map_err(csv_err)?;
     for (i, (values, rows)) in points.iter().enumerate() {
-        let point = (i + 1).to_string();
+        let point = (first + i).to_string();
         let prefix: Vec<&str> = std::iter::once(point.as_str()).chain(values.iter().copied()).collect();
         for r in rows {
             write_aggregate(&mut w, &prefix, r)?;

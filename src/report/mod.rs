@@ -2,6 +2,7 @@
 
 mod charts;
 mod csv_out;
+mod folder;
 mod html;
 mod outdir;
 mod staffing;
@@ -9,9 +10,10 @@ mod trace;
 
 pub use charts::{Chart, ChartData, SIZE, write_charts, write_sweep_charts};
 pub use csv_out::{
-    TraceNames, fmt_num, write_chats, write_events, write_intervals, write_replications, write_summary, write_sweep,
-    write_text,
+    TraceNames, WAIT_HISTOGRAM_COLUMNS, csv_writer, fmt_num, sweep_columns, write_chats, write_events, write_intervals,
+    write_replications, write_summary, write_sweep, write_text, write_wait_histograms,
 };
+pub use folder::{write_run, write_run_shard, write_trace};
 pub use html::write_report;
 pub use outdir::OutputDir;
 pub use staffing::{write_comparison, write_staff_chart, write_staffing};

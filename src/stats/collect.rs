@@ -56,6 +56,31 @@ impl Layout {
         let day = if self.per_day { (slot / ipd + 1).to_string() } else { "all".to_string() };
         (day, clock)
     }
+    /// The slot labelled (day, interval), the inverse of [`Layout::slot_label`];
+    /// `None` for labels this layout does not write.
+    pub fn slot_of(&self, day: &str, interval: &str) -> Option<usize> {
+        let (h, m) = interval.split_once(':')?;
+        let valid = |t: &str| t.len() == 2 && t.bytes().all(|b| b.is_ascii_digit());
+        if !valid(h) || !valid(m) {
+            return None;
+        }
+        let secs = h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60;
+        let interval_secs = self.interval_us / 1_000_000;
+        if secs >= 86_400 || secs % interval_secs != 0 {
+            return None;
+        }
+        let iod = (secs / interval_secs) as usize;
+        match (self.per_day, day) {
+            (false, "all") => Some(iod),
+            (true, d) if valid_day(d) => Some((d.parse::<usize>().ok()? - 1) * self.intervals_per_day() + iod),
+            _ => None,
+        }
+    }
+}
+
+/// A 1-based day number as written: digits, no leading zero.
+fn valid_day(d: &str) -> bool {
+    !d.is_empty() && !d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Counts and waits of one kind of segment (new, transfer-in or follow-up).
@@ -580,5 +605,42 @@ impl Observer for Collector {
             self.advance_queue(q, at);
         }
         self.advance_observed(at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(per_day: bool) -> Layout {
+        Layout {
+            reasons: 1,
+            skills: 1,
+            caps: vec![2],
+            interval_us: 900_000_000,
+            per_day,
+            warmup_at: SimTime(i64::MIN),
+            threshold: 60.0,
+            short_abandon: 0.0,
+        }
+    }
+
+    #[test]
+    fn slot_labels_read_back_to_their_slots() {
+        for per_day in [false, true] {
+            let l = layout(per_day);
+            let slots = if per_day { 3 * l.intervals_per_day() } else { l.intervals_per_day() };
+            for slot in 0..slots {
+                let (day, interval) = l.slot_label(slot);
+                assert_eq!(l.slot_of(&day, &interval), Some(slot), "{day} {interval}");
+            }
+        }
+        let (all, per_day) = (layout(false), layout(true));
+        assert_eq!(all.slot_of("1", "08:00"), None);
+        assert_eq!(per_day.slot_of("all", "08:00"), None);
+        assert_eq!(per_day.slot_of("0", "08:00"), None);
+        assert_eq!(all.slot_of("all", "08:10"), None);
+        assert_eq!(all.slot_of("all", "24:00"), None);
+        assert_eq!(all.slot_of("all", "8:00"), None);
     }
 }

@@ -76,6 +76,28 @@ impl WaitHistogram {
         })
     }
 
+    /// Every non-empty bin: (index, lower edge, upper edge, count), seconds;
+    /// the zero bin (index 0, edges 0 and 0) first.
+    pub fn counts(&self) -> impl Iterator<Item = (usize, f64, f64, u32)> + '_ {
+        self.counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, &c)| {
+            let (lo, hi) = bin_edges(i);
+            (i, lo, hi, c)
+        })
+    }
+
+    /// Adds `count` waits to bin `index`, as [`WaitHistogram::counts`] gave
+    /// it (reading a histogram back from a file); false if there is no such bin.
+    pub fn add_to_bin(&mut self, index: usize, count: u32) -> bool {
+        match self.counts.get_mut(index) {
+            Some(c) => {
+                *c += count;
+                self.total += count as u64;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The `q`-quantile (0 < q ≤ 1), or `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         if self.total == 0 {
@@ -123,6 +145,20 @@ mod tests {
         let p90 = h.quantile(0.9).unwrap();
         assert!((p50 - 100.0).abs() <= 1.0, "{p50}");
         assert!((p90 - 180.0).abs() <= 1.0, "{p90}");
+    }
+
+    #[test]
+    fn counts_read_back_give_the_same_histogram() {
+        let mut h = WaitHistogram::default();
+        for w in [0.0, 0.0, 0.5, 17.2, 299.9, 300.0, 1000.0, 1e9] {
+            h.add(w);
+        }
+        let mut back = WaitHistogram::default();
+        for (i, _, _, c) in h.counts() {
+            assert!(back.add_to_bin(i, c));
+        }
+        assert_eq!(back, h);
+        assert!(!back.add_to_bin(h.counts.len(), 1));
     }
 
     #[test]

@@ -1,0 +1,600 @@
+//! Distribution beyond one machine: `--shard K/N` runs a contiguous share of
+//! a job's items (a run's replications, a sweep's grid points) into a shard
+//! folder, and [`merge`] combines the folders of every shard into exactly
+//! the files of the job run whole.
+//!
+//! A run shard holds `run.toml` (the whole run's scenario), its replications'
+//! rows of `replications.csv` and `wait_histograms.csv` (and of `chats.csv`
+//! and `events.csv` with `--trace`); a sweep shard holds `run.toml` (the base
+//! scenario) and its points' rows of `sweep.csv`. Both hold `shard.toml`, a
+//! [`Manifest`] of what the shard is. A merge reads the values back (numbers
+//! are written so that they parse to the same `f64`) and writes the output
+//! with the very writers of an unsharded run, so the files are byte-identical.
+
+use crate::model::RunCounts;
+use crate::report::{self, OutputDir};
+use crate::run::{self, Replication};
+use crate::scenario::{self, Scenario};
+use crate::stats::{Label, Layout, WaitHistogram};
+use crate::sweep::Setting;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// Share `k` of `n` (1 ≤ k ≤ n), as `--shard K/N` gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub k: u32,
+    pub n: u32,
+}
+
+impl Shard {
+    /// Parses `K/N` (whole numbers, 1 ≤ K ≤ N); the error says what is expected.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let expected = || format!("expected K/N with whole numbers 1 ≤ K ≤ N (e.g. --shard 2/5), got {text:?}");
+        let (k, n) = text.trim().split_once('/').ok_or_else(expected)?;
+        let number = |s: &str| s.trim().parse::<u32>().ok().filter(|_| s.trim().bytes().all(|b| b.is_ascii_digit()));
+        match (number(k), number(n)) {
+            (Some(k), Some(n)) if 1 <= k && k <= n => Ok(Shard { k, n }),
+            _ => Err(expected()),
+        }
+    }
+
+    /// This shard's share of `items` items: the contiguous block
+    /// [⌊(k−1)·items/n⌋, ⌊k·items/n⌋). The shards 1..=n cover every item
+    /// exactly once, in order; shares differ in size by at most one.
+    pub fn share(self, items: u32) -> Range<u32> {
+        let at = |k: u32| (k as u64 * items as u64 / self.n as u64) as u32;
+        at(self.k - 1)..at(self.k)
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}/{}", self.k, self.n)
+    }
+}
+
+/// The kind of job a shard is part of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// `ccsim run --shard`: the items are replications.
+    Run,
+    /// `ccsim sweep --shard`: the items are grid points, in grid order.
+    Sweep,
+}
+
+/// The options of `ccsim run` that change its output files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunOutput {
+    pub per_day: bool,
+    pub trace: bool,
+    pub charts: bool,
+}
+
+/// One `--set` of a sweep: the key and its values as given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetValues {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+/// `shard.toml`: what a shard folder is. Never part of a merged output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub kind: Kind,
+    /// K of `--shard K/N`.
+    pub shard: u32,
+    /// N of `--shard K/N`.
+    pub of: u32,
+    /// Items of the whole job: replications (run) or grid points (sweep).
+    pub items: u32,
+    /// The items this shard covers: `from` (0-based) up to `to`, excluded.
+    pub from: u32,
+    pub to: u32,
+    /// A run's output options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunOutput>,
+    /// A sweep's grid.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set: Vec<SetValues>,
+}
+
+/// The name of the manifest file in a shard folder.
+pub const MANIFEST: &str = "shard.toml";
+
+impl Manifest {
+    /// The manifest of shard `shard` of a run of `replications` replications.
+    pub fn run(shard: Shard, replications: u32, output: RunOutput) -> Manifest {
+        Manifest::new(Kind::Run, shard, replications, Some(output), Vec::new())
+    }
+
+    /// The manifest of shard `shard` of a sweep over `settings` with `points` grid points.
+    pub fn sweep(shard: Shard, points: u32, settings: &[Setting]) -> Manifest {
+        let set = settings.iter().map(|s| SetValues { key: s.key.clone(), values: s.values.clone() }).collect();
+        Manifest::new(Kind::Sweep, shard, points, None, set)
+    }
+
+    fn new(kind: Kind, shard: Shard, items: u32, run: Option<RunOutput>, set: Vec<SetValues>) -> Manifest {
+        let share = shard.share(items);
+        Manifest { kind, shard: shard.k, of: shard.n, items, from: share.start, to: share.end, run, set }
+    }
+
+    /// Writes the manifest to `path`, with a comment saying what it is.
+    pub fn write(&self, path: &Path) -> io::Result<()> {
+        let body = toml::to_string(self).map_err(io::Error::other)?;
+        let text = format!(
+            "# A shard of a ccsim {} (--shard {}/{}): combine the folders of every shard with `ccsim merge`.\n\
+             # items: replications (run) or grid points (sweep); this shard covers items from (0-based) to `to` (excluded).\n\
+             {body}",
+            match self.kind {
+                Kind::Run => "run",
+                Kind::Sweep => "sweep",
+            },
+            self.shard,
+            self.of
+        );
+        std::fs::write(path, text)
+    }
+
+    /// Reads and checks the manifest of the shard folder `dir`.
+    pub fn read(dir: &Path) -> Result<Manifest, ShardError> {
+        let path = dir.join(MANIFEST);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                bad(format!("{}: no {MANIFEST}: not a shard folder (written by --shard K/N)", dir.display()))
+            } else {
+                bad(format!("cannot read {}: {e}", path.display()))
+            }
+        })?;
+        let m: Manifest = toml::from_str(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        let wrong = |what: String| Err(bad(format!("{}: {what}", path.display())));
+        if m.shard < 1 || m.shard > m.of {
+            return wrong(format!("shard = {} and of = {}: expected 1 ≤ shard ≤ of", m.shard, m.of));
+        }
+        let share = Shard { k: m.shard, n: m.of }.share(m.items);
+        if (m.from, m.to) != (share.start, share.end) {
+            return wrong(format!(
+                "covers items {}..{}, but shard {}/{} of {} items covers {}..{}",
+                m.from, m.to, m.shard, m.of, m.items, share.start, share.end
+            ));
+        }
+        match m.kind {
+            Kind::Run if m.run.is_none() => wrong("a run shard needs its [run] table".into()),
+            Kind::Sweep if m.set.is_empty() => wrong("a sweep shard needs its [[set]] tables".into()),
+            _ => Ok(m),
+        }
+    }
+
+    fn share(&self) -> Range<u32> {
+        self.from..self.to
+    }
+}
+
+/// Why shard folders could not be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    /// The folders given are not a complete, consistent set of shards, or a
+    /// file in them is malformed (bad input: exit code 2).
+    #[error("{0}")]
+    Input(String),
+    /// Writing the merged folder failed.
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl ShardError {
+    /// True when the input is at fault (exit code 2), not the output.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, ShardError::Input(_))
+    }
+}
+
+fn bad(message: String) -> ShardError {
+    ShardError::Input(message)
+}
+
+fn write_err(path: &Path) -> impl Fn(io::Error) -> ShardError + '_ {
+    move |source| ShardError::Write { path: path.to_path_buf(), source }
+}
+
+/// One shard folder, read.
+struct ShardDir {
+    dir: PathBuf,
+    manifest: Manifest,
+    /// The text of its `run.toml`.
+    run_toml: String,
+}
+
+/// What [`merge`] wrote.
+#[derive(Debug, Clone)]
+pub struct Merged {
+    pub kind: Kind,
+    /// The scenario's name.
+    pub name: String,
+    /// Shards merged.
+    pub shards: u32,
+    /// Replications (run) or grid points (sweep).
+    pub items: u32,
+    /// The output folder.
+    pub dir: PathBuf,
+}
+
+/// Merges the shard folders `dirs` (in any order) into `out` (default
+/// `results/<name>` for a run, `results/<name>-sweep` for a sweep): the same
+/// files, byte for byte, as the job run whole. Every shard of the job must be
+/// given exactly once, all from the same scenario and options; otherwise
+/// nothing is written.
+pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<Merged, ShardError> {
+    let shards = read_shards(dirs)?;
+    let first = &shards[0];
+    let run_toml = first.dir.join("run.toml");
+    let sc = scenario::load(&run_toml).map_err(|e| bad(e.to_string()))?;
+    let kind = first.manifest.kind;
+    let target = match out {
+        Some(out) => out.to_path_buf(),
+        None if kind == Kind::Run => PathBuf::from("results").join(&sc.name),
+        None => PathBuf::from("results").join(format!("{}-sweep", sc.name)),
+    };
+    if target.exists() && !target.is_dir() {
+        return Err(bad(format!("--out {}: exists and is not a folder", target.display())));
+    }
+    let dir = match kind {
+        Kind::Run => merge_run(&shards, &sc, &target)?,
+        Kind::Sweep => merge_sweep(&shards, &sc, &target)?,
+    };
+    Ok(Merged { kind, name: sc.name.clone(), shards: first.manifest.of, items: first.manifest.items, dir })
+}
+
+/// Reads every folder's manifest and `run.toml`, checks they are the shards
+/// of one job, each exactly once, and returns them in shard order.
+fn read_shards(dirs: &[PathBuf]) -> Result<Vec<ShardDir>, ShardError> {
+    let mut shards = Vec::new();
+    for dir in dirs {
+        let manifest = Manifest::read(dir)?;
+        let path = dir.join("run.toml");
+        let run_toml =
+            std::fs::read_to_string(&path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
+        shards.push(ShardDir { dir: dir.clone(), manifest, run_toml });
+    }
+    let Some(first) = shards.first() else {
+        return Err(bad("no shard folders given".into()));
+    };
+    let (a, m) = (first.dir.display(), &first.manifest);
+    for s in &shards[1..] {
+        let (b, n) = (s.dir.display(), &s.manifest);
+        let differ = |what: &str| Err(bad(format!("{a} and {b} are shards of different jobs: {what}")));
+        if n.kind != m.kind {
+            return differ(&format!("a {:?} and a {:?}", m.kind, n.kind).to_lowercase());
+        }
+        if n.of != m.of {
+            return differ(&format!("split into {} and into {} shards", m.of, n.of));
+        }
+        if n.items != m.items {
+            return differ(&format!("{} and {} items (replications or grid points)", m.items, n.items));
+        }
+        if n.run != m.run {
+            return differ("different --per-day, --trace or --no-charts");
+        }
+        if n.set != m.set {
+            return differ("different --set keys or values");
+        }
+        if s.run_toml != first.run_toml {
+            return Err(bad(format!("{a} and {b} come from different scenarios: their run.toml differ")));
+        }
+    }
+    let n = m.of;
+    let mut by_shard: Vec<Option<&ShardDir>> = vec![None; n as usize];
+    for s in &shards {
+        let slot = &mut by_shard[s.manifest.shard as usize - 1];
+        if let Some(other) = slot {
+            return Err(bad(format!(
+                "shard {}/{n} is given twice: {} and {}",
+                s.manifest.shard,
+                other.dir.display(),
+                s.dir.display()
+            )));
+        }
+        *slot = Some(s);
+    }
+    let missing: Vec<String> =
+        by_shard.iter().enumerate().filter(|(_, s)| s.is_none()).map(|(k, _)| format!("{}/{n}", k + 1)).collect();
+    if !missing.is_empty() {
+        return Err(bad(format!(
+            "shard{} {} missing: give the folders of all {n} shards",
+            if missing.len() > 1 { "s" } else { "" },
+            missing.join(", ")
+        )));
+    }
+    shards.sort_by_key(|s| s.manifest.shard);
+    Ok(shards)
+}
+
+fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBuf, ShardError> {
+    let output = shards[0].manifest.run.unwrap_or(RunOutput { per_day: false, trace: false, charts: true });
+    let layout = run::layout(sc, output.per_day);
+    let labels = crate::stats::metric_labels(&layout, &run::scope_names(sc));
+    let mut reps = Vec::new();
+    for s in shards {
+        let mut share = read_replications(&s.dir, s.manifest.share(), &layout, &labels)?;
+        read_wait_histograms(&s.dir, s.manifest.share(), &sc.skills, &mut share)?;
+        reps.append(&mut share);
+    }
+    let folder = OutputDir::create(target).map_err(write_err(target))?;
+    let tmp = folder.file("");
+    report::write_run(&tmp, sc, output.per_day, output.charts, &reps, 0).map_err(write_err(target))?;
+    if output.trace {
+        for name in ["chats.csv", "events.csv"] {
+            let parts: Vec<_> = shards.iter().map(|s| (s.dir.join(name), s.manifest.share())).collect();
+            concat_csv(&folder.file(name), &parts, None)?;
+        }
+    }
+    folder.commit().map_err(write_err(target))
+}
+
+fn merge_sweep(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBuf, ShardError> {
+    let keys: Vec<&str> = shards[0].manifest.set.iter().map(|s| s.key.as_str()).collect();
+    let header = report::sweep_columns(&keys);
+    let folder = OutputDir::create(target).map_err(write_err(target))?;
+    // Points are numbered from 1 in sweep.csv.
+    let parts: Vec<_> =
+        shards.iter().map(|s| (s.dir.join("sweep.csv"), s.manifest.from + 1..s.manifest.to + 1)).collect();
+    let sweep_csv = folder.file("sweep.csv");
+    concat_csv(&sweep_csv, &parts, Some(&header))?;
+    report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, sc.service_level.goal)
+        .map_err(write_err(target))?;
+    folder.commit().map_err(write_err(target))
+}
+
+/// Opens a shard's CSV file and checks its header is `expected`.
+fn open_csv(path: &Path, expected: &[&str]) -> Result<csv::Reader<std::fs::File>, ShardError> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
+    let header = reader.headers().map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    if !header.iter().eq(expected.iter().copied()) {
+        return Err(bad(format!(
+            "{}: expected the columns {}, found {}",
+            path.display(),
+            expected.join(","),
+            header.iter().collect::<Vec<_>>().join(",")
+        )));
+    }
+    Ok(reader)
+}
+
+/// The columns of `replications.csv`.
+const REPLICATION_COLUMNS: [&str; 7] = ["replication", "day", "interval", "scope", "key", "metric", "value"];
+
+/// Reads a shard's `replications.csv` back into its replications `share`:
+/// per replication, a block of whole-run rows (`all`, `all`), then a block
+/// per interval, each block every metric in label order.
+fn read_replications(
+    dir: &Path,
+    share: Range<u32>,
+    layout: &Layout,
+    labels: &[Label],
+) -> Result<Vec<Replication>, ShardError> {
+    let path = dir.join("replications.csv");
+    let mut reader = open_csv(&path, &REPLICATION_COLUMNS)?;
+    let mut reps: Vec<Replication> = Vec::new();
+    let mut block: Option<(u32, Option<usize>)> = None;
+    let mut values = Vec::with_capacity(labels.len());
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(bad(format!("{}: {e}", path.display()))),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let wrong = |what: String| bad(format!("{}: line {line}: {what}", path.display()));
+        let field = |i: usize| record.get(i).unwrap_or_default();
+        let rep: u32 = field(0).parse().map_err(|_| wrong(format!("replication {:?} is not a number", field(0))))?;
+        let slot =
+            match (field(1), field(2)) {
+                ("all", "all") => None,
+                (day, interval) => Some(layout.slot_of(day, interval).ok_or_else(|| {
+                    wrong(format!("day {day:?}, interval {interval:?} is not an interval of this run"))
+                })?),
+            };
+        let here = *block.get_or_insert((rep, slot));
+        let label = &labels[values.len()];
+        if here != (rep, slot)
+            || (field(3), field(4), field(5)) != (label.scope, label.key.as_str(), label.metric.as_str())
+        {
+            return Err(wrong(format!(
+                "expected the metric {},{},{} of replication {} next, found {},{},{} of replication {rep}",
+                label.scope,
+                label.key,
+                label.metric,
+                here.0,
+                field(3),
+                field(4),
+                field(5)
+            )));
+        }
+        let value = match field(6) {
+            "" => None,
+            v => Some(v.parse::<f64>().map_err(|_| wrong(format!("value {v:?} is not a number")))?),
+        };
+        values.push(value);
+        if values.len() < labels.len() {
+            continue;
+        }
+        block = None;
+        let values = std::mem::replace(&mut values, Vec::with_capacity(labels.len()));
+        match slot {
+            None => {
+                let next = share.start + reps.len() as u32;
+                if rep != next {
+                    return Err(wrong(format!("expected replication {next} next, found {rep}")));
+                }
+                reps.push(Replication {
+                    index: rep,
+                    whole: values,
+                    slots: Vec::new(),
+                    counts: RunCounts::default(),
+                    trace: None,
+                    wait_hists: Vec::new(),
+                });
+            }
+            Some(slot) => match reps.last_mut() {
+                Some(r) if r.index == rep && r.slots.last().is_none_or(|s| s.0 < slot) => r.slots.push((slot, values)),
+                _ => return Err(wrong(format!("interval rows of replication {rep} out of order"))),
+            },
+        }
+    }
+    if !values.is_empty() {
+        return Err(bad(format!("{}: the last replication's rows are incomplete", path.display())));
+    }
+    if reps.len() != share.len() {
+        return Err(bad(format!(
+            "{}: holds {} replications, but this shard covers the {} replications {}..{}",
+            path.display(),
+            reps.len(),
+            share.len(),
+            share.start,
+            share.end
+        )));
+    }
+    Ok(reps)
+}
+
+/// Reads a shard's `wait_histograms.csv` into its replications `reps`
+/// (numbered `share`).
+fn read_wait_histograms(
+    dir: &Path,
+    share: Range<u32>,
+    skills: &[String],
+    reps: &mut [Replication],
+) -> Result<(), ShardError> {
+    let path = dir.join("wait_histograms.csv");
+    let mut reader = open_csv(&path, &report::WAIT_HISTOGRAM_COLUMNS)?;
+    for rep in reps.iter_mut() {
+        rep.wait_hists = vec![WaitHistogram::default(); 1 + skills.len()];
+    }
+    for record in reader.records() {
+        let record = record.map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let wrong = |what: String| bad(format!("{}: line {line}: {what}", path.display()));
+        let field = |i: usize| record.get(i).unwrap_or_default();
+        let rep: u32 = field(0).parse().map_err(|_| wrong(format!("replication {:?} is not a number", field(0))))?;
+        if !share.contains(&rep) {
+            return Err(wrong(format!("replication {rep} is not in this shard's {}..{}", share.start, share.end)));
+        }
+        let scope = match (field(1), field(2)) {
+            ("all", "all") => Some(0),
+            ("skill", key) => skills.iter().position(|s| s == key).map(|s| 1 + s),
+            _ => None,
+        }
+        .ok_or_else(|| wrong(format!("{},{} is not a scope of this run", field(1), field(2))))?;
+        let bin: usize = field(3).parse().map_err(|_| wrong(format!("bin {:?} is not a number", field(3))))?;
+        let count: u32 = field(6).parse().map_err(|_| wrong(format!("count {:?} is not a number", field(6))))?;
+        if !reps[(rep - share.start) as usize].wait_hists[scope].add_to_bin(bin, count) {
+            return Err(wrong(format!("no histogram bin {bin}")));
+        }
+    }
+    Ok(())
+}
+
+/// Writes `out` with the header of the first part, then every record of the
+/// parts in order, each part's first column (a replication or point number)
+/// checked to lie in its range. The records pass through the writer every
+/// CSV file is written with, so they keep their bytes. With `header`, every
+/// part must have it.
+fn concat_csv(out: &Path, parts: &[(PathBuf, Range<u32>)], header: Option<&[&str]>) -> Result<(), ShardError> {
+    let mut writer = report::csv_writer(out).map_err(write_err(out))?;
+    let mut first: Option<(csv::StringRecord, &Path)> = None;
+    for (path, range) in parts {
+        let mut reader = match header {
+            Some(h) => open_csv(path, h)?,
+            None => csv::Reader::from_path(path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?,
+        };
+        let head = reader.headers().map_err(|e| bad(format!("{}: {e}", path.display())))?.clone();
+        match &first {
+            None => {
+                writer.write_record(&head).map_err(|e| write_err(out)(e.into()))?;
+                first = Some((head.clone(), path));
+            }
+            Some((h, p)) if *h != head => {
+                return Err(bad(format!("{} and {}: different columns", p.display(), path.display())));
+            }
+            Some(_) => {}
+        }
+        for record in reader.records() {
+            let record = record.map_err(|e| bad(format!("{}: {e}", path.display())))?;
+            let number = record.get(0).and_then(|v| v.parse::<u32>().ok());
+            if !number.is_some_and(|n| range.contains(&n)) {
+                let line = record.position().map_or(0, |p| p.line());
+                return Err(bad(format!(
+                    "{}: line {line}: {} {:?} is not in this shard's {}..{}",
+                    path.display(),
+                    head.get(0).unwrap_or_default(),
+                    record.get(0).unwrap_or_default(),
+                    range.start,
+                    range.end
+                )));
+            }
+            writer.write_record(&record).map_err(|e| write_err(out)(e.into()))?;
+        }
+    }
+    writer.flush().map_err(write_err(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_every_item_exactly_once_in_order() {
+        for n in 1..=24 {
+            for items in 0..=100 {
+                let mut next = 0;
+                let (mut least, mut most) = (u32::MAX, 0);
+                for k in 1..=n {
+                    let share = Shard { k, n }.share(items);
+                    assert_eq!(share.start, next, "shard {k}/{n} of {items} starts where {}/{n} ended", k - 1);
+                    assert!(share.start <= share.end);
+                    least = least.min(share.len() as u32);
+                    most = most.max(share.len() as u32);
+                    next = share.end;
+                }
+                assert_eq!(next, items, "the {n} shards of {items} items end at the last");
+                assert!(most - least <= 1, "{n} shards of {items}: sizes {least}..={most}");
+            }
+        }
+        assert_eq!(Shard { k: 3, n: 3 }.share(u32::MAX).end, u32::MAX);
+    }
+
+    #[test]
+    fn shard_forms_parse_or_say_what_is_expected() {
+        assert_eq!(Shard::parse("2/5"), Ok(Shard { k: 2, n: 5 }));
+        assert_eq!(Shard::parse("1/1"), Ok(Shard { k: 1, n: 1 }));
+        for text in ["0/3", "4/3", "3", "a/b", "1/0", "-1/3", "+1/3", "1/3/4", "", "1.5/3"] {
+            let e = Shard::parse(text).unwrap_err();
+            assert!(e.contains("K/N"), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_manifest_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Manifest::run(Shard { k: 2, n: 3 }, 10, RunOutput { per_day: true, trace: false, charts: true });
+        assert_eq!((m.from, m.to), (3, 6));
+        m.write(&dir.path().join(MANIFEST)).unwrap();
+        assert_eq!(Manifest::read(dir.path()).unwrap(), m);
+        let set = [Setting::parse("chat.max_concurrent=1,2").unwrap()];
+        let m = Manifest::sweep(Shard { k: 1, n: 2 }, 2, &set);
+        m.write(&dir.path().join(MANIFEST)).unwrap();
+        assert_eq!(Manifest::read(dir.path()).unwrap(), m);
+    }
+}
