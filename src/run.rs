@@ -166,7 +166,11 @@ impl<O: Observer> Observer for DayCounter<'_, O> {
 
 /// Runs `f` with `threads` worker threads for its parallel parts (0: all cores).
 /// Parallel results are always gathered in order, so they never depend on it.
+/// Called from within a pool (a search running many trials), it uses that pool.
 pub fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    if rayon::current_thread_index().is_some() {
+        return f();
+    }
     match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool.install(f),
         Err(_) => f(),

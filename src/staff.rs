@@ -8,10 +8,12 @@
 //! unchanged (common random numbers), so two trials differ only by staffing.
 //! For interval `i` the count is bracketed (one more while the target is
 //! missed, one fewer while it still holds, doubling the step, then halving
-//! the bracket) until `n` agents meet it and `n − 1` do not. An interval's
-//! target holds when its chats and those of every earlier interval meet it,
-//! so the backlog an interval leaves behind is charged to it. Later intervals
-//! are settled with the earlier ones fixed.
+//! the bracket) until `n` agents meet it and `n − 1` do not. A count that
+//! makes the previous interval miss (its last chats wait into this one)
+//! misses too, so the backlog an interval leaves behind is charged to it.
+//! Later intervals are settled with the earlier ones fixed; a last trial
+//! checks every interval, and those missed (days interact through carried-over
+//! work) are settled again, up to three sweeps in all.
 //!
 //! When the inputs differ by day, each day is staffed on its own, all days
 //! in the same trials; otherwise one staffing serves every day and each
@@ -22,9 +24,9 @@
 
 use crate::analytic::erlang_c;
 use crate::estimate::{agents_needed, pooled_model};
-use crate::run::{self, Results, RunOptions};
+use crate::run::{self, Replication, Results, RunOptions};
 use crate::scenario::{DayProfiles, Scenario, Staffing};
-use crate::stats::Aggregate;
+use crate::stats::{Aggregate, Layout, metric_labels};
 use crate::warnings::{distinct_days, scheduled_agents};
 
 /// What to staff and within which limit.
@@ -71,15 +73,16 @@ pub struct SlotPlan {
     pub unreachable: bool,
 }
 
-/// Where a slot's figures are in a run's results.
+/// Where the overall service level and abandonment rate are among a replication's values.
 struct Lookup {
     service_level: Option<usize>,
     abandon_rate: Option<usize>,
 }
 
 impl Lookup {
-    fn new(results: &Results) -> Lookup {
-        let find = |m: &str| results.labels.iter().position(|l| l.scope == "all" && l.metric == m);
+    fn new(layout: &Layout, sc: &Scenario) -> Lookup {
+        let labels = metric_labels(layout, &run::scope_names(sc));
+        let find = |m: &str| labels.iter().position(|l| l.scope == "all" && l.metric == m);
         Lookup { service_level: find("service_level"), abandon_rate: find("abandon_rate") }
     }
 }
@@ -112,18 +115,6 @@ impl Frame {
         let day = if self.per_day { d * self.slots_per_day } else { 0 };
         day + self.first_slot + i
     }
-}
-
-/// Meets the goal and the cap? Slots without figures meet them (nothing happened).
-fn meets(sc: &Scenario, results: &Results, at: &Lookup, slot: usize) -> bool {
-    let Ok(k) = results.intervals.binary_search_by_key(&slot, |s| s.0) else {
-        return true;
-    };
-    let rows = &results.intervals[k].1;
-    let mean = |i: Option<usize>| i.and_then(|i| rows[i].mean);
-    let sl = &sc.service_level;
-    mean(at.service_level).is_none_or(|v| v >= sl.goal)
-        && sl.max_abandon.is_none_or(|cap| mean(at.abandon_rate).is_none_or(|v| v <= cap))
 }
 
 /// The figures of a slot for a metric of scope `all`, or of a group.
@@ -224,6 +215,10 @@ impl Bracket {
 /// The staffing search. `trial_done` is called after each trial with the
 /// intervals settled so far (of [`intervals`]).
 pub fn staff(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync)) -> Staffed {
+    run::in_pool(opts.threads, || search(sc, opts, trial_done))
+}
+
+fn search(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync)) -> Staffed {
     let frame = Frame::new(sc);
     let staffed: Vec<usize> = match opts.group {
         Some(g) => vec![g],
@@ -300,66 +295,116 @@ pub fn staff(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + S
         trace: false,
         per_day: frame.per_day,
     };
-    let mut trials = 0u32;
-    let mut simulate = |totals: &[Vec<u32>]| -> (Scenario, Results) {
-        let s = build(totals);
-        let reps = run::run_all(&s, &opts_run, &|_| {});
-        let results = run::in_pool(opts.threads, || run::aggregate_results(&s, frame.per_day, &reps));
-        trials += 1;
-        (s, results)
+    let at = Lookup::new(&run::layout(sc, frame.per_day), sc);
+    let trials = std::cell::Cell::new(0u32);
+    let trial = |totals: &[Vec<u32>]| -> Means {
+        trials.set(trials.get() + 1);
+        let reps = run::run_all(&build(totals), &opts_run, &|_| {});
+        Means::of(&reps, &at)
     };
-    // Day d meets the target up to interval i (intervals missed at the limit aside)?
-    let holds = |results: &Results, at: &Lookup, unreachable: &[Vec<bool>], d: usize, i: usize| {
-        (0..=i).all(|j| unreachable[d][j] || meets(sc, results, at, frame.slot(d, j)))
-    };
+    let meets = |m: &Means, d: usize, i: usize| m.meets(sc, frame.slot(d, i));
 
-    let mut unreachable = vec![vec![false; frame.intervals]; frame.days];
-    let mut from = 0;
-    // Up to three sweeps: a later sweep starts at the first interval the
-    // final trial shows missed (days interact through carried-over work).
-    for _ in 0..3 {
-        for i in from..frame.intervals {
-            let mut brackets = vec![Bracket::NEW; frame.days];
-            loop {
-                let (_, results) = simulate(&totals);
-                let at = Lookup::new(&results);
-                for d in 0..frame.days {
-                    let b = &mut brackets[d];
-                    if b.done {
-                        continue;
-                    }
-                    let ok = holds(&results, &at, &unreachable, d, i);
-                    let n = totals[d][i];
-                    totals[d][i] = b.next(n, ok, opts.max_agents);
-                    if b.done && !ok && n >= opts.max_agents {
-                        unreachable[d][i] = true;
-                    }
-                }
-                trial_done(i);
-                if brackets.iter().all(|b| b.done) {
-                    break;
+    // At the limit and still missed.
+    let mut at_limit = vec![vec![false; frame.intervals]; frame.days];
+    // Settles (day, interval) pairs by trials, all days in the same trials;
+    // returns the last trial.
+    let settle = |totals: &mut Vec<Vec<u32>>, i: usize, days: &[usize], at_limit: &mut Vec<Vec<bool>>| {
+        let mut brackets = vec![Bracket::NEW; days.len()];
+        loop {
+            let m = trial(totals);
+            for (b, &d) in brackets.iter_mut().zip(days).filter(|(b, _)| !b.done) {
+                let ok = meets(&m, d, i);
+                let n = totals[d][i];
+                totals[d][i] = b.next(n, ok, opts.max_agents);
+                at_limit[d][i] = b.done && !ok && n >= opts.max_agents;
+            }
+            trial_done(i);
+            if brackets.iter().all(|b| b.done) {
+                return m;
+            }
+        }
+    };
+    // First every interval in time order, the days side by side.
+    let all_days: Vec<usize> = (0..frame.days).collect();
+    for i in 0..frame.intervals {
+        settle(&mut totals, i, &all_days, &mut at_limit);
+    }
+    // Then, in time order, each (day, interval) the latest trial shows missed,
+    // on its own: a change moves only what comes after it (and, by its
+    // backlog, the interval before), so one pass mostly settles everything.
+    let mut latest = trial(&totals);
+    for _pass in 0..3 {
+        let mut changed = false;
+        for d in 0..frame.days {
+            for i in 0..frame.intervals {
+                if !at_limit[d][i] && !meets(&latest, d, i) {
+                    latest = settle(&mut totals, i, &[d], &mut at_limit);
+                    changed = true;
                 }
             }
         }
-        let last = simulate(&totals);
-        let at = Lookup::new(&last.1);
-        let missed = (0..frame.intervals).find(|&i| (0..frame.days).any(|d| !holds(&last.1, &at, &unreachable, d, i)));
-        match missed {
-            Some(i) => from = i,
-            None => {
-                return finish(&frame, staffed, slots, &unreachable, last, trials);
+        if !changed {
+            break;
+        }
+        latest = trial(&totals);
+    }
+    // Missed at the limit, or still missed after three passes: not met.
+    let unreachable: Vec<Vec<bool>> = (0..frame.days)
+        .map(|d| (0..frame.intervals).map(|i| at_limit[d][i] || !meets(&latest, d, i)).collect())
+        .collect();
+    let scenario = build(&totals);
+    let reps = run::run_all(&scenario, &opts_run, &|_| {});
+    let results = run::aggregate_results(&scenario, frame.per_day, &reps);
+    let slots = slots
+        .into_iter()
+        .enumerate()
+        .map(|(d, day)| {
+            day.into_iter()
+                .enumerate()
+                .map(|(i, plan)| SlotPlan {
+                    agents: scheduled_agents(&scenario, d as u32, i),
+                    unreachable: unreachable[d][i],
+                    ..plan
+                })
+                .collect()
+        })
+        .collect();
+    Staffed { scenario, per_day: frame.per_day, staffed, slots, results, trials: trials.get() + 1 }
+}
+
+/// Each slot's mean service level and abandonment rate over the replications
+/// (those where it is defined), as `aggregate` computes them.
+struct Means {
+    service_level: Vec<Option<f64>>,
+    abandon_rate: Vec<Option<f64>>,
+}
+
+impl Means {
+    fn of(reps: &[Replication], at: &Lookup) -> Means {
+        let slots = reps.iter().flat_map(|r| r.slots.iter().map(|s| s.0 + 1)).max().unwrap_or(0);
+        let mean = |label: Option<usize>| -> Vec<Option<f64>> {
+            let Some(label) = label else { return vec![None; slots] };
+            let mut sums = vec![(0.0, 0u32); slots];
+            for r in reps {
+                for (slot, values) in &r.slots {
+                    if let Some(v) = values[label].filter(|v| v.is_finite()) {
+                        sums[*slot].0 += v;
+                        sums[*slot].1 += 1;
+                    }
+                }
             }
-        }
+            sums.iter().map(|&(sum, n)| (n > 0).then(|| sum / f64::from(n))).collect()
+        };
+        Means { service_level: mean(at.service_level), abandon_rate: mean(at.abandon_rate) }
     }
-    let last = simulate(&totals);
-    // Still missed after three sweeps: reported as not met.
-    let at = Lookup::new(&last.1);
-    for (d, day) in unreachable.iter_mut().enumerate() {
-        for (i, missed) in day.iter_mut().enumerate() {
-            *missed = *missed || !meets(sc, &last.1, &at, frame.slot(d, i));
-        }
+
+    /// Meets the goal and the cap? Slots without figures meet them (nothing happened).
+    fn meets(&self, sc: &Scenario, slot: usize) -> bool {
+        let get = |v: &[Option<f64>]| v.get(slot).copied().flatten();
+        let sl = &sc.service_level;
+        get(&self.service_level).is_none_or(|v| v >= sl.goal)
+            && sl.max_abandon.is_none_or(|cap| get(&self.abandon_rate).is_none_or(|v| v <= cap))
     }
-    finish(&frame, staffed, slots, &unreachable, last, trials)
 }
 
 /// The plan of day `d`'s interval `i` before the search: figures and estimates.
@@ -379,24 +424,6 @@ fn first_plan(sc: &Scenario, d: usize, i: usize) -> SlotPlan {
         load,
         unreachable: false,
     }
-}
-
-/// The staffing found: every interval's agents from the final scenario.
-fn finish(
-    frame: &Frame,
-    staffed: Vec<usize>,
-    mut slots: Vec<Vec<SlotPlan>>,
-    unreachable: &[Vec<bool>],
-    (scenario, results): (Scenario, Results),
-    trials: u32,
-) -> Staffed {
-    for (d, day) in slots.iter_mut().enumerate() {
-        for (i, plan) in day.iter_mut().enumerate() {
-            plan.agents = scheduled_agents(&scenario, d as u32, i);
-            plan.unreachable = unreachable[d][i];
-        }
-    }
-    Staffed { scenario, per_day: frame.per_day, staffed, slots, results, trials }
 }
 
 /// Open intervals of a scenario (what `trial_done` counts).
