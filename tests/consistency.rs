@@ -289,23 +289,6 @@ fn summary_and_intervals_of_a_per_day_run_are_what_replications_csv_aggregates_t
 
 // ---- run.toml repeats the run ----
 
-/// Every file under `dir` (recursively), by path relative to `dir`.
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.insert(path.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 /// Runs `scenario` into `A`, then `A/run.toml` into `B`, both with `extra`,
 /// and asserts the two folders hold the same files, byte for byte.
 fn assert_run_toml_repeats(scenario: &Path, extra: &[&str]) {

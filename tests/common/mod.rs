@@ -251,3 +251,20 @@ pub fn busy_slots(evs: &[Ev]) -> BTreeMap<(u32, u32), Vec<(f64, i64)>> {
 pub fn assert_close(actual: f64, expected: f64, what: &str) {
     assert!((actual - expected).abs() <= EPS, "{what}: expected {expected}, got {actual}");
 }
+
+/// Every file under `dir` (recursively), by path relative to `dir`.
+pub fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.insert(path.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
