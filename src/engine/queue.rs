@@ -4,9 +4,10 @@
 //!
 //! Most events of a contact center fall within the next hour, so the list
 //! is a calendar: a ring of buckets one 2^20 µs (about a second) wide
-//! covering the next 71 minutes, and a heap for events further away. The
-//! bucket being consumed is a small heap; later buckets are plain lists,
-//! heapified when their turn comes. Entries are small keys — (time,
+//! covering the next 71 minutes, and a heap for events further away. Later
+//! buckets are plain lists; when a bucket's turn comes it is sorted once
+//! and consumed from its end, and the few events scheduled into it after
+//! that wait in a small heap beside it. Entries are small keys — (time,
 //! sequence, ticket) — and each event's payload waits in a slab of
 //! tickets, whose generations make stale keys harmless.
 
@@ -30,6 +31,9 @@ struct Key {
 impl Key {
     fn before(&self, other: &Key) -> bool {
         (self.at, self.seq) < (other.at, other.seq)
+    }
+    fn order(&self, other: &Key) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
     }
     fn bucket(&self) -> i64 {
         self.at >> BUCKET_BITS
@@ -91,14 +95,6 @@ impl Heap {
     fn peek(&self) -> Option<&Key> {
         self.0.first()
     }
-
-    /// Makes a heap of `keys` (in any order), reusing `self`'s storage.
-    fn rebuild_from(&mut self, keys: &mut Vec<Key>) {
-        self.0.clear();
-        for key in keys.drain(..) {
-            self.push(key);
-        }
-    }
 }
 
 const BUCKET_BITS: u32 = 20;
@@ -113,8 +109,12 @@ struct Ticket<E> {
 /// The event queue and the clock. Events at the same instant pop in the
 /// order they were scheduled (first in, first out).
 pub struct EventQueue<E> {
-    /// Events of the bucket being consumed (and any earlier).
-    current: Heap,
+    /// Events of the bucket being consumed, sorted latest first (the next
+    /// is the last), as they were when its turn came.
+    current: Vec<Key>,
+    /// Events scheduled into the bucket being consumed (or, at the start,
+    /// before it) after it was sorted.
+    late: Heap,
     /// The bucket being consumed.
     cursor: i64,
     /// Events of the next `RING - 1` buckets, by bucket modulo `RING`.
@@ -139,7 +139,8 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
-            current: Heap::default(),
+            current: Vec::new(),
+            late: Heap::default(),
             cursor: 0,
             ring: (0..RING).map(|_| Vec::new()).collect(),
             in_ring: 0,
@@ -208,7 +209,7 @@ impl<E> EventQueue<E> {
 
     /// Entries queued, live or cancelled.
     pub fn len(&self) -> usize {
-        self.current.0.len() + self.in_ring + self.far.0.len()
+        self.current.len() + self.late.0.len() + self.in_ring + self.far.0.len()
     }
 
     /// True when nothing is scheduled.
@@ -219,7 +220,7 @@ impl<E> EventQueue<E> {
     fn insert(&mut self, key: Key) {
         let bucket = key.bucket();
         if bucket <= self.cursor {
-            self.current.push(key);
+            self.late.push(key);
         } else if bucket < self.cursor + RING as i64 {
             self.ring[bucket as usize % RING].push(key);
             self.in_ring += 1;
@@ -233,9 +234,18 @@ impl<E> EventQueue<E> {
         self.far.peek().is_some_and(|k| k.bucket() < self.cursor + RING as i64)
     }
 
+    /// The next key of the bucket being consumed, if any.
+    fn pop_current(&mut self) -> Option<Key> {
+        match (self.current.last(), self.late.peek()) {
+            (Some(sorted), Some(late)) if late.before(sorted) => self.late.pop(),
+            (Some(_), _) => self.current.pop(),
+            (None, _) => self.late.pop(),
+        }
+    }
+
     fn pop_key(&mut self) -> Option<Key> {
         loop {
-            if let Some(key) = self.current.pop() {
+            if let Some(key) = self.pop_current() {
                 return Some(key);
             }
             // The current bucket is spent: move to the next one with entries.
@@ -249,10 +259,10 @@ impl<E> EventQueue<E> {
             }
             let slot = self.cursor as usize % RING;
             if !self.ring[slot].is_empty() {
-                let mut keys = std::mem::take(&mut self.ring[slot]);
-                self.in_ring -= keys.len();
-                self.current.rebuild_from(&mut keys);
-                self.ring[slot] = keys; // keep its capacity
+                // The spent bucket's storage goes back to the ring, capacity kept.
+                std::mem::swap(&mut self.current, &mut self.ring[slot]);
+                self.in_ring -= self.current.len();
+                self.current.sort_unstable_by(|a, b| b.order(a));
             }
             // Far events that the ring now reaches come in.
             while let Some(&key) = self.far.peek() {

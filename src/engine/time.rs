@@ -16,7 +16,7 @@ impl SimTime {
 
     /// The instant `secs` seconds after the origin, rounded to the microsecond.
     pub fn from_secs(secs: f64) -> SimTime {
-        if secs >= (i64::MAX as f64) / MICROS { SimTime::NEVER } else { SimTime((secs * MICROS).round() as i64) }
+        if secs >= (i64::MAX as f64) / MICROS { SimTime::NEVER } else { SimTime(round_to_i64(secs * MICROS)) }
     }
 
     /// Seconds since the origin.
@@ -38,6 +38,38 @@ impl SimTime {
     }
 }
 
+/// Beyond this magnitude every `f64` is an integer.
+const INTEGRAL: f64 = 4_503_599_627_370_496.0; // 2^52
+
+/// `x.round() as i64`, exactly, for every `x` (rounding half away from
+/// zero; NaN gives 0, out of range saturates). Baseline x86-64 has no
+/// rounding instruction, and the library `round` costs several times this.
+pub fn round_to_i64(x: f64) -> i64 {
+    if x.abs() < INTEGRAL {
+        let t = x as i64; // toward zero
+        let frac = x - t as f64; // exact below 2^52
+        if frac >= 0.5 {
+            t + 1
+        } else if frac <= -0.5 {
+            t - 1
+        } else {
+            t
+        }
+    } else {
+        x as i64 // already integral
+    }
+}
+
+/// `x.ceil() as i64`, exactly, for every `x` (see [`round_to_i64`]).
+pub fn ceil_to_i64(x: f64) -> i64 {
+    if x.abs() < INTEGRAL {
+        let t = x as i64; // toward zero
+        if (t as f64) < x { t + 1 } else { t }
+    } else {
+        x as i64 // already integral
+    }
+}
+
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.secs())
@@ -55,5 +87,44 @@ mod tests {
         assert_eq!(SimTime::from_secs(3.5).after_secs(1.25).secs(), 4.75);
         assert_eq!(SimTime::ZERO.after_secs(f64::INFINITY), SimTime::NEVER);
         assert_eq!(SimTime::from_secs(10.0).secs_since(SimTime::from_secs(4.0)), 6.0);
+    }
+
+    #[test]
+    fn integer_rounding_matches_the_library() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            -2.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            4_503_599_627_370_495.5,
+            -4_503_599_627_370_495.5,
+            4_503_599_627_370_497.0,
+            9.3e18,
+            -9.3e18,
+            1e300,
+            f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let mut rng = 3u64;
+        for _ in 0..100_000 {
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let bits = rng >> 1;
+            values.push(f64::from_bits(bits)); // any magnitude
+            values.push((rng >> 11) as f64 / 1024.0 - 4e12); // many halves and fractions
+        }
+        for x in values {
+            assert_eq!(round_to_i64(x), x.round() as i64, "round {x}");
+            assert_eq!(ceil_to_i64(x), x.ceil() as i64, "ceil {x}");
+            assert_eq!(round_to_i64(-x), (-x).round() as i64, "round {}", -x);
+            assert_eq!(ceil_to_i64(-x), (-x).ceil() as i64, "ceil {}", -x);
+        }
     }
 }

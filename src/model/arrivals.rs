@@ -4,7 +4,7 @@
 //! draws come from the reason's own stream, so a reason's arrival times
 //! depend on nothing but (seed, replication, reason) and its volumes.
 
-use crate::engine::{SimTime, Stream};
+use crate::engine::{SimTime, Stream, round_to_i64};
 use crate::scenario::{DayProfiles, Simulation};
 use rand_distr::{Distribution, Exp1};
 
@@ -53,7 +53,7 @@ impl ArrivalProcess {
             let interval_end = self.day * DAY_US + self.start_us + (self.interval as i64 + 1) * self.interval_us;
             let room = (interval_end - self.at_us) as f64;
             if rate > 0.0 && need <= rate * room {
-                let gap = (need / rate).round() as i64;
+                let gap = round_to_i64(need / rate);
                 self.at_us = (self.at_us + gap).min(interval_end - 1);
                 return Some(SimTime(self.at_us));
             }

@@ -4,11 +4,12 @@
 use super::arrivals::{ArrivalProcess, DAY_US};
 use super::draws::{self, ChatStreams, SegmentDraws};
 use super::records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
+use super::routing::{RoutingIndex, RoutingKey};
 use super::staffing::{day_timeline, peak};
-use crate::engine::{EventKey, EventQueue, SimTime, Stream, stream};
+use crate::engine::{EventKey, EventQueue, SimTime, Stream, ceil_to_i64, stream};
 use crate::scenario::{AgentSelect, QueueSelect, Scenario, WrapupBlocks};
 use rand::RngExt;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 type ChatIdx = usize;
 type AgentIdx = usize;
@@ -78,10 +79,6 @@ struct Agent {
     /// The next stop among the chats it works (one event per agent).
     stop_timer: Option<EventKey>,
 }
-
-/// Order of available agents under `agent_select`: the first is chosen.
-/// (policy-dependent busy term, idle-since, agent index).
-type RoutingKey = (i64, SimTime, AgentIdx);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stop {
@@ -160,7 +157,7 @@ pub struct Center<'a, O: Observer> {
     /// Groups serving each skill, in file order.
     skill_groups: Vec<Vec<usize>>,
     /// Available agents of each group, in `agent_select` order.
-    available: Vec<BTreeSet<RoutingKey>>,
+    available: RoutingIndex,
     /// Agents serving each skill that are Active or Draining.
     accepting: Vec<u32>,
     queues: Vec<BTreeMap<QueueKey, ChatIdx>>,
@@ -224,6 +221,14 @@ impl<'a, O: Observer> Center<'a, O> {
                 .collect()
         };
         let origin = secs_of_day(0, sim.start);
+        // An available agent has fewer busy slots than its group's cap.
+        let top = sc.groups.iter().map(|g| g.rules.max_concurrent as i64 - 1).max().unwrap_or(0);
+        let terms = match sc.routing.agent_select {
+            AgentSelect::LeastBusy => 0..=top,
+            AgentSelect::LongestIdle => 0..=0,
+            AgentSelect::FillFirst => -top..=0,
+        };
+        let available = RoutingIndex::new(sc.groups.len(), agents.len(), terms);
         Center {
             sc,
             obs,
@@ -233,7 +238,7 @@ impl<'a, O: Observer> Center<'a, O> {
             group_agents,
             timelines,
             skill_groups,
-            available: vec![BTreeSet::new(); sc.groups.len()],
+            available,
             accepting: vec![0; sc.skills.len()],
             queues: vec![BTreeMap::new(); sc.skills.len()],
             chats: Vec::new(),
@@ -444,12 +449,11 @@ impl<'a, O: Observer> Center<'a, O> {
         });
         let ag = &mut self.agents[a];
         if key != ag.routing_key {
-            let set = &mut self.available[ag.group];
             if let Some(old) = ag.routing_key {
-                set.remove(&old);
+                self.available.remove(ag.group, old);
             }
             if let Some(new) = key {
-                set.insert(new);
+                self.available.insert(ag.group, new);
             }
             ag.routing_key = key;
         }
@@ -627,11 +631,20 @@ impl<'a, O: Observer> Center<'a, O> {
     /// group serving the skill; the best of those.
     fn select_agent(&self, c: ChatIdx) -> Option<AgentIdx> {
         let ch = self.chat(c);
-        self.skill_groups[ch.skill]
-            .iter()
-            .filter_map(|&g| self.available[g].iter().find(|k| !ch.refused_by.contains(&k.2)))
-            .min()
-            .map(|k| k.2)
+        let mut best: Option<RoutingKey> = None;
+        for &g in &self.skill_groups[ch.skill] {
+            let first = if ch.refused_by.is_empty() {
+                self.available.first(g)
+            } else {
+                self.available.first_where(g, |a| !ch.refused_by.contains(&a))
+            };
+            if let Some(key) = first
+                && best.is_none_or(|b| key < b)
+            {
+                best = Some(key);
+            }
+        }
+        best.map(|k| k.2)
     }
 
     /// The first chat in `skill`'s queue that agent `a` has not refused.
@@ -818,7 +831,7 @@ impl<'a, O: Observer> Center<'a, O> {
         for &c in &self.agents[a].working {
             let ch = self.chats[c].as_ref().expect("live chat");
             let remaining = (ch.stop_at - ch.done).max(0.0);
-            let micros = (remaining / speed * 1e6).ceil() as i64;
+            let micros = ceil_to_i64(remaining / speed * 1e6);
             if next.is_none_or(|(m, _)| micros < m) {
                 next = Some((micros, c));
             }

@@ -6,6 +6,7 @@ mod arrivals;
 mod center;
 mod draws;
 mod records;
+mod routing;
 mod staffing;
 
 pub use center::{Center, RunCounts};

@@ -268,6 +268,19 @@ struct GroupLevel {
     since: SimTime,
 }
 
+impl GroupLevel {
+    /// Counts in (`add`) or out a logged-in agent at level `l`.
+    fn count(&mut self, l: AgentLevel, add: bool) {
+        let apply = |x: &mut u32, n: u32| *x = if add { *x + n } else { *x - n };
+        apply(&mut self.logged_in, 1);
+        apply(&mut self.busy_slots, l.busy);
+        apply(&mut self.occupied, (l.busy > 0) as u32);
+        apply(&mut self.overtime, l.overtime as u32);
+        let i = (l.busy as usize).min(self.by_busy.len() - 1);
+        apply(&mut self.by_busy[i], 1);
+    }
+}
+
 #[derive(Debug, Clone)]
 struct QueueLevel {
     len: u32,
@@ -559,17 +572,11 @@ impl Observer for Collector {
             }
         }
         let lv = &mut self.groups[g];
-        for (l, sign) in [(from, -1i64), (to, 1)] {
-            if !l.logged_in {
-                continue;
-            }
-            let apply = |x: &mut u32, n: u32| *x = (*x as i64 + sign * n as i64) as u32;
-            apply(&mut lv.logged_in, 1);
-            apply(&mut lv.busy_slots, l.busy);
-            apply(&mut lv.occupied, (l.busy > 0) as u32);
-            apply(&mut lv.overtime, l.overtime as u32);
-            let i = (l.busy as usize).min(lv.by_busy.len() - 1);
-            apply(&mut lv.by_busy[i], 1);
+        if from.logged_in {
+            lv.count(from, false);
+        }
+        if to.logged_in {
+            lv.count(to, true);
         }
     }
 
