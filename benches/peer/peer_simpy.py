@@ -16,9 +16,13 @@ The model (ccsim DESIGN.md section 2, restricted to the rules used here):
   takes the head of the queue.
 * Processor sharing: an agent working k chats progresses each at
   SPEED[k-1] units of work per second, so the remaining times are re-timed
-  whenever k changes: each agent keeps one timeout for its next stop and
-  schedules a new one when k changes (or, with --style process, each agent
-  is a process that sleeps until its next stop and is interrupted to re-time).
+  whenever k changes. Three ways of writing it, same figures (--style):
+  timer (the default, fastest): each agent keeps one timeout for its next
+  stop and schedules a new one when k changes; process: each agent is a
+  process that sleeps until its next stop and is interrupted to re-time;
+  customer: each chat is its own process from arrival to the end of its
+  wrap-up, sleeping for its remaining work / SPEED[k-1] and interrupted to
+  recompute whenever its agent's k changes.
 * Handle work is lognormal (mean 480 s, sd 240 s) at speed 1. 10% of
   customers go silent at a point uniform over the handle work: the chat
   stops counting in k but keeps its slot, and the agent disconnects it
@@ -34,7 +38,7 @@ abandon_rate = abandoned / offered, utilisation = busy slot-time /
 inactive_disconnect_rate = disconnected / answered. Logged-in time runs from
 0 until each agent logs out in the drain.
 
-Usage: peer_simpy.py [--seed N] [--days D] [--style timer|process]
+Usage: peer_simpy.py [--seed N] [--days D] [--style timer|process|customer]
 Prints one line of JSON.
 """
 
@@ -65,7 +69,10 @@ MU = math.log(HANDLE_MEAN) - SIGMA**2 / 2.0
 
 
 class Chat:
-    __slots__ = ("arrival", "handle", "patience", "silent", "remaining", "taken")
+    __slots__ = (
+        "arrival", "handle", "patience", "silent", "remaining", "taken",
+        "process", "since", "speed",  # used by --style customer only
+    )
 
     def __init__(self, arrival, handle, patience, silent, silence_point):
         self.arrival = arrival
@@ -183,6 +190,24 @@ class ProcessAgent(Agent):
             self.stopped(chat)
 
 
+class CustomerAgent(Agent):
+    """--style customer: the agent is only state (its slots and the chats it
+    works); every chat is a process (CustomerCenter.customer) that sleeps
+    through its own work and is interrupted when the agent's k changes."""
+
+    def join(self, chat):
+        """`chat` starts being worked (k rises): the others re-time."""
+        for other in self.working:
+            other.process.interrupt()
+        self.working.append(chat)
+
+    def leave(self, chat):
+        """`chat` reached its stop point (k falls): the others re-time."""
+        self.working.remove(chat)
+        for other in self.working:
+            other.process.interrupt()
+
+
 class Center:
     def __init__(self, env, rng, days, agent_class):
         self.env = env
@@ -228,15 +253,18 @@ class Center:
             silent = rng.random() < P_SILENT
             chat = Chat(env.now, handle, patience, silent, rng.random())
             self.offered += 1
-            free = [a for a in self.agents if a.busy < SLOTS]
-            if free:
-                agent = min(free, key=lambda a: (a.busy, a.idle_since, a.index))
-                self.answer(agent, chat)
-            else:
-                self.queue.append(chat)
-                env.process(self.wait(chat))
+            self.arrive(chat)
         yield env.timeout(self.horizon - env.now)
         self.close()
+
+    def arrive(self, chat):
+        free = [a for a in self.agents if a.busy < SLOTS]
+        if free:
+            agent = min(free, key=lambda a: (a.busy, a.idle_since, a.index))
+            self.answer(agent, chat)
+        else:
+            self.queue.append(chat)
+            self.env.process(self.wait(chat))
 
     def wait(self, chat):
         """A queued customer: taken by an agent, or abandons after its patience."""
@@ -272,23 +300,87 @@ class Center:
                 agent.logged_out = self.env.now
 
 
+class CustomerCenter(Center):
+    """--style customer: the textbook SimPy form, one process per chat.
+
+    The random numbers are drawn by the arrival process as in the other
+    styles (same order), so a seed gives the same customers and figures."""
+
+    def arrive(self, chat):
+        chat.process = self.env.process(self.customer(chat))
+
+    def answer(self, agent, chat):
+        """A freed slot of `agent` takes the queued `chat`: reserve the slot
+        and wake the customer."""
+        self.change_busy(agent, +1)
+        chat.taken.succeed(agent)
+
+    def customer(self, chat):
+        env = self.env
+        # Arrive: the least busy agent with a free slot, or the queue.
+        free = [a for a in self.agents if a.busy < SLOTS]
+        if free:
+            agent = min(free, key=lambda a: (a.busy, a.idle_since, a.index))
+            self.change_busy(agent, +1)
+        else:
+            self.queue.append(chat)
+            slot = chat.taken = env.event()
+            yield slot | env.timeout(chat.patience)
+            if not slot.triggered:  # patience ran out first: renege
+                self.queue.remove(chat)
+                self.abandoned += 1
+                return
+            agent = slot.value
+        wait = env.now - chat.arrival
+        self.answered += 1
+        self.wait_total += wait
+        if wait <= THRESHOLD:
+            self.within += 1
+        # Processor sharing: work until the stop point at SPEED[k-1]; when k
+        # changes we are interrupted and recompute the remaining work.
+        agent.join(chat)
+        while True:
+            chat.since = env.now
+            chat.speed = SPEED[len(agent.working) - 1]
+            try:
+                yield env.timeout(max(chat.remaining, 0.0) / chat.speed)
+                break
+            except simpy.Interrupt:
+                chat.remaining -= (env.now - chat.since) * chat.speed
+        agent.leave(chat)
+        # Silence and disconnect (holding the slot, out of k), then wrap-up.
+        if chat.silent:
+            yield env.timeout(INACTIVITY_TIMEOUT)
+            self.disconnected += 1
+        yield env.timeout(WRAPUP)
+        agent.free_slot()
+
+
+STYLES = {
+    "timer": (Center, TimerAgent),
+    "process": (Center, ProcessAgent),
+    "customer": (CustomerCenter, CustomerAgent),
+}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--days", type=int, default=15)
     parser.add_argument(
         "--style",
-        choices=("timer", "process"),
+        choices=tuple(STYLES),
         default="timer",
-        help="how agents re-time their chats: a versioned timeout (timer, faster) "
-        "or a process per agent with interrupts (process)",
+        help="how the processor sharing is written: a versioned timeout per agent "
+        "(timer, fastest), a process per agent with interrupts (process), or a "
+        "process per chat interrupted when its agent's k changes (customer)",
     )
     args = parser.parse_args()
 
     started = time.perf_counter()
     env = simpy.Environment()
-    agent_class = TimerAgent if args.style == "timer" else ProcessAgent
-    center = Center(env, random.Random(args.seed), args.days, agent_class)
+    center_class, agent_class = STYLES[args.style]
+    center = center_class(env, random.Random(args.seed), args.days, agent_class)
     env.process(center.arrivals())
     env.run()
     seconds = time.perf_counter() - started
