@@ -22,10 +22,6 @@ pub struct ReplicationArgs {
     /// Worker threads for replications (default: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
-    /// Run only share K of N: a contiguous block of the replications (run) or
-    /// grid points (sweep), into a shard folder for `ccsim merge`.
-    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
-    shard: Option<Shard>,
 }
 
 impl ReplicationArgs {
@@ -53,6 +49,10 @@ pub struct RunArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     reps: ReplicationArgs,
+    /// Run only share K of N: a contiguous block of the replications (run) or
+    /// grid points (sweep), into a shard folder for `ccsim merge`.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    shard: Option<Shard>,
     /// Also write chats.csv and events.csv (every segment and event).
     #[arg(long)]
     trace: bool,
@@ -90,11 +90,11 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         trace: args.trace,
         per_day: args.per_day,
     };
-    let range = match args.reps.shard {
+    let range = match args.shard {
         Some(shard) => shard.share(opts.replications),
         None => 0..opts.replications,
     };
-    let target = args.out.clone().unwrap_or_else(|| match args.reps.shard {
+    let target = args.out.clone().unwrap_or_else(|| match args.shard {
         Some(shard) => PathBuf::from("results").join(format!("{}-shard-{}-of-{}", sc.name, shard.k, shard.n)),
         None => PathBuf::from("results").join(&sc.name),
     });
@@ -121,7 +121,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let elapsed = started.elapsed();
 
     let tmp = folder.file("");
-    let results = match args.reps.shard {
+    let results = match args.shard {
         Some(shard) => {
             report::write_run_shard(&tmp, &sc, opts.per_day, &reps, opts.threads)?;
             let output = RunOutput { per_day: args.per_day, trace: args.trace, charts: !args.no_charts };
@@ -142,7 +142,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let chats: u64 = reps.iter().map(|r| r.counts.chats).sum();
     let secs = elapsed.as_secs_f64();
     let Some(results) = results else {
-        let shard = args.reps.shard.map(|s| s.to_string()).unwrap_or_default();
+        let shard = args.shard.map(|s| s.to_string()).unwrap_or_default();
         let share = share_text(&range, opts.replications, "replications", 0);
         writeln!(
             out,
@@ -471,6 +471,10 @@ pub struct SweepArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     reps: ReplicationArgs,
+    /// Run only share K of N: a contiguous block of the replications (run) or
+    /// grid points (sweep), into a shard folder for `ccsim merge`.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    shard: Option<Shard>,
     /// No table on stdout.
     #[arg(long)]
     quiet: bool,
@@ -502,11 +506,11 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         sc.simulation.seed = base.simulation.seed;
         points.push((values, sc));
     }
-    let range = match args.reps.shard {
+    let range = match args.shard {
         Some(shard) => shard.share(points.len() as u32),
         None => 0..points.len() as u32,
     };
-    let target = args.out.clone().unwrap_or_else(|| match args.reps.shard {
+    let target = args.out.clone().unwrap_or_else(|| match args.shard {
         Some(shard) => PathBuf::from("results").join(format!("{}-sweep-shard-{}-of-{}", base.name, shard.k, shard.n)),
         None => PathBuf::from("results").join(format!("{}-sweep", base.name)),
     });
@@ -534,7 +538,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let keys: Vec<&str> = settings.iter().map(|s| s.key.as_str()).collect();
     let sweep_csv = folder.file("sweep.csv");
     report::write_sweep(&sweep_csv, &keys, range.start as usize + 1, &rows)?;
-    match args.reps.shard {
+    match args.shard {
         Some(shard) => {
             report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&base))?;
             let manifest = Manifest::sweep(shard, points.len() as u32, &settings);
@@ -545,7 +549,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let dir = folder.commit().with_context(|| format!("cannot write {}", target.display()))?;
     if !args.quiet {
         let mut out = std::io::stdout().lock();
-        match args.reps.shard {
+        match args.shard {
             Some(shard) => writeln!(
                 out,
                 "{}: shard {shard}, {} → {} (combine the folders of all shards with `ccsim merge`)",
@@ -604,9 +608,6 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
     use ccsim::staff::{StaffOptions, intervals, staff};
     let mut sc = load(&args.scenario)?;
     args.reps.apply(&mut sc, &args.scenario)?;
-    if args.reps.shard.is_some() {
-        return Err(UsageError("--shard: staff runs as one search; shard `run` or `sweep` instead".into()).into());
-    }
     if let Some(goal) = args.goal {
         if !(goal > 0.0 && goal <= 1.0) {
             return Err(UsageError(format!("--goal: expected a share above 0 and at most 1, got {goal}")).into());

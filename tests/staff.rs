@@ -169,7 +169,7 @@ fn bad_options_exit_2_without_output() {
         (&["--max-abandon=-0.1"][..], "--max-abandon: expected a share from 0 to 1"),
         (&["--threshold", "soon"][..], "--threshold"),
         (&["--max-agents", "0"][..], "--max-agents: expected at least 1"),
-        (&["--shard", "1/2"][..], "--shard: staff runs as one search"),
+        (&["--shard", "1/2"][..], "unexpected argument '--shard'"),
     ] {
         let out = dir.path().join("staff");
         let assert = ccsim().arg("staff").arg(SMALL).args(args).arg("--out").arg(&out).assert().code(2);
