@@ -326,7 +326,20 @@ fn search(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync
     };
     // First every interval in time order, the days side by side.
     let all_days: Vec<usize> = (0..frame.days).collect();
+    let start = totals.clone();
     for i in 0..frame.intervals {
+        // Start from the estimate corrected by the previous interval's error:
+        // the analytic model's bias changes slowly, so the bracket often
+        // needs just two trials (n meets, n − 1 does not).
+        if i > 0 {
+            for d in 0..frame.days {
+                let (was, now) = (i64::from(start[d][i - 1]), i64::from(totals[d][i - 1]));
+                if was > 0 && start[d][i] > 0 {
+                    let corrected = i64::from(start[d][i]) + now - was;
+                    totals[d][i] = corrected.clamp(1, i64::from(opts.max_agents)) as u32;
+                }
+            }
+        }
         settle(&mut totals, i, &all_days, &mut at_limit);
     }
     // Then, in time order, each (day, interval) the latest trial shows missed,
