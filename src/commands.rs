@@ -282,6 +282,11 @@ pub fn check(path: &Path) -> Result<ExitCode> {
         sc.service_level.threshold,
         sc.service_level.max_abandon.map(|m| format!(" and abandonment at most {m}")).unwrap_or_default()
     )?;
+    writeln!(
+        out,
+        "  `ccsim staff {}` finds the agents by simulation, with every rule of the procedure",
+        path.display()
+    )?;
     let warnings = ccsim::warnings::warnings(&sc, sc.simulation.replications);
     if !warnings.is_empty() {
         writeln!(out)?;
