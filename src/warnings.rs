@@ -22,7 +22,7 @@ impl fmt::Display for Warning {
             Warning::OverCapacity { interval, offered_per_hour, capacity_per_hour } => write!(
                 f,
                 "{interval}: offered load {offered_per_hour:.0} chats/h is above the scheduled capacity of about \
-                 {capacity_per_hour:.0} chats/h; queues will grow (add agents or check the volumes)"
+                 {capacity_per_hour:.0} chats/h; the queue builds up, or customers abandon (add agents or check the volumes)"
             ),
             Warning::Unstaffed { interval, skill, reasons } => write!(
                 f,
