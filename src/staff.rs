@@ -8,17 +8,17 @@
 //! unchanged (common random numbers), so two trials differ only by staffing.
 //! For interval `i` the count is bracketed (one more while the target is
 //! missed, one fewer while it still holds, doubling the step, then halving
-//! the bracket) until `n` agents meet it and `n − 1` do not. A count that
-//! makes the previous interval miss (its last chats wait into this one)
-//! misses too, so the backlog an interval leaves behind is charged to it.
-//! Later intervals are settled with the earlier ones fixed; a last trial
-//! checks every interval, and those missed (days interact through carried-over
-//! work) are settled again, up to three sweeps in all.
+//! the bracket) until `n` agents meet it and `n − 1` do not; later intervals
+//! are settled with the earlier ones fixed, so the backlog carries over. A
+//! last trial checks every interval, and those a later change has tipped
+//! below the target (an interval's last chats wait into the next; days
+//! interact through carried-over work) are settled again, each on its own,
+//! in time order, for up to three passes.
 //!
 //! When the inputs differ by day, each day is staffed on its own, all days
 //! in the same trials; otherwise one staffing serves every day and each
 //! interval's figures pool all days. With several groups staffed together,
-//! an interval's total is divided among them in proportion to the load of
+//! an interval's total is divided among them in proportion to the work of
 //! the skills each serves (D'Hondt, so adding one agent never takes one
 //! from a group).
 
@@ -99,8 +99,11 @@ struct Frame {
 
 impl Frame {
     fn new(sc: &Scenario) -> Frame {
+        Frame::with(sc, distinct_days(sc) > 1)
+    }
+
+    fn with(sc: &Scenario, per_day: bool) -> Frame {
         let sim = &sc.simulation;
-        let per_day = distinct_days(sc) > 1;
         Frame {
             per_day,
             days: if per_day { sim.days as usize } else { 1 },
@@ -224,23 +227,27 @@ fn search(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync
         Some(g) => vec![g],
         None => (0..sc.groups.len()).collect(),
     };
+    // A group's weight: the work its skills receive (new chats, transfers in
+    // and follow-ups), shared equally among the groups serving each skill.
     let weights = |d: usize, i: usize| -> Vec<f64> {
+        let mut work = vec![0.0; sc.skills.len()];
+        for r in &sc.reasons {
+            let volume = r.volume.day(d as u32)[i];
+            work[r.skill] += volume * (r.auth.mean() + r.handle.mean());
+            if let Some(t) = &r.transfer {
+                work[t.to] += volume * t.p * t.handle.as_ref().unwrap_or(&r.handle).mean();
+            }
+            if let Some(c) = &r.commitment {
+                work[c.skill] += volume * c.p * c.handle.as_ref().unwrap_or(&r.handle).mean();
+            }
+        }
         staffed
             .iter()
             .map(|&g| {
-                sc.groups[g]
-                    .skills
+                let skills = &sc.groups[g].skills;
+                skills
                     .iter()
-                    .map(|&s| {
-                        let servers = sc.groups.iter().filter(|h| h.skills.contains(&s)).count().max(1);
-                        let load: f64 = sc
-                            .reasons
-                            .iter()
-                            .filter(|r| r.skill == s)
-                            .map(|r| r.volume.day(d as u32)[i] * (r.auth.mean() + r.handle.mean()))
-                            .sum();
-                        load / servers as f64
-                    })
+                    .map(|&s| work[s] / sc.groups.iter().filter(|h| h.skills.contains(&s)).count().max(1) as f64)
                     .sum()
             })
             .collect()
@@ -447,7 +454,7 @@ pub fn intervals(sc: &Scenario) -> usize {
 impl Staffed {
     /// The result slot of planned day `d` (0 when not per day), open interval `i`.
     pub fn slot(&self, d: usize, i: usize) -> usize {
-        Frame::new(&self.scenario).slot(d, i)
+        Frame::with(&self.scenario, self.per_day).slot(d, i)
     }
 
     /// Agents of the staffed groups in an interval.
@@ -455,7 +462,8 @@ impl Staffed {
         self.staffed.iter().map(|&g| plan.agents[g]).sum()
     }
 
-    /// Intervals whose target was missed at the agent limit: (planned day, interval).
+    /// Intervals whose target is missed (at the agent limit, or still after
+    /// the search's last pass): (planned day, interval).
     pub fn unreachable(&self) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         for (d, day) in self.slots.iter().enumerate() {
