@@ -15,9 +15,9 @@
 //! interact through carried-over work) are settled again, each on its own,
 //! in time order, for up to three passes.
 //!
-//! When the inputs differ by day, each day is staffed on its own, all days
-//! in the same trials; otherwise one staffing serves every day and each
-//! interval's figures pool all days. With several groups staffed together,
+//! When the forecast (or a kept group's staffing) differs by day, each day
+//! is staffed on its own, all days in the same trials; otherwise one
+//! staffing serves every day and each interval's figures pool all days. With several groups staffed together,
 //! an interval's total is divided among them in proportion to the work of
 //! the skills each serves (D'Hondt, so adding one agent never takes one
 //! from a group).
@@ -98,8 +98,13 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(sc: &Scenario) -> Frame {
-        Frame::with(sc, distinct_days(sc) > 1)
+    /// Days apart when the forecast, or the staffing of a group kept as it is, differs by day.
+    fn new(sc: &Scenario, staffed: &[usize]) -> Frame {
+        let mut kept = sc.clone();
+        for &g in staffed {
+            kept.groups[g].staffing = Staffing::Constant(0);
+        }
+        Frame::with(sc, distinct_days(&kept) > 1)
     }
 
     fn with(sc: &Scenario, per_day: bool) -> Frame {
@@ -222,11 +227,11 @@ pub fn staff(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + S
 }
 
 fn search(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync)) -> Staffed {
-    let frame = Frame::new(sc);
     let staffed: Vec<usize> = match opts.group {
         Some(g) => vec![g],
         None => (0..sc.groups.len()).collect(),
     };
+    let frame = Frame::new(sc, &staffed);
     // A group's weight: the work its skills receive (new chats, transfers in
     // and follow-ups), shared equally among the groups serving each skill.
     let weights = |d: usize, i: usize| -> Vec<f64> {

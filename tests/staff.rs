@@ -200,3 +200,36 @@ fn where_erlang_c_is_exact_staff_agrees_with_it() {
     let mean = agents.iter().sum::<f64>() / agents.len() as f64;
     assert!((24.5..=25.5).contains(&mean), "mean {mean}: {agents:?}");
 }
+
+#[test]
+fn days_are_staffed_apart_only_when_the_forecast_differs_by_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(SMALL)
+        .unwrap()
+        .replace("days = 1", "days = 2")
+        .replace("replications = 12", "replications = 4");
+    // The same forecast every day, staffing given per day: one staffing for both days.
+    let same = base.replace("agents = 10", "agents = [[10, 10, 10, 10, 10, 10, 10, 10], [5, 5, 5, 5, 5, 5, 5, 5]]");
+    // A forecast per day: each day its own.
+    let apart = base.replace(
+        "volume = [40, 60, 90, 120, 110, 80, 60, 50]",
+        "volume = [[40, 60, 90, 120, 110, 80, 60, 50], [20, 30, 45, 60, 55, 40, 30, 25]]",
+    );
+    for (name, text, days) in [("same", same, vec!["all"]), ("apart", apart, vec!["1", "2"])] {
+        let scenario = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&scenario, text).unwrap();
+        let out = dir.path().join(name);
+        ccsim().args(["staff", "--quiet", "--out"]).arg(&out).arg(&scenario).assert().success();
+        let plan = rows(&out.join("staffing.csv"));
+        let mut seen: Vec<&str> = plan.iter().map(|r| r["day"].as_str()).collect();
+        seen.dedup();
+        assert_eq!(seen, days, "{name}");
+        if name == "apart" {
+            // Half the chats on day 2 need fewer agents at the peak.
+            let peak = |day: &str| -> u32 {
+                plan.iter().find(|r| r["day"] == day && r["interval"] == "10:30").unwrap()["agents"].parse().unwrap()
+            };
+            assert!(peak("2") < peak("1"), "{} vs {}", peak("2"), peak("1"));
+        }
+    }
+}
