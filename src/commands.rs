@@ -40,6 +40,39 @@ impl ReplicationArgs {
     }
 }
 
+/// `--shard K/N` of `run` and `sweep`.
+#[derive(Args)]
+pub struct ShardArgs {
+    /// Run only share K of N: a contiguous block of the replications (run) or
+    /// grid points (sweep), into a shard folder for `ccsim merge`.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    shard: Option<Shard>,
+}
+
+impl ShardArgs {
+    /// The items this run takes: its share of `items`, or all of them.
+    fn share(&self, items: u32) -> std::ops::Range<u32> {
+        self.shard.map_or(0..items, |s| s.share(items))
+    }
+
+    /// The default output folder: `results/<name>`, or `results/<name>-shard-K-of-N`.
+    fn default_out(&self, name: &str) -> PathBuf {
+        let folder = match self.shard {
+            Some(s) => format!("{name}-shard-{}-of-{}", s.k, s.n),
+            None => name.to_string(),
+        };
+        PathBuf::from("results").join(folder)
+    }
+}
+
+/// The output folder `--out` names (or the default), written atomically.
+fn output_folder(target: &Path) -> Result<OutputDir> {
+    if target.exists() && !target.is_dir() {
+        return Err(UsageError(format!("--out {}: exists and is not a folder", target.display())).into());
+    }
+    OutputDir::create(target).with_context(|| format!("cannot create {}", target.display()))
+}
+
 #[derive(Args)]
 pub struct RunArgs {
     /// The scenario file (TOML).
@@ -49,10 +82,8 @@ pub struct RunArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     reps: ReplicationArgs,
-    /// Run only share K of N: a contiguous block of the replications (run) or
-    /// grid points (sweep), into a shard folder for `ccsim merge`.
-    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
-    shard: Option<Shard>,
+    #[command(flatten)]
+    part: ShardArgs,
     /// Also write chats.csv and events.csv (every segment and event).
     #[arg(long)]
     trace: bool,
@@ -90,18 +121,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         trace: args.trace,
         per_day: args.per_day,
     };
-    let range = match args.shard {
-        Some(shard) => shard.share(opts.replications),
-        None => 0..opts.replications,
-    };
-    let target = args.out.clone().unwrap_or_else(|| match args.shard {
-        Some(shard) => PathBuf::from("results").join(format!("{}-shard-{}-of-{}", sc.name, shard.k, shard.n)),
-        None => PathBuf::from("results").join(&sc.name),
-    });
-    if target.exists() && !target.is_dir() {
-        return Err(UsageError(format!("--out {}: exists and is not a folder", target.display())).into());
-    }
-    let folder = OutputDir::create(&target).with_context(|| format!("cannot create {}", target.display()))?;
+    let range = args.part.share(opts.replications);
+    let target = args.out.clone().unwrap_or_else(|| args.part.default_out(&sc.name));
+    let folder = output_folder(&target)?;
 
     let started = std::time::Instant::now();
     let days = range.len() as u64 * sc.simulation.days as u64;
@@ -121,7 +143,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let elapsed = started.elapsed();
 
     let tmp = folder.file("");
-    let results = match args.shard {
+    let results = match args.part.shard {
         Some(shard) => {
             report::write_run_shard(&tmp, &sc, opts.per_day, &reps, opts.threads)?;
             let output = RunOutput { per_day: args.per_day, trace: args.trace, charts: !args.no_charts };
@@ -142,7 +164,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let chats: u64 = reps.iter().map(|r| r.counts.chats).sum();
     let secs = elapsed.as_secs_f64();
     let Some(results) = results else {
-        let shard = args.shard.map(|s| s.to_string()).unwrap_or_default();
+        let shard = args.part.shard.map(|s| s.to_string()).unwrap_or_default();
         let share = share_text(&range, opts.replications, "replications", 0);
         writeln!(
             out,
@@ -476,10 +498,8 @@ pub struct SweepArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     reps: ReplicationArgs,
-    /// Run only share K of N: a contiguous block of the replications (run) or
-    /// grid points (sweep), into a shard folder for `ccsim merge`.
-    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
-    shard: Option<Shard>,
+    #[command(flatten)]
+    part: ShardArgs,
     /// No table on stdout.
     #[arg(long)]
     quiet: bool,
@@ -511,18 +531,9 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         sc.simulation.seed = base.simulation.seed;
         points.push((values, sc));
     }
-    let range = match args.shard {
-        Some(shard) => shard.share(points.len() as u32),
-        None => 0..points.len() as u32,
-    };
-    let target = args.out.clone().unwrap_or_else(|| match args.shard {
-        Some(shard) => PathBuf::from("results").join(format!("{}-sweep-shard-{}-of-{}", base.name, shard.k, shard.n)),
-        None => PathBuf::from("results").join(format!("{}-sweep", base.name)),
-    });
-    if target.exists() && !target.is_dir() {
-        return Err(UsageError(format!("--out {}: exists and is not a folder", target.display())).into());
-    }
-    let folder = OutputDir::create(&target).with_context(|| format!("cannot create {}", target.display()))?;
+    let range = args.part.share(points.len() as u32);
+    let target = args.out.clone().unwrap_or_else(|| args.part.default_out(&format!("{}-sweep", base.name)));
+    let folder = output_folder(&target)?;
     let share = &points[range.start as usize..range.end as usize];
     let bar = ccsim::progress::bar(share.len() as u64, "points", args.quiet);
     let mut rows = Vec::new();
@@ -543,7 +554,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let keys: Vec<&str> = settings.iter().map(|s| s.key.as_str()).collect();
     let sweep_csv = folder.file("sweep.csv");
     report::write_sweep(&sweep_csv, &keys, range.start as usize + 1, &rows)?;
-    match args.shard {
+    match args.part.shard {
         Some(shard) => {
             report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&base))?;
             let manifest = Manifest::sweep(shard, points.len() as u32, &settings);
@@ -554,7 +565,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let dir = folder.commit().with_context(|| format!("cannot write {}", target.display()))?;
     if !args.quiet {
         let mut out = std::io::stdout().lock();
-        match args.shard {
+        match args.part.shard {
             Some(shard) => writeln!(
                 out,
                 "{}: shard {shard}, {} → {} (combine the folders of all shards with `ccsim merge`)",
@@ -639,10 +650,7 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
         return Err(UsageError("--max-agents: expected at least 1".into()).into());
     }
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-staff", sc.name)));
-    if target.exists() && !target.is_dir() {
-        return Err(UsageError(format!("--out {}: exists and is not a folder", target.display())).into());
-    }
-    let folder = OutputDir::create(&target).with_context(|| format!("cannot create {}", target.display()))?;
+    let folder = output_folder(&target)?;
 
     let started = std::time::Instant::now();
     let bar = ccsim::progress::bar(intervals(&sc) as u64, "intervals settled", args.quiet);
