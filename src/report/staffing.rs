@@ -3,7 +3,7 @@
 
 use super::charts::{Chart2d, Drawn, Mark, PALETTE, SIZE, YAxis, axes, frame, plain, stacked_bars, top};
 use super::csv_out::fmt_num;
-use crate::staff::{Staffed, slot_figure};
+use crate::staff::{SlotPlan, Staffed, slot_figure};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::io;
@@ -13,12 +13,26 @@ fn clock(secs: u32) -> String {
     format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60)
 }
 
-/// The `day` and `interval` cells of planned day `d`, open interval `i`:
-/// `all` when one staffing serves every day.
-fn slot_cells(s: &Staffed, d: usize, i: usize) -> (String, String) {
+/// One planned interval: its plan, its result slot, and its `day` and
+/// `interval` cells (`day` is `all` when one staffing serves every day).
+struct Row<'a> {
+    plan: &'a SlotPlan,
+    slot: usize,
+    day: String,
+    interval: String,
+}
+
+/// Every planned interval, day by day, in time order.
+fn rows(s: &Staffed) -> impl Iterator<Item = Row<'_>> {
     let sim = &s.scenario.simulation;
-    let day = if s.per_day { (d + 1).to_string() } else { "all".to_string() };
-    (day, clock(sim.start + i as u32 * sim.interval))
+    s.slots.iter().enumerate().flat_map(move |(d, day)| {
+        day.iter().enumerate().map(move |(i, plan)| Row {
+            plan,
+            slot: s.slot(d, i),
+            day: if s.per_day { (d + 1).to_string() } else { "all".to_string() },
+            interval: clock(sim.start + i as u32 * sim.interval),
+        })
+    })
 }
 
 /// `staffing.csv`: `day,interval,group,agents,service_level,ci95_low,ci95_high,abandon_rate,occupancy`,
@@ -38,27 +52,23 @@ pub fn write_staffing(path: &Path, s: &Staffed) -> io::Result<()> {
         "occupancy",
     ])
     .map_err(io::Error::other)?;
-    for (d, day) in s.slots.iter().enumerate() {
-        for (i, plan) in day.iter().enumerate() {
-            let (day_cell, interval) = slot_cells(s, d, i);
-            let slot = s.slot(d, i);
-            let sl = slot_figure(&s.results, slot, "all", "all", "service_level");
-            let abandon = slot_figure(&s.results, slot, "all", "all", "abandon_rate").and_then(|a| a.mean);
-            for (g, group) in s.scenario.groups.iter().enumerate() {
-                let occupancy = slot_figure(&s.results, slot, "group", &group.name, "occupancy").and_then(|a| a.mean);
-                w.write_record([
-                    day_cell.clone(),
-                    interval.clone(),
-                    group.name.clone(),
-                    plan.agents[g].to_string(),
-                    fmt_num(sl.and_then(|a| a.mean)),
-                    fmt_num(sl.and_then(|a| a.ci95).map(|c| c.0)),
-                    fmt_num(sl.and_then(|a| a.ci95).map(|c| c.1)),
-                    fmt_num(abandon),
-                    fmt_num(occupancy),
-                ])
-                .map_err(io::Error::other)?;
-            }
+    for Row { plan, slot, day, interval } in rows(s) {
+        let sl = slot_figure(&s.results, slot, "all", "all", "service_level");
+        let abandon = slot_figure(&s.results, slot, "all", "all", "abandon_rate").and_then(|a| a.mean);
+        for (g, group) in s.scenario.groups.iter().enumerate() {
+            let occupancy = slot_figure(&s.results, slot, "group", &group.name, "occupancy").and_then(|a| a.mean);
+            w.write_record([
+                day.clone(),
+                interval.clone(),
+                group.name.clone(),
+                plan.agents[g].to_string(),
+                fmt_num(sl.and_then(|a| a.mean)),
+                fmt_num(sl.and_then(|a| a.ci95).map(|c| c.0)),
+                fmt_num(sl.and_then(|a| a.ci95).map(|c| c.1)),
+                fmt_num(abandon),
+                fmt_num(occupancy),
+            ])
+            .map_err(io::Error::other)?;
         }
     }
     w.flush()
@@ -81,25 +91,21 @@ pub fn write_comparison(path: &Path, s: &Staffed) -> io::Result<()> {
         "target_met",
     ])
     .map_err(io::Error::other)?;
-    for (d, day) in s.slots.iter().enumerate() {
-        for (i, plan) in day.iter().enumerate() {
-            let (day_cell, interval) = slot_cells(s, d, i);
-            let slot = s.slot(d, i);
-            let mean = |m: &str| slot_figure(&s.results, slot, "all", "all", m).and_then(|a| a.mean);
-            w.write_record([
-                day_cell,
-                interval,
-                fmt_num(Some(plan.offered)),
-                fmt_num(Some(plan.load)),
-                s.staffed_agents(plan).to_string(),
-                plan.estimate.map_or(String::new(), |e| e.to_string()),
-                plan.erlang_c.map_or(String::new(), |e| e.to_string()),
-                fmt_num(mean("service_level")),
-                fmt_num(mean("abandon_rate")),
-                (!plan.unreachable).to_string(),
-            ])
-            .map_err(io::Error::other)?;
-        }
+    for Row { plan, slot, day, interval } in rows(s) {
+        let mean = |m: &str| slot_figure(&s.results, slot, "all", "all", m).and_then(|a| a.mean);
+        w.write_record([
+            day,
+            interval,
+            fmt_num(Some(plan.offered)),
+            fmt_num(Some(plan.load)),
+            s.staffed_agents(plan).to_string(),
+            plan.estimate.map_or(String::new(), |e| e.to_string()),
+            plan.erlang_c.map_or(String::new(), |e| e.to_string()),
+            fmt_num(mean("service_level")),
+            fmt_num(mean("abandon_rate")),
+            (!plan.unreachable).to_string(),
+        ])
+        .map_err(io::Error::other)?;
     }
     w.flush()
 }
@@ -133,24 +139,20 @@ fn line<DB: DrawingBackend>(chart: &mut Chart2d<DB>, values: &[Option<f64>], col
 }
 
 fn staff_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Staffed) -> Drawn<DB> {
-    let plans: Vec<_> =
-        s.slots.iter().enumerate().flat_map(|(d, day)| day.iter().enumerate().map(move |(i, p)| (d, i, p))).collect();
+    let plans: Vec<Row> = rows(s).collect();
     let names: Vec<String> = plans
         .iter()
-        .map(|&(d, i, _)| match slot_cells(s, d, i) {
-            (day, clock) if day == "all" => clock,
-            (day, clock) => format!("D{day} {clock}"),
-        })
+        .map(|r| if r.day == "all" { r.interval.clone() } else { format!("D{} {}", r.day, r.interval) })
         .collect();
     let group_color = |k: usize| [PALETTE[0], PALETTE[5], PALETTE[2], PALETTE[4], PALETTE[6]][k % 5];
     let layers: Vec<(Vec<Option<f64>>, RGBAColor)> = s
         .staffed
         .iter()
         .enumerate()
-        .map(|(k, &g)| (plans.iter().map(|p| Some(f64::from(p.2.agents[g]))).collect(), group_color(k).mix(0.85)))
+        .map(|(k, &g)| (plans.iter().map(|p| Some(f64::from(p.plan.agents[g]))).collect(), group_color(k).mix(0.85)))
         .collect();
-    let erlang: Vec<Option<f64>> = plans.iter().map(|p| p.2.erlang_c.map(f64::from)).collect();
-    let load: Vec<Option<f64>> = plans.iter().map(|p| Some(p.2.load)).collect();
+    let erlang: Vec<Option<f64>> = plans.iter().map(|p| p.plan.erlang_c.map(f64::from)).collect();
+    let load: Vec<Option<f64>> = plans.iter().map(|p| Some(p.plan.load)).collect();
     let mut legend: Vec<(String, RGBAColor, Mark)> = s
         .staffed
         .iter()
@@ -168,7 +170,7 @@ fn staff_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Staffed) -
         s.scenario.simulation.replications
     );
     let area = frame(root, "Agents required by interval", &subtitle, &legend)?;
-    let totals = plans.iter().map(|p| s.staffed_agents(p.2) as f64);
+    let totals = plans.iter().map(|p| s.staffed_agents(p.plan) as f64);
     let y_max = top(totals.chain(erlang.iter().flatten().copied()).chain(load.iter().flatten().copied()), 1.0);
     let axis = if s.per_day { "Interval start (day, HH:MM)" } else { "Interval start (HH:MM)" };
     let mut chart = axes(&area, &names, axis, YAxis { range: 0.0..y_max, title: "Agents", ticks: plain })?;
