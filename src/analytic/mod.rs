@@ -528,39 +528,25 @@ mod tests {
 
     #[test]
     fn erlang_a_matches_brute_force_uniformisation() {
-        // λ = 3/min, AHT 100 s, c = 4, patience 60 s (a = 5 > c), T = 20 s.
-        let (lambda, aht, c, theta, t) = (0.05, 100.0, 4usize, 60.0, 20.0);
-        let (mu, gamma) = (1.0 / aht, 1.0 / theta);
-        let pi = brute_pi(lambda, mu, c, gamma, 80);
-        let (sl, p_served, wait) = brute_service(&pi, c, mu, gamma, t);
-        let r = erlang_a(lambda, aht, c as u32, theta, t);
-        close(r.service_level, sl, 1e-12);
-        close(1.0 - r.p_abandon, p_served, 1e-12);
-        close(r.asa, wait / p_served, 1e-12);
-        let p_wait: f64 = pi[c..].iter().sum();
-        close(r.p_wait, p_wait, 1e-12);
-        let eq: f64 = pi.iter().enumerate().skip(c).map(|(n, p)| (n - c) as f64 * p).sum();
-        close(r.mean_queue, eq, 1e-12);
-        let busy: f64 = pi.iter().enumerate().map(|(n, p)| n.min(c) as f64 * p).sum();
-        close(r.occupancy, busy / c as f64, 1e-12);
-
-        // Below capacity, longer threshold, more agents.
-        let (lambda, aht, c, theta, t) = (0.1, 50.0, 6usize, 200.0, 45.0);
-        let pi = brute_pi(lambda, 1.0 / aht, c, 1.0 / theta, 120);
-        let (sl, p_served, wait) = brute_service(&pi, c, 1.0 / aht, 1.0 / theta, t);
-        let r = erlang_a(lambda, aht, c as u32, theta, t);
-        close(r.service_level, sl, 1e-12);
-        close(1.0 - r.p_abandon, p_served, 1e-12);
-        close(r.asa, wait / p_served, 1e-12);
-
-        // Overloaded with impatient customers and a long threshold.
-        let (lambda, aht, c, theta, t) = (0.2, 60.0, 8usize, 15.0, 120.0);
-        let pi = brute_pi(lambda, 1.0 / aht, c, 1.0 / theta, 48);
-        let (sl, p_served, wait) = brute_service(&pi, c, 1.0 / aht, 1.0 / theta, t);
-        let r = erlang_a(lambda, aht, c as u32, theta, t);
-        close(r.service_level, sl, 1e-12);
-        close(1.0 - r.p_abandon, p_served, 1e-12);
-        close(r.asa, wait / p_served, 1e-12);
+        // (λ per s, AHT, c, mean patience, T, states): overloaded (a = 5 > c = 4);
+        // below capacity with a longer threshold; overloaded, impatient, long threshold.
+        let cases =
+            [(0.05, 100.0, 4usize, 60.0, 20.0, 80), (0.1, 50.0, 6, 200.0, 45.0, 120), (0.2, 60.0, 8, 15.0, 120.0, 48)];
+        for (lambda, aht, c, theta, t, states) in cases {
+            let (mu, gamma) = (1.0 / aht, 1.0 / theta);
+            let pi = brute_pi(lambda, mu, c, gamma, states);
+            let (sl, p_served, wait) = brute_service(&pi, c, mu, gamma, t);
+            let r = erlang_a(lambda, aht, c as u32, theta, t);
+            close(r.service_level, sl, 1e-12);
+            close(1.0 - r.p_abandon, p_served, 1e-12);
+            close(r.asa, wait / p_served, 1e-12);
+            let p_wait: f64 = pi[c..].iter().sum();
+            close(r.p_wait, p_wait, 1e-12);
+            let eq: f64 = pi.iter().enumerate().skip(c).map(|(n, p)| (n - c) as f64 * p).sum();
+            close(r.mean_queue, eq, 1e-12);
+            let busy: f64 = pi.iter().enumerate().map(|(n, p)| n.min(c) as f64 * p).sum();
+            close(r.occupancy, busy / c as f64, 1e-12);
+        }
     }
 
     #[test]
