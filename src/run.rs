@@ -137,6 +137,7 @@ struct DayCounter<'a, O> {
 }
 
 impl<O: Observer> Observer for DayCounter<'_, O> {
+    const TRACES: bool = O::TRACES;
     fn segment(&mut self, rec: &SegmentRecord) {
         self.inner.segment(rec);
     }

@@ -495,6 +495,46 @@ agents = 1
     }
 }
 
+#[test]
+fn without_an_accept_delay_a_chat_is_accepted_the_instant_it_is_offered() {
+    // Two chats arrive together for one agent with two slots and no accept
+    // delay: each offer is accepted at once, before the next chat is even
+    // queued; a customer with no patience at all still gives up on the offer.
+    let sc = scenario(
+        r#"
+[chat]
+max_concurrent = 2
+wrapup = "0s"
+
+[[reasons]]
+name = "a"
+skill = "s"
+handle = "100s"
+
+[[reasons]]
+name = "z"
+skill = "s"
+handle = "100s"
+patience = "0s"
+
+[[groups]]
+name = "g"
+skills = ["s"]
+agents = 1
+"#,
+    );
+    let run = replay(&sc, "time,reason\n0,a\n0,a\n500,z\n");
+    let at_zero: Vec<(Option<u64>, &str)> =
+        run.evs.iter().filter(|e| e.time == 0.0 && e.chat.is_some()).map(|e| (e.chat, e.event.as_str())).collect();
+    let expected = [(0, "queue"), (0, "offer"), (0, "accept"), (1, "queue"), (1, "offer"), (1, "accept")];
+    assert_eq!(at_zero, expected.map(|(c, e)| (Some(c), e)).to_vec(), "{}", run.dump());
+    for c in 0..2 {
+        assert_eq!(run.seg(c, 0).wait, 0.0);
+        assert_eq!(run.seg(c, 0).outcome, "resolved");
+    }
+    assert_eq!(run.seg(2, 0).outcome, "abandoned", "{}", run.dump());
+}
+
 // ---- 9. patience ----
 
 #[test]

@@ -105,8 +105,9 @@ struct Chat {
     index: u64,
     counted: bool,
     first_arrival: SimTime,
-    offers: Stream,
-    wrapups: Stream,
+    /// The `offers` and `wrapups` streams, made at their first draw.
+    offers: Option<Stream>,
+    wrapups: Option<Stream>,
     had_followup: bool,
     /// Segments started so far.
     segments: u8,
@@ -148,6 +149,9 @@ pub struct Center<'a, O: Observer> {
     obs: &'a mut O,
     /// Every chat's random streams.
     streams: ChatStreams,
+    /// Whether offers draw from the `offers` stream: some group has a random
+    /// accept delay or refuses (else that stream is never observed, nor made).
+    offer_draws: bool,
     queue: EventQueue<Event>,
     agents: Vec<Agent>,
     /// First agent index of each group, and the pool size.
@@ -233,6 +237,7 @@ impl<'a, O: Observer> Center<'a, O> {
             sc,
             obs,
             streams: ChatStreams::new(seed, replication, sc.reasons.len()),
+            offer_draws: sc.groups.iter().any(|g| g.rules.accept.fixed().is_none() || g.rules.refuse > 0.0),
             queue: EventQueue::new(),
             agents,
             group_agents,
@@ -284,6 +289,9 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     fn trace(&mut self, agent: Option<AgentIdx>, chat: Option<ChatIdx>, ev: TraceEvent) {
+        if !O::TRACES {
+            return;
+        }
         let chat = chat.map(|c| {
             let ch = self.chat(c);
             (ch.id, ch.segments - 1)
@@ -522,8 +530,8 @@ impl<'a, O: Observer> Center<'a, O> {
             index,
             counted: now >= self.warmup_at,
             first_arrival: now,
-            offers: self.streams.get(r, index, draws::OFFERS),
-            wrapups: self.streams.get(r, index, draws::WRAPUPS),
+            offers: None,
+            wrapups: None,
             had_followup: false,
             segments: 0,
             kind: SegmentKind::New,
@@ -712,22 +720,36 @@ impl<'a, O: Observer> Center<'a, O> {
     fn offer(&mut self, a: AgentIdx, c: ChatIdx, queued: bool) {
         let rules = &self.sc.groups[self.agents[a].group].rules;
         let ch = self.chats[c].as_mut().expect("live chat");
-        let delay = rules.accept.sample(&mut ch.offers);
-        let u: f64 = ch.offers.random();
-        let refuses = u < rules.refuse;
+        let (delay, refuses) = if self.offer_draws {
+            let rng = ch.offers.get_or_insert_with(|| self.streams.get(ch.reason, ch.index, draws::OFFERS));
+            let delay = rules.accept.sample(rng);
+            let u: f64 = rng.random();
+            (delay, u < rules.refuse)
+        } else {
+            (rules.accept.fixed().expect("no offer draws: every accept delay is fixed"), false)
+        };
         ch.state = SegState::Offered { agent: a, refuses };
         if queued {
             self.leave_queue(c);
         }
-        let ends = self.now().after_secs(delay);
-        if ends >= self.chat(c).patience_at {
-            self.arm_patience(c); // the customer may give up during the offer
+        let now = self.now();
+        let ends = now.after_secs(delay);
+        let patience_at = self.chat(c).patience_at;
+        // Accepted the moment it is offered: no offer to wait for.
+        let at_once = ends == now && !refuses && now < patience_at;
+        if !at_once {
+            if ends >= patience_at {
+                self.arm_patience(c); // the customer may give up during the offer
+            }
+            let t = self.queue.schedule(ends, Event::OfferEnd(c));
+            self.chat_mut(c).offer_timer = Some(t);
         }
-        let t = self.queue.schedule(ends, Event::OfferEnd(c));
-        self.chat_mut(c).offer_timer = Some(t);
         self.agents[a].busy += 1;
         self.agent_changed(a);
         self.trace(Some(a), Some(c), TraceEvent::Offer);
+        if at_once {
+            self.accept(a, c);
+        }
     }
 
     fn free_slot(&mut self, a: AgentIdx) {
@@ -899,7 +921,12 @@ impl<'a, O: Observer> Center<'a, O> {
         let g = self.agents[a].group;
         let wrapup_dist = &self.sc.groups[g].rules.wrapup;
         let ch = self.chats[c].as_mut().expect("live chat");
-        let wrapup = wrapup_dist.sample(&mut ch.wrapups).max(0.0);
+        let wrapup = match wrapup_dist.fixed() {
+            Some(v) => v,
+            None => wrapup_dist
+                .sample(ch.wrapups.get_or_insert_with(|| self.streams.get(ch.reason, ch.index, draws::WRAPUPS))),
+        }
+        .max(0.0);
         let (commitment, followup_at) = if outcome == Outcome::Resolved
             && ch.draws.commitment
             && ch.kind != SegmentKind::Followup

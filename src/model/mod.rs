@@ -25,6 +25,7 @@ pub fn simulate<O: Observer>(sc: &Scenario, seed: u64, replication: u32, obs: &m
 pub struct Both<'a, A, B>(pub &'a mut A, pub &'a mut B);
 
 impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
+    const TRACES: bool = A::TRACES || B::TRACES;
     fn segment(&mut self, rec: &SegmentRecord) {
         self.0.segment(rec);
         self.1.segment(rec);

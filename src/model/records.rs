@@ -145,6 +145,8 @@ pub trait Observer {
     fn queue_len(&mut self, at: SimTime, skill: usize, reason: usize, delta: i32);
     /// The center opened (`true`) or closed (`false`) at `at`.
     fn open(&mut self, at: SimTime, open: bool);
+    /// Whether this observer takes trace events (else the model skips them).
+    const TRACES: bool = false;
     /// A trace event; ignored unless tracing.
     fn trace(&mut self, _at: SimTime, _agent: Option<u32>, _chat: Option<(u64, u8)>, _ev: TraceEvent) {}
     /// Day `day` (0-based) begins; for progress reports.

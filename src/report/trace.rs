@@ -27,6 +27,7 @@ impl Observer for Trace {
     fn agent_level(&mut self, _: SimTime, _: usize, _: AgentLevel, _: AgentLevel) {}
     fn queue_len(&mut self, _: SimTime, _: usize, _: usize, _: i32) {}
     fn open(&mut self, _: SimTime, _: bool) {}
+    const TRACES: bool = true;
     fn trace(&mut self, at: SimTime, agent: Option<u32>, chat: Option<(u64, u8)>, event: TraceEvent) {
         self.events.push(EventRow { at, agent, chat, event });
     }

@@ -147,6 +147,18 @@ impl Dist {
         }
     }
 
+    /// The value of a distribution that draws no random numbers (a
+    /// constant, `never`): what [`Dist::sample`] returns without touching
+    /// its stream. A stream only such distributions sample is never observed.
+    #[inline]
+    pub fn fixed(&self) -> Option<f64> {
+        match self {
+            Dist::Const(_) | Dist::Never => Some(self.mean()),
+            Dist::Empirical(values) if values.is_empty() => Some(0.0),
+            _ => None,
+        }
+    }
+
     /// True for `never` (an infinite duration).
     pub fn is_never(&self) -> bool {
         matches!(self, Dist::Never)
