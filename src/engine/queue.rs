@@ -1,130 +1,89 @@
-//! A future-event list ordered by (time, scheduling order), with O(1)
-//! cancellation by lazy deletion: a cancelled entry stays queued and is
-//! skipped when it comes up.
+//! A future-event list ordered by (time, scheduling order), with exact
+//! cancellation: a cancelled event leaves the list at once.
 //!
-//! Most events of a contact center fall within the next hour, so the list
-//! is a calendar: a ring of buckets one 2^20 µs (about a second) wide
-//! covering the next 71 minutes, and a heap for events further away. Later
-//! buckets are plain lists; when a bucket's turn comes it is sorted once
-//! and consumed from its end, and the few events scheduled into it after
-//! that wait in a small heap beside it. Entries are small keys — (time,
-//! sequence, ticket) — and each event's payload waits in a slab of
-//! tickets, whose generations make stale keys harmless.
+//! Most events of a contact center fall within the next half hour, so the
+//! list is a calendar: a ring of buckets, each 2^19 µs (about half a
+//! second) wide, covering the next 36 minutes, and an ordered map for the
+//! events further away. Entries hold their events inline. A bitmap of the
+//! occupied buckets lets the cursor skip the empty ones. A bucket is an
+//! unordered list until its turn comes; then it is sorted once, latest
+//! first, and consumed from its end, and events scheduled into it after
+//! that are inserted in order.
+//!
+//! An event's key is its time and sequence number, which also tell where
+//! it waits: the bucket from the time, the entry within the bucket from
+//! the sequence number. Cancelling searches that one bucket, so events
+//! that are never cancelled pay nothing for cancellation.
+
+use std::collections::BTreeMap;
 
 use super::SimTime;
 
-/// Identifies one scheduled event, for cancellation.
+/// Identifies one scheduled event, for cancellation: its time and
+/// sequence number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventKey {
-    ticket: u32,
-    generation: u32,
-}
-
-/// A queue entry, ordered by (time, sequence).
-#[derive(Clone, Copy)]
-struct Key {
     at: i64,
     seq: u64,
-    ticket: u32,
 }
 
-impl Key {
-    fn before(&self, other: &Key) -> bool {
-        (self.at, self.seq) < (other.at, other.seq)
-    }
-    fn order(&self, other: &Key) -> std::cmp::Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-    fn bucket(&self) -> i64 {
-        self.at >> BUCKET_BITS
-    }
+/// A scheduled event and its place in the order, (time, sequence).
+struct Entry<E> {
+    at: i64,
+    seq: u64,
+    event: E,
 }
 
-/// A 4-ary min-heap of keys (shallower than binary; siblings share a cache line).
-#[derive(Default)]
-struct Heap(Vec<Key>);
-
-const ARITY: usize = 4;
-
-impl Heap {
-    fn push(&mut self, key: Key) {
-        let heap = &mut self.0;
-        let mut i = heap.len();
-        heap.push(key);
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            if !key.before(&heap[parent]) {
-                break;
-            }
-            heap[i] = heap[parent];
-            i = parent;
-        }
-        heap[i] = key;
-    }
-
-    fn pop(&mut self) -> Option<Key> {
-        let heap = &mut self.0;
-        let last = heap.pop()?;
-        if heap.is_empty() {
-            return Some(last);
-        }
-        let top = heap[0];
-        let n = heap.len();
-        let mut i = 0;
-        loop {
-            let first = i * ARITY + 1;
-            if first >= n {
-                break;
-            }
-            let mut best = first;
-            for c in first + 1..(first + ARITY).min(n) {
-                if heap[c].before(&heap[best]) {
-                    best = c;
-                }
-            }
-            if !heap[best].before(&last) {
-                break;
-            }
-            heap[i] = heap[best];
-            i = best;
-        }
-        heap[i] = last;
-        Some(top)
-    }
-
-    fn peek(&self) -> Option<&Key> {
-        self.0.first()
+impl<E> Entry<E> {
+    /// (time, sequence) as one number, for quick comparison.
+    fn order(&self) -> u128 {
+        order(self.at, self.seq)
     }
 }
 
-const BUCKET_BITS: u32 = 20;
+/// (time, sequence) as one number; queued times are never negative (they
+/// are never before now, which starts at zero).
+fn order(at: i64, seq: u64) -> u128 {
+    (at as u128) << 64 | seq as u128
+}
+
+/// A bucket is 2^BUCKET_BITS µs wide: narrow enough that a busy center's
+/// buckets hold few events to sort, wide enough that a quiet one's
+/// cursor does not often step from one event to the next.
+const BUCKET_BITS: u32 = 19;
+/// Buckets in the ring (a power of two).
 const RING: usize = 4096;
+/// Words of the ring's occupancy bitmap.
+const WORDS: usize = RING / 64;
 
-struct Ticket<E> {
-    generation: u32,
-    /// `None` once cancelled.
-    event: Option<E>,
+/// The bucket of instant `at` (µs).
+fn bucket_of(at: i64) -> i64 {
+    at >> BUCKET_BITS
+}
+
+/// The ring slot of bucket `b`.
+fn slot_of(b: i64) -> usize {
+    b as usize & (RING - 1)
 }
 
 /// The event queue and the clock. Events at the same instant pop in the
 /// order they were scheduled (first in, first out).
+///
+/// An event of bucket `b` waits in the cursor's slot when `b <= cursor`
+/// (sorted, the current bucket), in slot `b % RING` when
+/// `cursor < b < cursor + RING` (unordered), and in `far` otherwise.
 pub struct EventQueue<E> {
-    /// Events of the bucket being consumed, sorted latest first (the next
-    /// is the last), as they were when its turn came.
-    current: Vec<Key>,
-    /// Events scheduled into the bucket being consumed (or, at the start,
-    /// before it) after it was sorted.
-    late: Heap,
     /// The bucket being consumed.
     cursor: i64,
-    /// Events of the next `RING - 1` buckets, by bucket modulo `RING`.
-    ring: Vec<Vec<Key>>,
-    /// Entries in the ring.
-    in_ring: usize,
+    /// The buckets from the cursor on, by bucket modulo `RING`.
+    ring: Box<[Vec<Entry<E>>; RING]>,
+    /// Bit `s` set when slot `s` holds events, except the cursor's slot,
+    /// whose bit is always clear.
+    occupied: [u64; WORDS],
     /// Events beyond the ring.
-    far: Heap,
-    tickets: Vec<Ticket<E>>,
-    free: Vec<u32>,
+    far: BTreeMap<(i64, u64), E>,
+    /// No event in `far` has an earlier bucket (`i64::MAX` when none).
+    far_bucket: i64,
     next_seq: u64,
     now: SimTime,
     popped: u64,
@@ -138,15 +97,14 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
+        let ring: Box<[Vec<Entry<E>>]> = (0..RING).map(|_| Vec::new()).collect();
+        let Ok(ring) = ring.try_into() else { unreachable!("RING slots") };
         EventQueue {
-            current: Vec::new(),
-            late: Heap::default(),
             cursor: 0,
-            ring: (0..RING).map(|_| Vec::new()).collect(),
-            in_ring: 0,
-            far: Heap::default(),
-            tickets: Vec::new(),
-            free: Vec::new(),
+            ring,
+            occupied: [0; WORDS],
+            far: BTreeMap::new(),
+            far_bucket: i64::MAX,
             next_seq: 0,
             now: SimTime::ZERO,
             popped: 0,
@@ -163,116 +121,182 @@ impl<E> EventQueue<E> {
         self.popped
     }
 
-    /// Schedules `event` at `at` (never before now).
-    pub fn schedule(&mut self, at: SimTime, event: E) -> EventKey {
-        debug_assert!(at >= self.now, "event scheduled in the past");
-        let ticket = match self.free.pop() {
-            Some(t) => {
-                self.tickets[t as usize].event = Some(event);
-                t
-            }
-            None => {
-                self.tickets.push(Ticket { generation: 0, event: Some(event) });
-                (self.tickets.len() - 1) as u32
-            }
-        };
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.insert(Key { at: at.max(self.now).0, seq, ticket });
-        EventKey { ticket, generation: self.tickets[ticket as usize].generation }
-    }
-
-    /// Cancels a scheduled event; it will never be popped. Cancelling an
-    /// event that already fired does nothing.
-    pub fn cancel(&mut self, key: EventKey) {
-        let t = &mut self.tickets[key.ticket as usize];
-        if t.generation == key.generation {
-            t.event = None;
-        }
-    }
-
-    /// Removes and returns the next live event, advancing the clock to it.
-    pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        while let Some(key) = self.pop_key() {
-            let t = &mut self.tickets[key.ticket as usize];
-            t.generation = t.generation.wrapping_add(1);
-            let event = t.event.take();
-            self.free.push(key.ticket);
-            if let Some(event) = event {
-                self.now = SimTime(key.at);
-                self.popped += 1;
-                return Some((self.now, event));
-            }
-        }
-        None
-    }
-
-    /// Entries queued, live or cancelled.
+    /// Events queued (cancelled ones are gone). Counts every bucket, so
+    /// not for hot paths.
     pub fn len(&self) -> usize {
-        self.current.len() + self.late.0.len() + self.in_ring + self.far.0.len()
+        self.ring.iter().map(Vec::len).sum::<usize>() + self.far.len()
     }
 
     /// True when nothing is scheduled.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.current().is_empty() && self.occupied == [0; WORDS] && self.far.is_empty()
     }
 
-    fn insert(&mut self, key: Key) {
-        let bucket = key.bucket();
-        if bucket <= self.cursor {
-            self.late.push(key);
-        } else if bucket < self.cursor + RING as i64 {
-            self.ring[bucket as usize % RING].push(key);
-            self.in_ring += 1;
+    /// The current bucket's events, sorted latest first.
+    fn current(&self) -> &Vec<Entry<E>> {
+        &self.ring[slot_of(self.cursor)]
+    }
+
+    fn current_mut(&mut self) -> &mut Vec<Entry<E>> {
+        &mut self.ring[slot_of(self.cursor)]
+    }
+
+    /// Schedules `event` at `at` (never before now).
+    #[inline]
+    pub fn schedule(&mut self, at: SimTime, event: E) -> EventKey {
+        debug_assert!(at >= self.now, "event scheduled in the past");
+        let at = at.0.max(self.now.0);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let entry = Entry { at, seq, event };
+        let bucket = bucket_of(at);
+        let ahead = bucket - self.cursor;
+        if ahead > 0 && ahead < RING as i64 {
+            self.push_to_ring(bucket, entry);
         } else {
-            self.far.push(key);
+            self.schedule_outside_ring(bucket, entry);
+        }
+        EventKey { at, seq }
+    }
+
+    /// Adds `entry` to the slot of `bucket`, a later bucket within the ring.
+    #[inline]
+    fn push_to_ring(&mut self, bucket: i64, entry: Entry<E>) {
+        let slot = slot_of(bucket);
+        self.ring[slot].push(entry);
+        self.occupied[slot / 64] |= 1 << (slot % 64);
+    }
+
+    /// Adds `entry`, the latest scheduled, to the current bucket or `far`.
+    #[inline(never)]
+    fn schedule_outside_ring(&mut self, bucket: i64, entry: Entry<E>) {
+        if bucket <= self.cursor {
+            // In front of (popped after) every event at the same time or
+            // later: those were all scheduled before it.
+            let current = self.current_mut();
+            let i = current.partition_point(|e| e.at > entry.at);
+            current.insert(i, entry);
+        } else {
+            self.schedule_far(bucket, entry);
         }
     }
 
-    /// True when the far heap holds an event the ring now reaches.
-    fn far_due(&self) -> bool {
-        self.far.peek().is_some_and(|k| k.bucket() < self.cursor + RING as i64)
+    /// Adds `entry` of a bucket beyond the ring to `far`.
+    #[inline(never)]
+    fn schedule_far(&mut self, bucket: i64, entry: Entry<E>) {
+        self.far.insert((entry.at, entry.seq), entry.event);
+        self.far_bucket = self.far_bucket.min(bucket);
     }
 
-    /// The next key of the bucket being consumed, if any.
-    fn pop_current(&mut self) -> Option<Key> {
-        match (self.current.last(), self.late.peek()) {
-            (Some(sorted), Some(late)) if late.before(sorted) => self.late.pop(),
-            (Some(_), _) => self.current.pop(),
-            (None, _) => self.late.pop(),
-        }
-    }
-
-    fn pop_key(&mut self) -> Option<Key> {
-        loop {
-            if let Some(key) = self.pop_current() {
-                return Some(key);
-            }
-            // The current bucket is spent: move to the next one with entries.
-            if self.in_ring > 0 {
-                self.cursor += 1;
-                while self.ring[self.cursor as usize % RING].is_empty() && !self.far_due() {
-                    self.cursor += 1;
+    /// Cancels a scheduled event; it will never be popped. Cancelling an
+    /// event that already fired, or was cancelled, does nothing.
+    #[inline]
+    pub fn cancel(&mut self, key: EventKey) {
+        let bucket = bucket_of(key.at);
+        let ahead = bucket - self.cursor;
+        if ahead > 0 && ahead < RING as i64 {
+            let slot = slot_of(bucket);
+            let entries = &mut self.ring[slot];
+            if let Some(i) = entries.iter().position(|e| e.seq == key.seq) {
+                entries.swap_remove(i);
+                if entries.is_empty() {
+                    self.occupied[slot / 64] &= !(1 << (slot % 64));
                 }
+            }
+        } else {
+            self.cancel_outside_ring(ahead, key);
+        }
+    }
+
+    /// Cancels the event of `key`, `ahead` buckets from the cursor, in the
+    /// current bucket or `far`, if it is still there.
+    #[inline(never)]
+    fn cancel_outside_ring(&mut self, ahead: i64, key: EventKey) {
+        if ahead <= 0 {
+            // Sorted latest first: compare the other way round.
+            let current = self.current_mut();
+            if let Ok(i) = current.binary_search_by(|e| order(key.at, key.seq).cmp(&e.order())) {
+                current.remove(i);
+            }
+        } else {
+            self.far.remove(&(key.at, key.seq));
+        }
+    }
+
+    /// Removes and returns the next event, advancing the clock to it.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if self.current().is_empty() && !self.advance() {
+            return None;
+        }
+        let entry = self.current_mut().pop()?;
+        self.now = SimTime(entry.at);
+        self.popped += 1;
+        Some((self.now, entry.event))
+    }
+
+    /// Moves the cursor to the next bucket with events and sorts it; false
+    /// when there are none. The current bucket must be empty.
+    #[inline(never)]
+    fn advance(&mut self) -> bool {
+        // Ring events all come before far ones.
+        self.cursor = match self.next_occupied() {
+            Some(b) => b,
+            None => match self.far.first_key_value() {
+                Some((&(at, _), _)) => bucket_of(at),
+                None => return false,
+            },
+        };
+        let slot = slot_of(self.cursor);
+        self.occupied[slot / 64] &= !(1 << (slot % 64));
+        if self.far_bucket - self.cursor < RING as i64 {
+            self.take_from_far();
+        }
+        let current = &mut self.ring[slot];
+        if current.len() > 1 {
+            current.sort_unstable_by_key(|e| std::cmp::Reverse(e.order()));
+        }
+        true
+    }
+
+    /// The first occupied bucket after the cursor, if any.
+    fn next_occupied(&self) -> Option<i64> {
+        let from = slot_of(self.cursor);
+        let start = (from + 1) % RING;
+        let mut w = start / 64;
+        let mut word = self.occupied[w] & (!0 << (start % 64));
+        // One turn of the ring; the last look takes the first word whole
+        // (its bits from `start` on are known clear by then).
+        for _ in 0..=WORDS {
+            if word != 0 {
+                let slot = w * 64 + word.trailing_zeros() as usize;
+                return Some(self.cursor + ((slot + RING - from) % RING) as i64);
+            }
+            w = (w + 1) % WORDS;
+            word = self.occupied[w];
+        }
+        None
+    }
+
+    /// Brings in the far events that the ring now reaches (the cursor's
+    /// bucket is sorted afterwards by the caller).
+    #[inline(never)]
+    fn take_from_far(&mut self) {
+        while let Some(first) = self.far.first_entry() {
+            let bucket = bucket_of(first.key().0);
+            if bucket - self.cursor >= RING as i64 {
+                self.far_bucket = bucket;
+                return;
+            }
+            let ((at, seq), event) = first.remove_entry();
+            let entry = Entry { at, seq, event };
+            if bucket <= self.cursor {
+                self.current_mut().push(entry);
             } else {
-                self.cursor = self.far.peek()?.bucket();
-            }
-            let slot = self.cursor as usize % RING;
-            if !self.ring[slot].is_empty() {
-                // The spent bucket's storage goes back to the ring, capacity kept.
-                std::mem::swap(&mut self.current, &mut self.ring[slot]);
-                self.in_ring -= self.current.len();
-                self.current.sort_unstable_by(|a, b| b.order(a));
-            }
-            // Far events that the ring now reaches come in.
-            while let Some(&key) = self.far.peek() {
-                if key.bucket() >= self.cursor + RING as i64 {
-                    break;
-                }
-                self.far.pop();
-                self.insert(key);
+                self.push_to_ring(bucket, entry);
             }
         }
+        self.far_bucket = i64::MAX;
     }
 }
 
@@ -379,5 +403,132 @@ mod tests {
         q.schedule(SimTime::from_secs(2.0), "b");
         q.cancel(a);
         assert_eq!(q.pop().map(|e| e.1), Some("b"));
+    }
+
+    /// A tiny random generator for the tests (a 64-bit LCG's high bits).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, m: u64) -> u64 {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (self.0 >> 33) % m
+        }
+    }
+
+    #[test]
+    fn random_schedules_cancels_and_pops_match_a_binary_heap() {
+        // Reference: a binary heap of (time, sequence, id) with lazy
+        // deletion. Offsets reach every part of the queue: the current
+        // bucket (same instant, same bucket), the ring, the far map, and
+        // the never-firing end of time; keys are cancelled live, already
+        // fired, or twice. Now and then the queue is drained, so that the
+        // ring empties and the cursor jumps to the far map.
+        use std::cmp::Reverse;
+        use std::collections::{BinaryHeap, HashSet};
+        for seed in 1..=4u64 {
+            let mut rng = Lcg(seed);
+            let mut q = EventQueue::new();
+            let mut heap = BinaryHeap::new();
+            let mut cancelled = HashSet::new();
+            let mut keys: Vec<(EventKey, u64)> = Vec::new();
+            let mut live = 0usize;
+            let bucket = 1i64 << BUCKET_BITS;
+            let ring_span = bucket * RING as i64;
+            for id in 0..30_000u64 {
+                let now = q.now().0;
+                let at = match rng.below(16) {
+                    0..=2 => now,
+                    3..=5 => now + rng.below(bucket as u64) as i64,
+                    6..=10 => now + rng.below(4 * bucket as u64) as i64,
+                    11..=13 => now + rng.below(ring_span as u64 + 2 * bucket as u64) as i64,
+                    14 => now + ring_span + rng.below(3 * ring_span as u64) as i64,
+                    _ if rng.below(8) == 0 => SimTime::NEVER.0,
+                    _ => now + rng.below(2 * bucket as u64) as i64 + bucket * rng.below(3) as i64,
+                };
+                let key = q.schedule(SimTime(at), id);
+                heap.push(Reverse((at, id, id)));
+                keys.push((key, id));
+                live += 1;
+                if rng.below(3) == 0 {
+                    let (key, victim) = keys[rng.below(keys.len() as u64) as usize];
+                    let fired = victim != id && !heap.iter().any(|Reverse((_, _, v))| *v == victim);
+                    if !fired && cancelled.insert(victim) {
+                        live -= 1;
+                    }
+                    q.cancel(key);
+                }
+                // Now and then drain the queue (but for the never-firing).
+                let pops = if rng.below(2_000) == 0 { usize::MAX } else { rng.below(3) as usize };
+                for _ in 0..pops {
+                    while let Some(Reverse((_, _, v))) = heap.peek() {
+                        if !cancelled.remove(v) {
+                            break;
+                        }
+                        heap.pop();
+                    }
+                    let expected = match heap.peek() {
+                        // Kept for the end, so that the clock never gets there.
+                        Some(&Reverse((t, _, _))) if t == SimTime::NEVER.0 => break,
+                        Some(_) => heap.pop().map(|Reverse((t, _, v))| (t, v)),
+                        None => None,
+                    };
+                    let got = q.pop().map(|(t, e)| (t.0, e));
+                    assert_eq!(got, expected, "seed {seed}, event {id}");
+                    match got {
+                        Some(_) => live -= 1,
+                        None => break,
+                    }
+                }
+                if id % 1_000 == 0 {
+                    assert_eq!(q.len(), live, "seed {seed}, event {id}");
+                }
+            }
+            while let Some(Reverse((t, _, v))) = heap.pop() {
+                if !cancelled.remove(&v) {
+                    assert_eq!(q.pop().map(|(t, e)| (t.0, e)), Some((t, v)));
+                }
+            }
+            assert_eq!(q.pop(), None);
+            assert!(q.is_empty());
+        }
+    }
+
+    #[test]
+    fn far_events_arrive_in_order_across_an_empty_ring() {
+        let mut q = EventQueue::new();
+        let day = 86_400_000_000i64;
+        let mut keys = Vec::new();
+        for i in 0..40i64 {
+            // Days apart, several at each instant, in scrambled order.
+            let at = (i * 7 % 10) * day + (i % 3) * 1_000;
+            keys.push((q.schedule(SimTime(at), i), at, i));
+        }
+        q.cancel(keys[5].0);
+        q.cancel(keys[5].0);
+        let mut expected: Vec<(i64, i64)> = keys.iter().filter(|k| k.2 != 5).map(|k| (k.1, k.2)).collect();
+        expected.sort();
+        let got: Vec<(i64, i64)> = std::iter::from_fn(|| q.pop().map(|(t, e)| (t.0, e))).collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn the_current_bucket_takes_late_events_and_cancellations_in_order() {
+        let mut q = EventQueue::new();
+        let t = |us: i64| SimTime(10_000_000 + us);
+        let a = q.schedule(t(0), "a");
+        let b = q.schedule(t(5), "b");
+        q.schedule(t(5), "c");
+        q.schedule(t(9), "d");
+        assert_eq!(q.pop().map(|e| e.1), Some("a"));
+        // Now in the bucket: late events before, between and after the rest,
+        // and at the same instant as queued ones (after them).
+        q.schedule(t(0), "e");
+        q.schedule(t(5), "f");
+        q.schedule(t(7), "g");
+        q.schedule(t(20), "h");
+        q.cancel(b);
+        q.cancel(a); // fired: nothing happens
+        let order: Vec<&str> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, ["e", "c", "f", "g", "d", "h"]);
     }
 }
