@@ -44,6 +44,21 @@ impl Layout {
     pub fn group_scope(&self, g: usize) -> usize {
         1 + self.reasons + self.skills + g
     }
+    /// The queue scopes (see [`SlotTotals::queue`]) a chat of `reason` and
+    /// `skill` is counted in besides all: its reason's and its skill's, but
+    /// not those that mirror all (see [`Layout::mirrors_of_all`]).
+    fn queue_scopes_apart(&self, reason: usize, skill: usize) -> impl Iterator<Item = usize> + use<> {
+        let reason = (self.reasons > 1).then(|| self.reason_scope(reason));
+        let skill = (self.skills > 1).then(|| self.skill_scope(skill));
+        reason.into_iter().chain(skill)
+    }
+    /// The queue scopes that see just what scope all sees (the only
+    /// reason's, the only skill's): a collector copies them from all.
+    fn mirrors_of_all(&self) -> impl Iterator<Item = usize> + use<> {
+        let reason = (self.reasons == 1).then(|| self.reason_scope(0));
+        let skill = (self.skills == 1).then(|| self.skill_scope(0));
+        reason.into_iter().chain(skill)
+    }
     /// Intervals in a day (24 h).
     pub fn intervals_per_day(&self) -> usize {
         (DAY_US / self.interval_us) as usize
@@ -258,26 +273,102 @@ impl SlotTotals {
     }
 }
 
+/// One group's logged-in agents now: the agent counts its time-weighted
+/// totals grow by per second. Each total takes `count as f64 * secs` per
+/// change, in the order the changes come (the outputs depend on it).
 #[derive(Debug, Clone)]
 struct GroupLevel {
-    logged_in: u32,
-    busy_slots: u32,
-    occupied: u32,
-    overtime: u32,
-    by_busy: Vec<u32>,
+    logged_in: i64,
+    occupied: i64,
+    busy_slots: i64,
+    /// `logged_in` × `cap`.
+    capacity: i64,
+    overtime: i64,
+    /// Agents with exactly `i` busy slots (the last: `cap` or more).
+    by_busy: Vec<i64>,
+    cap: i64,
     since: SimTime,
 }
 
 impl GroupLevel {
-    /// Counts in (`add`) or out a logged-in agent at level `l`.
-    fn count(&mut self, l: AgentLevel, add: bool) {
-        let apply = |x: &mut u32, n: u32| *x = if add { *x + n } else { *x - n };
-        apply(&mut self.logged_in, 1);
-        apply(&mut self.busy_slots, l.busy);
-        apply(&mut self.occupied, (l.busy > 0) as u32);
-        apply(&mut self.overtime, l.overtime as u32);
-        let i = (l.busy as usize).min(self.by_busy.len() - 1);
-        apply(&mut self.by_busy[i], 1);
+    fn new(cap: u32) -> Self {
+        GroupLevel {
+            logged_in: 0,
+            occupied: 0,
+            busy_slots: 0,
+            capacity: 0,
+            overtime: 0,
+            by_busy: vec![0; cap as usize + 1],
+            cap: cap as i64,
+            since: SimTime::ZERO,
+        }
+    }
+
+    /// Adds these levels from their last change up to `at` to group `g`'s totals.
+    #[inline(always)]
+    fn advance(&mut self, g: usize, at: SimTime, slots: &mut Slots, layout: &Layout) {
+        if !self.advance_within(g, at, slots) {
+            slots.each(layout, self.since, at, |t, secs| self.add_to(&mut t.agents[g], secs));
+            self.since = at;
+        }
+    }
+
+    /// [`GroupLevel::advance`] when all the time to add lies in the last
+    /// interval located, whose totals exist (the common case); else false,
+    /// with nothing done.
+    #[inline(always)]
+    fn advance_within(&mut self, g: usize, at: SimTime, slots: &mut Slots) -> bool {
+        if at > self.since && self.logged_in > 0 {
+            let Some((t, secs)) = slots.within(self.since, at) else {
+                return false;
+            };
+            self.add_to(&mut t.agents[g], secs);
+        }
+        self.since = self.since.max(at);
+        true
+    }
+
+    /// Adds `secs` seconds at these levels to `a`.
+    #[inline(always)]
+    fn add_to(&self, a: &mut AgentTotals, secs: f64) {
+        a.logged_in += self.logged_in as f64 * secs;
+        a.occupied += self.occupied as f64 * secs;
+        a.busy_slots += self.busy_slots as f64 * secs;
+        a.capacity += self.capacity as f64 * secs;
+        // Mostly nobody is in overtime, and adding 0 would change nothing.
+        if self.overtime != 0 {
+            a.overtime += self.overtime as f64 * secs;
+        }
+        let concurrency = &mut a.concurrency[..self.by_busy.len()];
+        for (c, &n) in concurrency.iter_mut().zip(&self.by_busy) {
+            *c += n as f64 * secs;
+        }
+    }
+
+    /// Counts in (`n` = 1) or out (`n` = -1) a logged-in agent at level `l`.
+    fn count(&mut self, l: AgentLevel, n: i64) {
+        self.logged_in += n;
+        self.capacity += n * self.cap;
+        self.busy_slots += n * l.busy as i64;
+        self.occupied += n * (l.busy > 0) as i64;
+        self.overtime += n * l.overtime as i64;
+        *self.with_busy(l.busy) += n;
+    }
+
+    /// Moves a logged-in agent from level `from` to level `to` (counts it
+    /// out and in at once).
+    fn shift(&mut self, from: AgentLevel, to: AgentLevel) {
+        self.busy_slots += to.busy as i64 - from.busy as i64;
+        self.occupied += (to.busy > 0) as i64 - (from.busy > 0) as i64;
+        self.overtime += to.overtime as i64 - from.overtime as i64;
+        *self.with_busy(from.busy) -= 1;
+        *self.with_busy(to.busy) += 1;
+    }
+
+    /// The count of agents with `busy` busy slots.
+    fn with_busy(&mut self, busy: u32) -> &mut i64 {
+        let last = self.by_busy.len() - 1;
+        &mut self.by_busy[(busy as usize).min(last)]
     }
 }
 
@@ -287,205 +378,247 @@ struct QueueLevel {
     since: SimTime,
 }
 
+impl QueueLevel {
+    /// Adds this length from its last change up to `at` to queue scope `q`'s totals.
+    #[inline(always)]
+    fn advance(&mut self, q: usize, at: SimTime, slots: &mut Slots, layout: &Layout) {
+        if at > self.since && self.len > 0 {
+            match slots.within(self.since, at) {
+                Some((t, secs)) => self.add_to(&mut t.queue[q], secs),
+                None => slots.each(layout, self.since, at, |t, secs| self.add_to(&mut t.queue[q], secs)),
+            }
+        }
+        self.since = at;
+    }
+
+    /// Adds `secs` seconds at this length to `t`.
+    #[inline(always)]
+    fn add_to(&self, t: &mut QueueTotals, secs: f64) {
+        t.area += self.len as f64 * secs;
+        t.max = t.max.max(self.len);
+    }
+}
+
 /// The statistics of one replication.
 pub struct Collector {
     layout: Layout,
-    slots: Vec<Option<Box<SlotTotals>>>,
+    slots: Slots,
     groups: Vec<GroupLevel>,
     queues: Vec<QueueLevel>,
     open: bool,
     logged_in: u32,
     observed_since: SimTime,
-    /// Where the last instant placed fell.
-    clock: Clock,
 }
 
 impl Collector {
     pub fn new(layout: Layout) -> Self {
-        let groups = layout
-            .caps
-            .iter()
-            .map(|&c| GroupLevel {
-                logged_in: 0,
-                busy_slots: 0,
-                occupied: 0,
-                overtime: 0,
-                by_busy: vec![0; c as usize + 1],
-                since: SimTime::ZERO,
-            })
-            .collect();
+        let groups = layout.caps.iter().map(|&c| GroupLevel::new(c)).collect();
         let queues = vec![QueueLevel { len: 0, since: SimTime::ZERO }; 1 + layout.reasons + layout.skills];
-        let clock = Clock::new(layout.interval_us, layout.per_day);
-        Collector {
-            layout,
-            slots: Vec::new(),
-            groups,
-            queues,
-            open: false,
-            logged_in: 0,
-            observed_since: SimTime::ZERO,
-            clock,
-        }
+        let slots =
+            Slots { totals: Vec::new(), clock: Clock::new(layout.interval_us, layout.per_day, layout.warmup_at) };
+        Collector { layout, slots, groups, queues, open: false, logged_in: 0, observed_since: SimTime::ZERO }
     }
 
     pub fn layout(&self) -> &Layout {
         &self.layout
     }
 
-    /// The slots collected so far, by slot index (`None` where nothing happened).
+    /// The slots collected so far, by slot index (`None` where nothing
+    /// happened); complete once the run is finished.
     pub fn slots(&self) -> &[Option<Box<SlotTotals>>] {
-        &self.slots
+        &self.slots.totals
     }
 
-    /// All slots added together: the whole run.
+    /// All slots added together: the whole run (once finished).
     pub fn total(&self) -> SlotTotals {
         let mut total = SlotTotals::new(&self.layout);
-        for s in self.slots.iter().flatten() {
+        for s in self.slots.totals.iter().flatten() {
             total.merge(s);
         }
         total
     }
 
-    /// The slot of instant `t`: its interval of the day, and with `per_day` its day.
-    fn slot(&mut self, t: SimTime) -> usize {
-        self.clock.locate(t).0
-    }
-
-    /// The slot that holds all of [from, to), if one does and it is past
-    /// the warm-up (the common case: both in the interval last located).
-    fn within_one_slot(&self, from: SimTime, to: SimTime) -> Option<usize> {
-        let c = &self.clock;
-        (from.0 >= c.start && to.0 <= c.end && from >= self.layout.warmup_at).then_some(c.slot)
-    }
-
-    fn slot_mut(&mut self, slot: usize) -> &mut SlotTotals {
-        slot_in(&mut self.slots, &self.layout, slot)
-    }
-
-    /// Splits [from, to) at slot boundaries, after the warm-up: (slot, seconds) pieces.
-    fn pieces(&self, from: SimTime, to: SimTime) -> Pieces {
-        Pieces { layout: self.clock, cur: from.max(self.layout.warmup_at), to }
-    }
-
-    fn advance_group(&mut self, g: usize, at: SimTime) {
-        let since = self.groups[g].since;
-        if at <= since || self.groups[g].logged_in == 0 {
-            self.groups[g].since = at.max(since);
-            return;
+    /// [`Observer::agent_level`] where its fast path does not do: as an
+    /// agent logs in or out, or at a new interval or slot.
+    #[inline(never)]
+    fn agent_level_rare(&mut self, at: SimTime, g: usize, from: AgentLevel, to: AgentLevel) {
+        self.slots.clock.locate(at);
+        let Collector { layout, slots, groups, .. } = self;
+        groups[g].advance(g, at, slots, layout);
+        if from.logged_in != to.logged_in {
+            self.advance_observed(at);
         }
-        let cap = self.layout.caps[g] as f64;
-        if let Some(slot) = self.within_one_slot(since, at) {
-            let Collector { layout, slots, groups, .. } = self;
-            add_levels(&mut slot_in(slots, layout, slot).agents[g], &groups[g], cap, (at.0 - since.0) as f64 / 1e6);
-        } else {
-            let pieces = self.pieces(since, at);
-            let Collector { layout, slots, groups, .. } = self;
-            for (slot, secs) in pieces {
-                add_levels(&mut slot_in(slots, layout, slot).agents[g], &groups[g], cap, secs);
+        let lv = &mut self.groups[g];
+        match (from.logged_in, to.logged_in) {
+            (true, true) => lv.shift(from, to),
+            (false, false) => {}
+            (false, true) => {
+                lv.count(to, 1);
+                self.logged_in += 1;
+            }
+            (true, false) => {
+                lv.count(from, -1);
+                self.logged_in -= 1;
             }
         }
-        self.groups[g].since = at;
-    }
-
-    fn advance_queue(&mut self, q: usize, at: SimTime) {
-        let QueueLevel { len, since } = self.queues[q];
-        if at > since && len > 0 {
-            if let Some(slot) = self.within_one_slot(since, at) {
-                let t = &mut self.slot_mut(slot).queue[q];
-                t.area += len as f64 * ((at.0 - since.0) as f64 / 1e6);
-                t.max = t.max.max(len);
-                self.queues[q].since = at;
-                return;
-            }
-            for (slot, secs) in self.pieces(since, at) {
-                let t = &mut self.slot_mut(slot).queue[q];
-                t.area += len as f64 * secs;
-                t.max = t.max.max(len);
-            }
-        }
-        self.queues[q].since = at;
     }
 
     fn advance_observed(&mut self, at: SimTime) {
         if (self.open || self.logged_in > 0) && at > self.observed_since {
-            for (slot, secs) in self.pieces(self.observed_since, at) {
-                self.slot_mut(slot).observed += secs;
-            }
+            self.slots.each(&self.layout, self.observed_since, at, |t, secs| t.observed += secs);
         }
         self.observed_since = at;
     }
 }
 
-/// Adds `secs` seconds of a group's levels to its agent totals.
-fn add_levels(a: &mut AgentTotals, lv: &GroupLevel, cap: f64, secs: f64) {
-    a.logged_in += lv.logged_in as f64 * secs;
-    a.occupied += lv.occupied as f64 * secs;
-    a.busy_slots += lv.busy_slots as f64 * secs;
-    a.capacity += lv.logged_in as f64 * cap * secs;
-    a.overtime += lv.overtime as f64 * secs;
-    for (c, &n) in a.concurrency.iter_mut().zip(&lv.by_busy) {
-        *c += n as f64 * secs;
-    }
+/// Seconds from `from` to `to`.
+fn secs_between(from: SimTime, to: SimTime) -> f64 {
+    (to.0 - from.0) as f64 / 1e6
 }
 
-/// Counts a segment's queue outcome into `s`.
-fn record_kind(s: &mut SegTotals, rec: &SegmentRecord, threshold: f64, short: f64) {
-    let k = match rec.kind {
-        SegmentKind::New => &mut s.new,
-        SegmentKind::TransferIn => &mut s.transfer_in,
-        SegmentKind::Followup => &mut s.followup,
-    };
-    k.offered += 1;
-    match rec.outcome {
-        Outcome::Abandoned => {
-            k.abandoned += 1;
-            k.abandon_wait_sum += rec.wait;
-            if rec.wait < short {
-                k.short_abandoned += 1;
-            }
-        }
-        Outcome::Unserved => k.unserved += 1,
-        _ => {
-            k.answered += 1;
-            k.wait_sum += rec.wait;
-            k.wait_max = k.wait_max.max(rec.wait);
-            if rec.wait <= threshold {
-                k.within_threshold += 1;
-            }
-            if rec.kind == SegmentKind::New {
-                k.hist.get_or_insert_with(Default::default).add(rec.wait);
-            }
+/// A segment record as each scope it counts in takes it, worked out once.
+struct Counted<'a> {
+    rec: &'a SegmentRecord,
+    answered: bool,
+    /// Answered within the threshold (1) or not (0).
+    within_threshold: u64,
+    /// Abandoned after less than the short-abandon time (1) or not (0).
+    short_abandoned: u64,
+    /// The wait's histogram bin, for answered new segments.
+    bin: Option<usize>,
+}
+
+impl<'a> Counted<'a> {
+    fn new(rec: &'a SegmentRecord, layout: &Layout) -> Self {
+        let answered = rec.outcome.answered();
+        Counted {
+            rec,
+            answered,
+            within_threshold: (rec.wait <= layout.threshold) as u64,
+            short_abandoned: (rec.wait < layout.short_abandon) as u64,
+            bin: (answered && rec.kind == SegmentKind::New).then(|| WaitHistogram::bin(rec.wait)),
         }
     }
+
+    /// Counts the segment into queue scope totals `s`: its queue outcome,
+    /// and if answered its handling.
+    #[inline(always)]
+    fn queued(&self, s: &mut SegTotals) {
+        self.kind(s);
+        if self.answered {
+            self.handling(s);
+        }
+    }
+
+    /// Counts the segment's queue outcome into `s`.
+    #[inline(always)]
+    fn kind(&self, s: &mut SegTotals) {
+        let rec = self.rec;
+        let k = match rec.kind {
+            SegmentKind::New => &mut s.new,
+            SegmentKind::TransferIn => &mut s.transfer_in,
+            SegmentKind::Followup => &mut s.followup,
+        };
+        k.offered += 1;
+        match rec.outcome {
+            Outcome::Abandoned => {
+                k.abandoned += 1;
+                k.abandon_wait_sum += rec.wait;
+                k.short_abandoned += self.short_abandoned;
+            }
+            Outcome::Unserved => k.unserved += 1,
+            _ => {
+                k.answered += 1;
+                k.wait_sum += rec.wait;
+                // Waits are never NaN (nor -0): this is `max`, in one instruction.
+                k.wait_max = if rec.wait > k.wait_max { rec.wait } else { k.wait_max };
+                k.within_threshold += self.within_threshold;
+                if let Some(bin) = self.bin {
+                    k.hist.get_or_insert_with(Default::default).add_in(bin);
+                }
+            }
+        }
+    }
+
+    /// Counts an answered segment's handling and outcome into `s`.
+    #[inline(always)]
+    fn handling(&self, s: &mut SegTotals) {
+        let rec = self.rec;
+        if rec.kind == SegmentKind::Followup {
+            s.followup_handling.add(rec);
+            return;
+        }
+        s.handling.add(rec);
+        if rec.kind == SegmentKind::New {
+            s.auth_count += 1;
+            s.auth_sum += rec.auth;
+        }
+        match rec.outcome {
+            Outcome::InactiveDisconnect => s.inactive_disconnects += 1,
+            Outcome::Transferred => s.transfers += 1,
+            Outcome::AuthFailed => s.auth_failures += 1,
+            _ => {}
+        }
+        s.commitments += rec.commitment as u64;
+        s.commitments_unserved += rec.commitment_unserved as u64;
+    }
 }
 
-/// Counts an answered segment's handling and outcome into `s`.
-fn record_handling(s: &mut SegTotals, rec: &SegmentRecord) {
-    if rec.kind == SegmentKind::Followup {
-        s.followup_handling.add(rec);
-        return;
-    }
-    s.handling.add(rec);
-    if rec.kind == SegmentKind::New {
-        s.auth_count += 1;
-        s.auth_sum += rec.auth;
-    }
-    match rec.outcome {
-        Outcome::InactiveDisconnect => s.inactive_disconnects += 1,
-        Outcome::Transferred => s.transfers += 1,
-        Outcome::AuthFailed => s.auth_failures += 1,
-        _ => {}
-    }
-    s.commitments += rec.commitment as u64;
-    s.commitments_unserved += rec.commitment_unserved as u64;
+/// The totals of each slot, and the clock that places instants in them.
+struct Slots {
+    /// By slot index; `None` until something is counted in it.
+    totals: Vec<Option<Box<SlotTotals>>>,
+    clock: Clock,
 }
 
-/// The slot `slot` of `slots`, created empty if new.
-fn slot_in<'a>(slots: &'a mut Vec<Option<Box<SlotTotals>>>, layout: &Layout, slot: usize) -> &'a mut SlotTotals {
-    if slot >= slots.len() {
-        slots.resize_with(slot + 1, || None);
+impl Slots {
+    /// The totals of the slot of instant `t`.
+    #[inline(always)]
+    fn at(&mut self, layout: &Layout, t: SimTime) -> &mut SlotTotals {
+        let slot = self.clock.slot_of(t);
+        self.get(layout, slot)
     }
-    slots[slot].get_or_insert_with(|| Box::new(SlotTotals::new(layout)))
+
+    /// The totals of slot `slot`, created empty if new.
+    #[inline(always)]
+    fn get(&mut self, layout: &Layout, slot: usize) -> &mut SlotTotals {
+        let entry = if slot < self.totals.len() { &mut self.totals[slot] } else { self.grow(slot) };
+        entry.get_or_insert_with(|| new_slot(layout))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, slot: usize) -> &mut Option<Box<SlotTotals>> {
+        self.totals.resize_with(slot + 1, || None);
+        &mut self.totals[slot]
+    }
+
+    /// The totals of the slot all of [from, to) falls in after the warm-up,
+    /// and its seconds, if that is the last interval located and its totals
+    /// exist (the common case; else see [`Slots::each`]).
+    #[inline(always)]
+    fn within(&mut self, from: SimTime, to: SimTime) -> Option<(&mut SlotTotals, f64)> {
+        if !self.clock.holds(from, to) {
+            return None;
+        }
+        let totals = self.totals.get_mut(self.clock.slot)?.as_deref_mut()?;
+        Some((totals, secs_between(from, to)))
+    }
+
+    /// Hands `add` the totals of each slot that [from, to) falls in after
+    /// the warm-up, and the seconds it spends there.
+    #[inline(never)]
+    fn each(&mut self, layout: &Layout, from: SimTime, to: SimTime, mut add: impl FnMut(&mut SlotTotals, f64)) {
+        for (slot, secs) in self.clock.pieces(from, to) {
+            add(self.get(layout, slot), secs);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn new_slot(layout: &Layout) -> Box<SlotTotals> {
+    Box::new(SlotTotals::new(layout))
 }
 
 /// The slot grid, remembering the last interval it placed an instant in:
@@ -494,34 +627,72 @@ fn slot_in<'a>(slots: &'a mut Vec<Option<Box<SlotTotals>>>, layout: &Layout, slo
 struct Clock {
     interval_us: i64,
     per_day: bool,
+    warmup_at: SimTime,
     /// The last interval located: [start, end) and its slot.
     start: i64,
     end: i64,
     slot: usize,
+    /// The later of `start` and the warm-up's end.
+    counted_from: i64,
 }
 
 impl Clock {
-    fn new(interval_us: i64, per_day: bool) -> Clock {
-        Clock { interval_us, per_day, start: 0, end: 0, slot: 0 }
+    fn new(interval_us: i64, per_day: bool, warmup_at: SimTime) -> Clock {
+        Clock { interval_us, per_day, warmup_at, start: 0, end: 0, slot: 0, counted_from: warmup_at.0.max(0) }
     }
 
-    /// The slot of `t`, and the end of its interval.
+    /// Whether `t` lies in the last interval located.
+    #[inline(always)]
+    fn contains(&self, t: SimTime) -> bool {
+        (self.start..self.end).contains(&t.0)
+    }
+
+    /// The slot of `t`, and the end of its interval; `t` becomes the last located.
+    #[inline(always)]
     fn locate(&mut self, t: SimTime) -> (usize, i64) {
         if !(self.start..self.end).contains(&t.0) {
-            let intervals_per_day = (DAY_US / self.interval_us) as usize;
-            let iod = (t.0.rem_euclid(DAY_US) / self.interval_us) as usize;
-            self.slot =
-                if self.per_day { t.0.div_euclid(DAY_US).max(0) as usize * intervals_per_day + iod } else { iod };
-            self.start = t.0.div_euclid(self.interval_us) * self.interval_us;
-            self.end = self.start + self.interval_us;
+            self.move_to(t);
         }
         (self.slot, self.end)
+    }
+
+    #[inline(never)]
+    fn move_to(&mut self, t: SimTime) {
+        self.slot = self.compute_slot(t);
+        self.start = t.0.div_euclid(self.interval_us) * self.interval_us;
+        self.end = self.start + self.interval_us;
+        self.counted_from = self.start.max(self.warmup_at.0);
+    }
+
+    /// The slot of `t`: its interval of the day, and with `per_day` its day.
+    #[inline(always)]
+    fn slot_of(&self, t: SimTime) -> usize {
+        if (self.start..self.end).contains(&t.0) { self.slot } else { self.compute_slot(t) }
+    }
+
+    #[inline(never)]
+    fn compute_slot(&self, t: SimTime) -> usize {
+        let intervals_per_day = (DAY_US / self.interval_us) as usize;
+        let iod = (t.0.rem_euclid(DAY_US) / self.interval_us) as usize;
+        if self.per_day { t.0.div_euclid(DAY_US).max(0) as usize * intervals_per_day + iod } else { iod }
+    }
+
+    /// Whether [from, to) lies in the last interval located, after the
+    /// warm-up: then it all goes to `self.slot`.
+    #[inline(always)]
+    fn holds(&self, from: SimTime, to: SimTime) -> bool {
+        from.0 >= self.counted_from && to.0 <= self.end
+    }
+
+    /// Splits [from, to) at slot boundaries, after the warm-up: (slot, seconds) pieces.
+    fn pieces(&self, from: SimTime, to: SimTime) -> Pieces {
+        Pieces { clock: *self, cur: from.max(self.warmup_at), to }
     }
 }
 
 /// [from, to) cut at slot boundaries: (slot, seconds) pieces.
 struct Pieces {
-    layout: Clock,
+    clock: Clock,
     cur: SimTime,
     to: SimTime,
 }
@@ -532,10 +703,10 @@ impl Iterator for Pieces {
         if self.cur >= self.to {
             return None;
         }
-        let (slot, boundary) = self.layout.locate(self.cur);
-        let end = self.to.0.min(boundary);
-        let piece = (slot, (end - self.cur.0) as f64 / 1e6);
-        self.cur = SimTime(end);
+        let (slot, boundary) = self.clock.locate(self.cur);
+        let end = SimTime(self.to.0.min(boundary));
+        let piece = (slot, secs_between(self.cur, end));
+        self.cur = end;
         Some(piece)
     }
 }
@@ -545,56 +716,42 @@ impl Observer for Collector {
         if !rec.counted {
             return;
         }
-        let queue_scopes = [0, self.layout.reason_scope(rec.reason), self.layout.skill_scope(rec.skill)];
-        let group_scope = rec.group.map(|g| self.layout.group_scope(g));
-        let (threshold, short) = (self.layout.threshold, self.layout.short_abandon);
-        let slot = self.slot(rec.arrival);
-        let totals = self.slot_mut(slot);
-        for scope in queue_scopes {
-            record_kind(&mut totals.seg[scope], rec, threshold, short);
+        let Collector { layout, slots, .. } = self;
+        let counted = Counted::new(rec, layout);
+        let totals = slots.at(layout, rec.arrival);
+        counted.queued(&mut totals.seg[0]);
+        for scope in layout.queue_scopes_apart(rec.reason, rec.skill) {
+            counted.queued(&mut totals.seg[scope]);
         }
-        if rec.outcome.answered() {
-            for scope in queue_scopes.into_iter().chain(group_scope) {
-                record_handling(&mut totals.seg[scope], rec);
-            }
+        if let (true, Some(g)) = (counted.answered, rec.group) {
+            counted.handling(&mut totals.seg[layout.group_scope(g)]);
         }
     }
 
     fn agent_level(&mut self, at: SimTime, g: usize, from: AgentLevel, to: AgentLevel) {
-        self.clock.locate(at);
-        self.advance_group(g, at);
-        if from.logged_in != to.logged_in {
-            self.advance_observed(at);
-            if to.logged_in {
-                self.logged_in += 1;
-            } else {
-                self.logged_in -= 1;
+        // The common case, kept free of calls: a logged-in agent's busy
+        // slots change, with all the time to add in the last interval located.
+        if from.logged_in && to.logged_in && self.slots.clock.contains(at) {
+            let lv = &mut self.groups[g];
+            if lv.advance_within(g, at, &mut self.slots) {
+                return lv.shift(from, to);
             }
         }
-        let lv = &mut self.groups[g];
-        if from.logged_in {
-            lv.count(from, false);
-        }
-        if to.logged_in {
-            lv.count(to, true);
-        }
+        self.agent_level_rare(at, g, from, to);
     }
 
     fn queue_len(&mut self, at: SimTime, skill: usize, reason: usize, delta: i32) {
-        let reasons = self.layout.reasons;
-        let scopes = [0, 1 + reason, 1 + reasons + skill];
-        self.clock.locate(at);
-        for q in scopes {
-            self.advance_queue(q, at);
-            let len = &mut self.queues[q].len;
-            *len = (*len as i64 + delta as i64) as u32;
-        }
-        if delta > 0 && at >= self.layout.warmup_at {
-            let slot = self.slot(at);
-            let Collector { layout, slots, queues, .. } = self;
-            let totals = slot_in(slots, layout, slot);
-            for q in scopes {
-                totals.queue[q].max = totals.queue[q].max.max(queues[q].len);
+        let Collector { layout, slots, queues, .. } = self;
+        slots.clock.locate(at);
+        let counted = at >= layout.warmup_at;
+        for q in std::iter::once(0).chain(layout.queue_scopes_apart(reason, skill)) {
+            let lv = &mut queues[q];
+            lv.advance(q, at, slots, layout);
+            lv.len = lv.len.wrapping_add_signed(delta);
+            if delta > 0 && counted {
+                let slot = slots.clock.slot;
+                let t = &mut slots.get(layout, slot).queue[q];
+                t.max = t.max.max(lv.len);
             }
         }
     }
@@ -605,13 +762,21 @@ impl Observer for Collector {
     }
 
     fn finish(&mut self, at: SimTime) {
-        for g in 0..self.groups.len() {
-            self.advance_group(g, at);
+        let Collector { layout, slots, groups, queues, .. } = self;
+        for (g, lv) in groups.iter_mut().enumerate() {
+            lv.advance(g, at, slots, layout);
         }
-        for q in 0..self.queues.len() {
-            self.advance_queue(q, at);
+        for (q, lv) in queues.iter_mut().enumerate() {
+            lv.advance(q, at, slots, layout);
         }
         self.advance_observed(at);
+        let mirrors: Vec<usize> = self.layout.mirrors_of_all().collect();
+        for t in self.slots.totals.iter_mut().flatten() {
+            for &m in &mirrors {
+                t.seg[m] = t.seg[0].clone();
+                t.queue[m] = t.queue[0].clone();
+            }
+        }
     }
 }
 
@@ -649,5 +814,81 @@ mod tests {
         assert_eq!(all.slot_of("all", "08:10"), None);
         assert_eq!(all.slot_of("all", "24:00"), None);
         assert_eq!(all.slot_of("all", "8:00"), None);
+    }
+
+    fn record(arrival: SimTime, outcome: Outcome, wait: f64) -> SegmentRecord {
+        let answered = outcome.answered();
+        SegmentRecord {
+            chat: 1,
+            segment: 0,
+            kind: SegmentKind::New,
+            reason: 0,
+            skill: 0,
+            arrival,
+            accepted: None,
+            ended: arrival,
+            agent: answered.then_some(0),
+            group: answered.then_some(0),
+            outcome,
+            wait,
+            auth: 0.0,
+            chat_time: 300.0,
+            wrapup: 30.0,
+            handle: 300.0,
+            patience: f64::INFINITY,
+            commitment: false,
+            commitment_unserved: false,
+            counted: true,
+        }
+    }
+
+    /// The same chats and agents, told to collectors of `layouts`.
+    fn collect(layouts: &[Layout]) -> Vec<Collector> {
+        let at = |secs: f64| SimTime::from_secs(secs);
+        let busy = |busy| AgentLevel { logged_in: true, busy, overtime: false };
+        layouts
+            .iter()
+            .map(|l| {
+                let mut c = Collector::new(l.clone());
+                c.open(at(0.0), true);
+                c.agent_level(at(10.0), 0, AgentLevel::default(), busy(0));
+                for (i, t) in [100.0, 890.0, 1000.0, 2500.0].into_iter().enumerate() {
+                    c.queue_len(at(t), 0, 0, 1);
+                    c.queue_len(at(t + 20.0 * i as f64), 0, 0, -1);
+                    c.agent_level(at(t + 20.0 * i as f64), 0, busy(0), busy(1));
+                    c.agent_level(at(t + 400.0), 0, busy(1), busy(0));
+                    let outcome = if i == 2 { Outcome::Abandoned } else { Outcome::Resolved };
+                    c.segment(&record(at(t), outcome, 20.0 * i as f64));
+                }
+                c.finish(at(4000.0));
+                c
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scopes_that_mirror_all_equal_those_counted_apart() {
+        let one = layout(false);
+        let two = Layout { reasons: 2, skills: 2, ..one.clone() };
+        let [one, two] = <[Collector; 2]>::try_from(collect(&[one, two])).ok().unwrap();
+        assert_eq!(one.slots().len(), two.slots().len());
+        let mut counted = 0;
+        for (a, b) in one.slots().iter().zip(two.slots()) {
+            let (Some(a), Some(b)) = (a, b) else {
+                assert!(a.is_none() && b.is_none());
+                continue;
+            };
+            for (sa, sb) in [(0, 0), (one.layout().reason_scope(0), two.layout().reason_scope(0))] {
+                assert_eq!(a.seg[sa], b.seg[sb]);
+                assert_eq!(a.queue[sa], b.queue[sb]);
+            }
+            let (sa, sb) = (one.layout().skill_scope(0), two.layout().skill_scope(0));
+            assert_eq!(a.seg[sa], b.seg[sb]);
+            assert_eq!(a.queue[sa], b.queue[sb]);
+            assert_eq!(a.agents, b.agents);
+            assert_eq!(a.observed, b.observed);
+            counted += a.seg[0].new.offered;
+        }
+        assert_eq!(counted, 4);
     }
 }

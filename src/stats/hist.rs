@@ -8,17 +8,19 @@
 const LINEAR_SECS: usize = 300;
 const GROWTH: f64 = 1.02;
 const GEOMETRIC_BINS: usize = 380; // 300 × 1.02^380 ≈ 5.7e5 s
+const BINS: usize = 1 + LINEAR_SECS + GEOMETRIC_BINS;
 
 /// Counts of waits per bin.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WaitHistogram {
-    counts: Vec<u32>,
+    /// In place, not behind a pointer: one load less per wait added.
+    counts: [u32; BINS],
     total: u64,
 }
 
 impl Default for WaitHistogram {
     fn default() -> Self {
-        WaitHistogram { counts: vec![0; 1 + LINEAR_SECS + GEOMETRIC_BINS], total: 0 }
+        WaitHistogram { counts: [0; BINS], total: 0 }
     }
 }
 
@@ -48,7 +50,18 @@ fn bin_of(secs: f64) -> usize {
 
 impl WaitHistogram {
     pub fn add(&mut self, secs: f64) {
-        self.counts[bin_of(secs)] += 1;
+        self.add_in(bin_of(secs));
+    }
+
+    /// The bin of a wait of `secs` seconds, for [`WaitHistogram::add_in`]
+    /// (to add one wait to several histograms).
+    pub fn bin(secs: f64) -> usize {
+        bin_of(secs)
+    }
+
+    /// Adds a wait whose bin [`WaitHistogram::bin`] gave.
+    pub fn add_in(&mut self, bin: usize) {
+        self.counts[bin] += 1;
         self.total += 1;
     }
 
