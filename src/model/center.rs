@@ -65,8 +65,8 @@ struct Agent {
     status: Status,
     /// Busy slots: offers, working, silent and in wrap-up.
     busy: u32,
-    /// Chats being worked (k), in acceptance order.
-    working: Vec<ChatIdx>,
+    /// Chats being worked (k), in acceptance order, with their progress.
+    working: Vec<Work>,
     pending_wrapups: u32,
     idle_since: SimTime,
     /// Work progress of `working` is accounted up to this instant.
@@ -78,6 +78,26 @@ struct Agent {
     routing_key: Option<RoutingKey>,
     /// The next stop among the chats it works (one event per agent).
     stop_timer: Option<EventKey>,
+}
+
+/// A chat being worked and its progress, kept with its agent while worked
+/// (the chat's own `done` holds it otherwise), so that the work loops
+/// touch only the agent.
+#[derive(Debug, Clone, Copy)]
+struct Work {
+    chat: ChatIdx,
+    /// Work done at speed 1, seconds.
+    done: f64,
+    /// Work at which the next stop happens.
+    stop_at: f64,
+    /// Authentication work at speed 1, seconds, while not yet done.
+    auth: Option<f64>,
+}
+
+impl Work {
+    fn of(c: ChatIdx, ch: &Chat) -> Work {
+        Work { chat: c, done: ch.done, stop_at: ch.stop_at, auth: ch.auth_time.is_none().then_some(ch.draws.auth) }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +147,7 @@ struct Chat {
     refused_by: Vec<AgentIdx>,
     agent: AgentIdx,
     accepted: SimTime,
-    /// Work done at speed 1, seconds.
+    /// Work done at speed 1, seconds (while worked, see [`Work`]).
     done: f64,
     /// Work at which the next stop happens, and which.
     stop_at: f64,
@@ -809,33 +829,36 @@ impl<'a, O: Observer> Center<'a, O> {
             (full, Stop::Resolved)
         };
         ch.auth_time = (auth <= 0.0).then_some(0.0);
+        let work = Work::of(c, ch);
         self.progress(a);
-        self.agents[a].working.push(c);
+        self.agents[a].working.push(work);
         self.reschedule(a);
     }
 
     /// Brings the work of agent `a`'s chats up to now at the current speed.
     fn progress(&mut self, a: AgentIdx) {
         let now = self.queue.now();
-        let ag = &self.agents[a];
+        let Center { agents, chats, sc, .. } = self;
+        let ag = &mut agents[a];
         let k = ag.working.len();
         if k > 0 {
-            let speed = self.sc.groups[ag.group].rules.speed[k - 1];
+            let speed = sc.groups[ag.group].rules.speed[k - 1];
             let dt = now.secs_since(ag.progressed_at);
             let since = ag.progressed_at;
-            for i in 0..k {
-                let c = self.agents[a].working[i];
-                let ch = self.chats[c].as_mut().expect("live chat");
-                let auth = ch.draws.auth;
-                let before = ch.done;
-                ch.done += dt * speed;
-                if ch.auth_time.is_none() && ch.done >= auth {
+            for w in &mut ag.working {
+                let before = w.done;
+                w.done += dt * speed;
+                if let Some(auth) = w.auth
+                    && w.done >= auth
+                {
+                    w.auth = None;
                     let reached = since.after_secs((auth - before) / speed);
+                    let ch = chats[w.chat].as_mut().expect("live chat");
                     ch.auth_time = Some(reached.secs_since(ch.accepted));
                 }
             }
         }
-        self.agents[a].progressed_at = now;
+        ag.progressed_at = now;
     }
 
     /// Re-times agent `a`'s next stop after its concurrency changed: the
@@ -850,12 +873,11 @@ impl<'a, O: Observer> Center<'a, O> {
         }
         let speed = self.sc.groups[self.agents[a].group].rules.speed[k - 1];
         let mut next: Option<(i64, ChatIdx)> = None;
-        for &c in &self.agents[a].working {
-            let ch = self.chats[c].as_ref().expect("live chat");
-            let remaining = (ch.stop_at - ch.done).max(0.0);
+        for w in &self.agents[a].working {
+            let remaining = (w.stop_at - w.done).max(0.0);
             let micros = ceil_to_i64(remaining / speed * 1e6);
             if next.is_none_or(|(m, _)| micros < m) {
-                next = Some((micros, c));
+                next = Some((micros, w.chat));
             }
         }
         if let Some((micros, c)) = next {
@@ -868,12 +890,13 @@ impl<'a, O: Observer> Center<'a, O> {
     fn stop_working(&mut self, c: ChatIdx) -> AgentIdx {
         let a = self.chat(c).agent;
         self.progress(a);
+        let working = &mut self.agents[a].working;
+        let w = working.remove(working.iter().position(|w| w.chat == c).expect("a worked chat"));
         let ch = self.chats[c].as_mut().expect("live chat");
-        ch.done = ch.done.max(ch.stop_at);
+        ch.done = w.done.max(ch.stop_at);
         if ch.auth_time.is_none() && ch.done >= ch.draws.auth {
             ch.auth_time = Some(self.queue.now().secs_since(ch.accepted));
         }
-        self.agents[a].working.retain(|&x| x != c);
         self.reschedule(a);
         a
     }
@@ -909,7 +932,8 @@ impl<'a, O: Observer> Center<'a, O> {
         ch.state = SegState::Working;
         ch.stop_at = ch.draws.auth + ch.draws.handle;
         ch.stop = Stop::Resolved;
-        self.agents[a].working.push(c);
+        let work = Work::of(c, ch);
+        self.agents[a].working.push(work);
         self.reschedule(a);
     }
 
