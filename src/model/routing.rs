@@ -156,9 +156,15 @@ impl LevelHeap {
                 break;
             }
             let mut best = first;
-            for c in first + 1..(first + ARITY).min(n) {
-                if heap[c] < heap[best] {
-                    best = c;
+            if first + ARITY <= n {
+                // All four children: a branch-free minimum (which child is
+                // least is data, and would mispredict as a branch).
+                for c in first + 1..first + ARITY {
+                    best += (heap[c] < heap[best]) as usize * (c - best);
+                }
+            } else {
+                for c in first + 1..n {
+                    best += (heap[c] < heap[best]) as usize * (c - best);
                 }
             }
             if heap[best] >= entry {

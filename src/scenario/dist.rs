@@ -121,6 +121,7 @@ impl Dist {
     }
 
     /// One draw, in seconds (`f64::INFINITY` for `never`).
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Const(v) => *v,
