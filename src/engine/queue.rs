@@ -349,52 +349,6 @@ mod tests {
     }
 
     #[test]
-    fn interleaved_events_near_and_far_pop_like_a_sorted_list() {
-        // Reference: a sorted set of (time, sequence). Times spread from the
-        // same microsecond to days ahead, so that the current bucket, the
-        // ring and the far heap all take part, with cancellations between.
-        use std::collections::BTreeMap;
-        let mut q = EventQueue::new();
-        let mut reference: BTreeMap<(i64, u64), u64> = BTreeMap::new();
-        let mut keys = Vec::new();
-        let mut rng = 99u64;
-        let mut next = |m: u64| {
-            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (rng >> 33) % m
-        };
-        let mut seq = 0u64;
-        for round in 0..20_000u64 {
-            let now = q.now().0;
-            for _ in 0..next(3) + 1 {
-                let ahead = match next(4) {
-                    0 => 0,
-                    1 => next(2_000_000) as i64,
-                    2 => next(600_000_000) as i64,
-                    _ => next(200_000_000_000) as i64,
-                };
-                let key = q.schedule(SimTime(now + ahead), round);
-                reference.insert((now + ahead, seq), round);
-                keys.push((key, (now + ahead, seq)));
-                seq += 1;
-            }
-            if next(5) == 0 && !keys.is_empty() {
-                let (key, id) = keys.swap_remove(next(keys.len() as u64) as usize);
-                if reference.remove(&id).is_some() {
-                    q.cancel(key);
-                }
-            }
-            let expected = reference.pop_first();
-            let got = q.pop();
-            assert_eq!(got.map(|(t, e)| (t.0, e)), expected.map(|((t, _), e)| (t, e)), "round {round}");
-        }
-        while let Some(((t, _), e)) = reference.pop_first() {
-            assert_eq!(q.pop().map(|(t, e)| (t.0, e)), Some((t, e)));
-        }
-        assert_eq!(q.pop(), None);
-        assert!(q.is_empty());
-    }
-
-    #[test]
     fn a_stale_key_cancels_nothing() {
         let mut q = EventQueue::new();
         let a = q.schedule(SimTime::from_secs(1.0), "a");
