@@ -65,12 +65,10 @@ impl ShardArgs {
     }
 }
 
-/// The output folder `--out` names (or the default), written atomically.
-fn output_folder(target: &Path) -> Result<OutputDir> {
-    if target.exists() && !target.is_dir() {
-        return Err(UsageError(format!("--out {}: exists and is not a folder", target.display())).into());
-    }
-    OutputDir::create(target).with_context(|| format!("cannot create {}", target.display()))
+/// The output folder `--out` names (or the default), written atomically;
+/// refused unless ccsim may replace it.
+fn output_folder(target: &Path, command: &str) -> Result<OutputDir> {
+    Ok(OutputDir::create(target, command)?)
 }
 
 #[derive(Args)]
@@ -123,7 +121,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     };
     let range = args.part.share(opts.replications);
     let target = args.out.clone().unwrap_or_else(|| args.part.default_out(&sc.name));
-    let folder = output_folder(&target)?;
+    let folder = output_folder(&target, "run")?;
 
     let started = std::time::Instant::now();
     let days = range.len() as u64 * sc.simulation.days as u64;
@@ -155,7 +153,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     if args.trace {
         report::write_trace(&tmp, &sc, &reps)?;
     }
-    let dir = folder.commit().with_context(|| format!("cannot write {}", target.display()))?;
+    let dir = folder.commit()?;
 
     if args.quiet {
         return Ok(ExitCode::SUCCESS);
@@ -533,7 +531,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     }
     let range = args.part.share(points.len() as u32);
     let target = args.out.clone().unwrap_or_else(|| args.part.default_out(&format!("{}-sweep", base.name)));
-    let folder = output_folder(&target)?;
+    let folder = output_folder(&target, "sweep")?;
     let share = &points[range.start as usize..range.end as usize];
     let bar = ccsim::progress::bar(share.len() as u64, "points", args.quiet);
     let mut rows = Vec::new();
@@ -562,7 +560,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         }
         None => report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, base.service_level.goal)?,
     }
-    let dir = folder.commit().with_context(|| format!("cannot write {}", target.display()))?;
+    let dir = folder.commit()?;
     if !args.quiet {
         let mut out = std::io::stdout().lock();
         match args.part.shard {
@@ -650,7 +648,7 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
         return Err(UsageError("--max-agents: expected at least 1".into()).into());
     }
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-staff", sc.name)));
-    let folder = output_folder(&target)?;
+    let folder = output_folder(&target, "staff")?;
 
     let started = std::time::Instant::now();
     let bar = ccsim::progress::bar(intervals(&sc) as u64, "intervals settled", args.quiet);
@@ -666,7 +664,7 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
     report::write_intervals(&folder.file("intervals.csv"), &layout, &found.results)?;
     report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&found.scenario))?;
     report::write_staff_chart(&folder.file("charts"), &found)?;
-    let dir = folder.commit().with_context(|| format!("cannot write {}", target.display()))?;
+    let dir = folder.commit()?;
 
     let sim = &found.scenario.simulation;
     let hours = f64::from(sim.interval) / 3600.0;

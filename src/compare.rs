@@ -33,6 +33,9 @@ pub enum CompareError {
     /// A bad option (`--metrics`, `--tolerance`).
     #[error("{0}")]
     Usage(String),
+    /// A folder ccsim did not write, or a file changed since it did.
+    #[error("{0}")]
+    Untrusted(String),
 }
 
 /// Which way a metric should move.
@@ -350,12 +353,15 @@ pub fn read_run_name(path: &Path) -> Result<String, CompareError> {
     }
 }
 
+/// Checks that `dir` is a folder ccsim wrote and that the files compare
+/// reads are as ccsim wrote them (its marker's SHA-256 sums).
 fn check_folder(dir: &Path) -> Result<(), CompareError> {
-    if dir.is_dir() {
-        Ok(())
-    } else {
-        Err(CompareError::Read { path: dir.to_path_buf(), message: "no such folder".into() })
+    if !dir.is_dir() {
+        return Err(CompareError::Read { path: dir.to_path_buf(), message: "no such folder".into() });
     }
+    crate::report::Marker::verify(dir, &["summary.csv", "run.toml"])
+        .map_err(|e| CompareError::Untrusted(e.to_string()))?;
+    Ok(())
 }
 
 fn describe_scopes(scopes: &BTreeSet<&(String, String)>) -> String {

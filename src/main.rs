@@ -40,6 +40,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    on_interrupt_remove_temporaries();
     let result = match cli.command {
         Command::Run(args) => commands::run(&args),
         Command::Check { scenario } => commands::check(&scenario),
@@ -62,16 +63,41 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            if err.downcast_ref::<ccsim::scenario::ScenarioError>().is_some()
-                || err.downcast_ref::<commands::UsageError>().is_some()
-                || err.downcast_ref::<ccsim::sweep::SweepError>().is_some()
-                || err.downcast_ref::<ccsim::compare::CompareError>().is_some()
-                || err.downcast_ref::<ccsim::shard::ShardError>().is_some_and(|e| e.is_bad_input())
-            {
-                ExitCode::from(2)
-            } else {
-                ExitCode::from(1)
-            }
+            ExitCode::from(exit_code(&err))
         }
     }
+}
+
+/// The exit code of an error: 2 when the input is at fault (a scenario, a
+/// flag, a folder that is not ccsim's to replace or read), else 3 (the
+/// machine: a disk full, a permission). 1 is kept for findings, which are
+/// not errors (a regression, a target out of reach); the README lists them.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    use ccsim::report::OutputError;
+    let input = err.chain().any(|e| {
+        e.is::<ccsim::scenario::ScenarioError>()
+            || e.is::<commands::UsageError>()
+            || e.is::<ccsim::sweep::SweepError>()
+            || e.is::<ccsim::compare::CompareError>()
+            || e.downcast_ref::<ccsim::shard::ShardError>().is_some_and(|e| e.is_bad_input())
+            || matches!(e.downcast_ref::<OutputError>(), Some(OutputError::Refused(_)))
+    });
+    if input { 2 } else { 3 }
+}
+
+/// On SIGINT or SIGTERM: remove the output folders being written (so an
+/// interrupted run leaves nothing behind) and exit with 128 + the signal
+/// (130, 143), as a shell reports a process killed by it.
+fn on_interrupt_remove_temporaries() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return; // then the signals keep their default: the next run removes what is left
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let _held = ccsim::report::remove_temporaries();
+            eprintln!("interrupted: the output being written was removed");
+            std::process::exit(128 + signal);
+        }
+    });
 }

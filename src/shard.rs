@@ -12,7 +12,7 @@
 //! with the very writers of an unsharded run, so the files are byte-identical.
 
 use crate::model::RunCounts;
-use crate::report::{self, OutputDir};
+use crate::report::{self, Marker, OutputDir};
 use crate::run::{self, Replication};
 use crate::scenario::{self, Scenario};
 use crate::stats::{Label, Layout, WaitHistogram};
@@ -184,6 +184,9 @@ pub enum ShardError {
     /// file in them is malformed (bad input: exit code 2).
     #[error("{0}")]
     Input(String),
+    /// The output folder is not ccsim's to replace, or could not be written.
+    #[error(transparent)]
+    Output(#[from] crate::report::OutputError),
     /// Writing the merged folder failed.
     #[error("cannot write {}", path.display())]
     Write {
@@ -196,7 +199,7 @@ pub enum ShardError {
 impl ShardError {
     /// True when the input is at fault (exit code 2), not the output.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, ShardError::Input(_))
+        matches!(self, ShardError::Input(_) | ShardError::Output(crate::report::OutputError::Refused(_)))
     }
 }
 
@@ -246,9 +249,6 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<Merged, ShardError>
         None if kind == Kind::Run => PathBuf::from("results").join(&sc.name),
         None => PathBuf::from("results").join(format!("{}-sweep", sc.name)),
     };
-    if target.exists() && !target.is_dir() {
-        return Err(bad(format!("--out {}: exists and is not a folder", target.display())));
-    }
     let dir = match kind {
         Kind::Run => merge_run(&shards, &sc, &target)?,
         Kind::Sweep => merge_sweep(&shards, &sc, &target)?,
@@ -262,6 +262,7 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<ShardDir>, ShardError> {
     let mut shards = Vec::new();
     for dir in dirs {
         let manifest = Manifest::read(dir)?;
+        verify_files(dir, &manifest)?;
         let path = dir.join("run.toml");
         let run_toml =
             std::fs::read_to_string(&path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
@@ -320,6 +321,23 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<ShardDir>, ShardError> {
     Ok(shards)
 }
 
+/// Checks that the files of the shard folder `dir` that a merge reads are
+/// the ones ccsim wrote there (its marker's SHA-256 sums).
+fn verify_files(dir: &Path, manifest: &Manifest) -> Result<(), ShardError> {
+    let mut files = vec![MANIFEST, "run.toml"];
+    match manifest.kind {
+        Kind::Run => {
+            files.extend(["replications.csv", "wait_histograms.csv"]);
+            if manifest.run.is_some_and(|r| r.trace) {
+                files.extend(["chats.csv", "events.csv"]);
+            }
+        }
+        Kind::Sweep => files.push("sweep.csv"),
+    }
+    Marker::verify(dir, &files).map_err(|e| bad(e.to_string()))?;
+    Ok(())
+}
+
 fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBuf, ShardError> {
     let output = shards[0].manifest.run.unwrap_or(RunOutput { per_day: false, trace: false, charts: true });
     let layout = run::layout(sc, output.per_day);
@@ -330,7 +348,7 @@ fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBu
         read_wait_histograms(&s.dir, s.manifest.share(), &sc.skills, &mut share)?;
         reps.append(&mut share);
     }
-    let folder = OutputDir::create(target).map_err(write_err(target))?;
+    let folder = OutputDir::create(target, "run")?;
     let tmp = folder.file("");
     report::write_run(&tmp, sc, output.per_day, output.charts, &reps, 0).map_err(write_err(target))?;
     if output.trace {
@@ -339,13 +357,13 @@ fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBu
             concat_csv(&folder.file(name), &parts, None)?;
         }
     }
-    folder.commit().map_err(write_err(target))
+    Ok(folder.commit()?)
 }
 
 fn merge_sweep(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBuf, ShardError> {
     let keys: Vec<&str> = shards[0].manifest.set.iter().map(|s| s.key.as_str()).collect();
     let header = report::sweep_columns(&keys);
-    let folder = OutputDir::create(target).map_err(write_err(target))?;
+    let folder = OutputDir::create(target, "sweep")?;
     // Points are numbered from 1 in sweep.csv.
     let parts: Vec<_> =
         shards.iter().map(|s| (s.dir.join("sweep.csv"), s.manifest.from + 1..s.manifest.to + 1)).collect();
@@ -353,7 +371,7 @@ fn merge_sweep(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<Path
     concat_csv(&sweep_csv, &parts, Some(&header))?;
     report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, sc.service_level.goal)
         .map_err(write_err(target))?;
-    folder.commit().map_err(write_err(target))
+    Ok(folder.commit()?)
 }
 
 /// Opens a shard's CSV file and checks its header is `expected`.

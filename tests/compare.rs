@@ -5,8 +5,11 @@
 //! `tests/baselines/retail-weekday/`. The judging rule itself is unit-tested
 //! in `src/compare.rs`.
 
+mod common;
+
 use assert_cmd::Command;
 use ccsim::compare::{CompareOptions, Verdict, compare};
+use common::reseal;
 use std::fs;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
@@ -137,9 +140,14 @@ fn incomparable_runs_and_bad_folders_exit_2() {
     let fewer = tmp.path().join("fewer");
     fs::create_dir(&fewer).unwrap();
     fs::copy(base.join("run.toml"), fewer.join("run.toml")).unwrap();
+    fs::copy(base.join(".ccsim"), fewer.join(".ccsim")).unwrap();
     let summary = fs::read_to_string(base.join("summary.csv")).unwrap();
     let kept: String = summary.lines().filter(|l| !l.starts_with("group,tech,")).map(|l| format!("{l}\n")).collect();
     fs::write(fewer.join("summary.csv"), kept).unwrap();
+    let (code, _, stderr) = run_compare(&base, &fewer, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("fewer/summary.csv was changed after ccsim wrote it"), "{stderr}");
+    reseal(&fewer);
     let (code, _, stderr) = run_compare(&base, &fewer, &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("group tech"), "{stderr}");
@@ -148,6 +156,7 @@ fn incomparable_runs_and_bad_folders_exit_2() {
     let missing = tmp.path().join("missing");
     fs::create_dir(&missing).unwrap();
     fs::copy(base.join("run.toml"), missing.join("run.toml")).unwrap();
+    fs::copy(base.join(".ccsim"), missing.join(".ccsim")).unwrap();
     let (code, _, stderr) = run_compare(&base, &missing, &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("summary.csv"), "{stderr}");
@@ -161,11 +170,13 @@ fn incomparable_runs_and_bad_folders_exit_2() {
     let malformed = tmp.path().join("malformed");
     fs::create_dir(&malformed).unwrap();
     fs::copy(base.join("run.toml"), malformed.join("run.toml")).unwrap();
+    fs::copy(base.join(".ccsim"), malformed.join(".ccsim")).unwrap();
     let mut lines: Vec<String> = summary.lines().map(String::from).collect();
     let mut fields: Vec<&str> = lines[3].split(',').collect();
     fields[3] = "x1";
     lines[3] = fields.join(",");
     fs::write(malformed.join("summary.csv"), lines.join("\n") + "\n").unwrap();
+    reseal(&malformed);
     let (code, _, stderr) = run_compare(&base, &malformed, &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("summary.csv:4") && stderr.contains("x1"), "{stderr}");

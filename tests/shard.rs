@@ -251,7 +251,7 @@ fn three_sweep_shards_merged_equal_the_unsharded_sweep_byte_for_byte() {
     for name in ["sweep.csv", "charts/sweep_chat_max_concurrent.svg", "charts/sweep_groups_front_agents.png"] {
         assert!(names.contains_key(Path::new(name)), "{name} missing from the merged sweep");
     }
-    assert_eq!(names.len(), 5, "sweep.csv and two charts as SVG and PNG: {:?}", names.keys());
+    assert_eq!(names.len(), 6, "sweep.csv, two charts as SVG and PNG and the marker: {:?}", names.keys());
     // Two points in three shards: the first shard has none.
     check_sweep_shards(&work, &["chat.max_concurrent=1,2"], 3);
 }
@@ -277,7 +277,7 @@ fn a_missing_or_duplicated_shard_exits_2_and_writes_nothing() {
     work.refused(&["merge", "s1", "s3", "--out", "out"], &["shard 2/3 missing"]);
     work.refused(&["merge", "s1", "s2", "s3", "s2", "--out", "out"], &["shard 2/3 is given twice", "s2"]);
     std::fs::create_dir(work.path("copy")).unwrap();
-    for f in ["shard.toml", "run.toml", "replications.csv", "wait_histograms.csv"] {
+    for f in [".ccsim", "shard.toml", "run.toml", "replications.csv", "wait_histograms.csv"] {
         std::fs::copy(work.path("s3").join(f), work.path("copy").join(f)).unwrap();
     }
     work.refused(&["merge", "s1", "s2", "s3", "copy", "--out", "out"], &["shard 3/3 is given twice", "copy"]);
@@ -310,6 +310,8 @@ fn a_damaged_shard_file_is_named_and_nothing_is_written() {
     let text = std::fs::read_to_string(&path).unwrap();
     let kept: Vec<&str> = text.lines().filter(|l| !l.contains(",all,all,all,all,asa,")).collect();
     std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    work.refused(&["merge", "s1", "s2", "s3", "--out", "out"], &["s2/replications.csv was changed", ".ccsim"]);
+    reseal(&work.path("s2"));
     work.refused(&["merge", "s1", "s2", "s3", "--out", "out"], &["replications.csv", "line", "asa"]);
     assert!(!work.path("out").exists());
 }

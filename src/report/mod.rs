@@ -15,6 +15,6 @@ pub use csv_out::{
 };
 pub use folder::{write_run, write_run_shard, write_trace};
 pub use html::write_report;
-pub use outdir::OutputDir;
+pub use outdir::{MARKER, Marker, OutputDir, OutputError, check_target, remove_temporaries};
 pub use staffing::{write_comparison, write_staff_chart, write_staffing};
 pub use trace::{EventRow, Trace};

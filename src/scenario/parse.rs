@@ -18,6 +18,8 @@ use toml::{Spanned, Value};
 const MAX_CONCURRENT: u32 = 32;
 /// Agents, replications and other counts, at most.
 const MAX_COUNT: i64 = 1_000_000;
+/// The longest scenario name.
+const MAX_NAME: usize = 100;
 /// Days a run may simulate, at most (a century).
 const MAX_DAYS: u32 = 36_600;
 
@@ -160,7 +162,7 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
     let raw: RawScenario = toml::from_str(text).map_err(|e| ctx.toml_error(&e))?;
 
     // Pass 1: every field on its own.
-    let name = ctx.name("name", ctx.required("name", &raw.name, "a string")?)?;
+    let name = ctx.file_name("name", ctx.required("name", &raw.name, "a string")?)?;
     let description = ctx.opt(&raw.description, String::new(), |v| ctx.string("description", v))?;
     let simulation = ctx.simulation(raw.simulation.as_ref())?;
     let service_level = ctx.service_level(raw.service_level.as_ref())?;
@@ -449,6 +451,25 @@ impl Ctx<'_> {
         let s = self.string(key, v)?;
         if s.trim().is_empty() {
             return Err(self.err(key, v, "expected a non-empty name"));
+        }
+        Ok(s)
+    }
+
+    /// The scenario's name, which names its default output folder
+    /// (`results/<name>`): a plain file name, so that it can never point
+    /// elsewhere (`..`, `/abs`, `a/b`) or hide (`.x`).
+    fn file_name(&self, key: &str, v: &Spanned<Value>) -> Result<String> {
+        let s = self.string(key, v)?;
+        let plain = s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        if s.is_empty() || s.len() > MAX_NAME || !plain || s.starts_with('.') {
+            return Err(self.err(
+                key,
+                v,
+                format!(
+                    "expected a plain file name of 1 to {MAX_NAME} letters, digits, '-', '_' and '.', not starting \
+                     with '.' (it names the output folder results/<name>; use --out to write elsewhere), got {s:?}"
+                ),
+            ));
         }
         Ok(s)
     }
