@@ -65,6 +65,12 @@ impl ShardArgs {
     }
 }
 
+/// The message of a failure to write the output folder `target` (its cause,
+/// a disk full or a permission, follows it).
+fn cannot_write(target: &Path) -> String {
+    format!("cannot write the output folder {} (nothing was written)", target.display())
+}
+
 /// The output folder `--out` names (or the default), written atomically;
 /// refused unless ccsim may replace it.
 fn output_folder(target: &Path, command: &str) -> Result<OutputDir> {
@@ -141,18 +147,22 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let elapsed = started.elapsed();
 
     let tmp = folder.file("");
-    let results = match args.part.shard {
-        Some(shard) => {
-            report::write_run_shard(&tmp, &sc, opts.per_day, &reps, opts.threads)?;
-            let output = RunOutput { per_day: args.per_day, trace: args.trace, charts: !args.no_charts };
-            Manifest::run(shard, opts.replications, output).write(&folder.file(ccsim::shard::MANIFEST))?;
-            None
+    let write = || -> Result<_> {
+        let results = match args.part.shard {
+            Some(shard) => {
+                report::write_run_shard(&tmp, &sc, opts.per_day, &reps, opts.threads)?;
+                let output = RunOutput { per_day: args.per_day, trace: args.trace, charts: !args.no_charts };
+                Manifest::run(shard, opts.replications, output).write(&folder.file(ccsim::shard::MANIFEST))?;
+                None
+            }
+            None => Some(report::write_run(&tmp, &sc, opts.per_day, !args.no_charts, &reps, opts.threads)?),
+        };
+        if args.trace {
+            report::write_trace(&tmp, &sc, &reps)?;
         }
-        None => Some(report::write_run(&tmp, &sc, opts.per_day, !args.no_charts, &reps, opts.threads)?),
+        Ok(results)
     };
-    if args.trace {
-        report::write_trace(&tmp, &sc, &reps)?;
-    }
+    let results = write().with_context(|| cannot_write(&target))?;
     let dir = folder.commit()?;
 
     if args.quiet {
@@ -551,15 +561,19 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     bar.finish_and_clear();
     let keys: Vec<&str> = settings.iter().map(|s| s.key.as_str()).collect();
     let sweep_csv = folder.file("sweep.csv");
-    report::write_sweep(&sweep_csv, &keys, range.start as usize + 1, &rows)?;
-    match args.part.shard {
-        Some(shard) => {
-            report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&base))?;
-            let manifest = Manifest::sweep(shard, points.len() as u32, &settings);
-            manifest.write(&folder.file(ccsim::shard::MANIFEST))?;
+    let write = || -> Result<()> {
+        report::write_sweep(&sweep_csv, &keys, range.start as usize + 1, &rows)?;
+        match args.part.shard {
+            Some(shard) => {
+                report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&base))?;
+                let manifest = Manifest::sweep(shard, points.len() as u32, &settings);
+                manifest.write(&folder.file(ccsim::shard::MANIFEST))?;
+            }
+            None => report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, base.service_level.goal)?,
         }
-        None => report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, base.service_level.goal)?,
-    }
+        Ok(())
+    };
+    write().with_context(|| cannot_write(&target))?;
     let dir = folder.commit()?;
     if !args.quiet {
         let mut out = std::io::stdout().lock();
@@ -658,12 +672,16 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
     let elapsed = started.elapsed();
 
     let layout = run::layout(&found.scenario, found.per_day);
-    report::write_staffing(&folder.file("staffing.csv"), &found)?;
-    report::write_comparison(&folder.file("comparison.csv"), &found)?;
-    report::write_summary(&folder.file("summary.csv"), &found.results.summary)?;
-    report::write_intervals(&folder.file("intervals.csv"), &layout, &found.results)?;
-    report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&found.scenario))?;
-    report::write_staff_chart(&folder.file("charts"), &found)?;
+    let write = || -> Result<()> {
+        report::write_staffing(&folder.file("staffing.csv"), &found)?;
+        report::write_comparison(&folder.file("comparison.csv"), &found)?;
+        report::write_summary(&folder.file("summary.csv"), &found.results.summary)?;
+        report::write_intervals(&folder.file("intervals.csv"), &layout, &found.results)?;
+        report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&found.scenario))?;
+        report::write_staff_chart(&folder.file("charts"), &found)?;
+        Ok(())
+    };
+    write().with_context(|| cannot_write(&target))?;
     let dir = folder.commit()?;
 
     let sim = &found.scenario.simulation;

@@ -282,3 +282,31 @@ fn a_killed_run_leaves_a_temporary_folder_that_the_next_run_removes() {
     assert_eq!(temporaries(&work), Vec::<String>::new(), "the next run into the same folder removed it");
     assert!(!work.path("out").exists());
 }
+
+/// A full disk: a 64 KiB tmpfs, mounted where the machine allows it (root,
+/// as in CI); elsewhere the test says so and passes.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_an_environment_error_naming_the_folder_and_leaves_nothing() {
+    let work = Work::new();
+    let full = work.path("full");
+    std::fs::create_dir(&full).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(&full)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("note: cannot mount a small tmpfs here (not root?); the full-disk case is not checked");
+        return;
+    }
+    let out = work.ccsim(&["run", "tiny.toml", "--quiet", "--trace", "--out", "full/out"]);
+    let listed: Vec<_> = std::fs::read_dir(&full).unwrap().map(|e| e.unwrap().file_name()).collect();
+    std::process::Command::new("umount").arg(&full).status().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot write the output folder full/out"), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(listed.is_empty(), "nothing is left on the full disk: {listed:?}");
+}

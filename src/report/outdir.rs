@@ -68,6 +68,9 @@ pub struct OutputDir {
     tmp: PathBuf,
     target: PathBuf,
     command: String,
+    /// Folders above the target that `create` made, deepest first: removed
+    /// again (when empty) if nothing is committed.
+    made: Vec<PathBuf>,
     committed: bool,
 }
 
@@ -78,17 +81,28 @@ impl OutputDir {
     pub fn create(target: &Path, command: &str) -> Result<OutputDir, OutputError> {
         check_target(target)?;
         let parent = parent_of(target);
+        let made: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+            .map(Path::to_path_buf)
+            .collect();
         fs::create_dir_all(&parent).map_err(io_err(&parent))?;
         clean_stale(&parent);
         let tmp = parent.join(format!(".{}{TMP_TAG}{}", base_name(target), owner_tag()));
-        if tmp.exists() {
-            fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?; // ours: this host and this process
+        let out = OutputDir { tmp, target: target.to_path_buf(), command: command.to_string(), made, committed: false };
+        // From here on, a failure drops `out`, which removes what was made.
+        if fs::symlink_metadata(&out.tmp).is_ok() {
+            // Only a leftover of an earlier process of this host with our id.
+            if !out.tmp.join(TMP_OWNER).is_file() && !out.tmp.join(MARKER).is_file() {
+                return Err(OutputError::Refused(format!("{} is in the way; move it", out.tmp.display())));
+            }
+            fs::remove_dir_all(&out.tmp).map_err(io_err(&out.tmp))?;
         }
-        fs::create_dir(&tmp).map_err(io_err(&tmp))?;
-        LIVE.lock().unwrap_or_else(|e| e.into_inner()).push(tmp.clone());
-        fs::write(tmp.join(TMP_OWNER), "a folder being written by ccsim; removed when it is done\n")
-            .map_err(io_err(&tmp))?;
-        Ok(OutputDir { tmp, target: target.to_path_buf(), command: command.to_string(), committed: false })
+        fs::create_dir(&out.tmp).map_err(io_err(&out.tmp))?;
+        LIVE.lock().unwrap_or_else(|e| e.into_inner()).push(out.tmp.clone());
+        fs::write(out.tmp.join(TMP_OWNER), "a folder being written by ccsim; removed when it is done\n")
+            .map_err(io_err(&out.tmp))?;
+        Ok(out)
     }
 
     /// Path of a file inside the folder being written.
@@ -133,8 +147,14 @@ impl Drop for OutputDir {
     fn drop(&mut self) {
         if !self.committed {
             let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = fs::remove_dir_all(&self.tmp);
-            live.retain(|p| *p != self.tmp);
+            // Only a folder this process made is registered, and removed.
+            if let Some(at) = live.iter().position(|p| *p == self.tmp) {
+                let _ = fs::remove_dir_all(&self.tmp);
+                live.swap_remove(at);
+            }
+            for folder in &self.made {
+                let _ = fs::remove_dir(folder); // only if empty
+            }
         }
     }
 }
@@ -534,5 +554,18 @@ mod tests {
         assert!(!tmp.exists());
         assert!(root.path().join("kept/.ccsim").exists(), "the old folder is put back");
         assert!(other_host.exists() && not_ours.exists());
+    }
+
+    #[test]
+    fn a_failed_output_removes_the_folders_it_made_and_nothing_in_its_way() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("a/b/run");
+        drop(OutputDir::create(&target, "test").unwrap());
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0, "a/ and a/b/ are removed again");
+        let in_way = root.path().join(format!(".run{TMP_TAG}{}", owner_tag()));
+        write(&in_way, "mine.txt", "keep");
+        let e = OutputDir::create(&root.path().join("run"), "test").err().unwrap();
+        assert!(e.to_string().contains("in the way"), "{e}");
+        assert_eq!(fs::read_to_string(in_way.join("mine.txt")).unwrap(), "keep");
     }
 }
