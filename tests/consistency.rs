@@ -6,7 +6,7 @@
 mod common;
 
 use ccsim::report::fmt_num;
-use ccsim::stats::student_t::summarize;
+use ccsim::stats::summary::summarize;
 use common::*;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};

@@ -7,7 +7,7 @@
 //! least 95% probability; each half-width must also be within 2% of the
 //! value, so that the check has the power to catch a real discrepancy.
 
-use ccsim::stats::student_t::t_quantile;
+use ccsim::stats::summary::t_quantile;
 use std::collections::BTreeMap;
 
 /// Erlang C figures computed here, independently of the library:

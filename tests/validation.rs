@@ -17,7 +17,7 @@ use ccsim::analytic::chat::{ChatCenter, solve_chat_center};
 use ccsim::analytic::{erlang_a, erlang_c};
 use ccsim::run::{RunOptions, run_all, run_one, scope_names};
 use ccsim::stats::metric_labels;
-use ccsim::stats::student_t::t_quantile;
+use ccsim::stats::summary::t_quantile;
 use std::path::Path;
 
 /// How precise a check must be.

@@ -141,7 +141,7 @@ impl Dist {
         match self {
             Dist::Const(v) => *v,
             Dist::Exponential { mean, .. } | Dist::LogNormal { mean, .. } | Dist::Gamma { mean, .. } => *mean,
-            Dist::Weibull { shape, scale, .. } => scale * crate::stats::student_t::ln_gamma(1.0 + 1.0 / shape).exp(),
+            Dist::Weibull { shape, scale, .. } => scale * statrs::function::gamma::ln_gamma(1.0 + 1.0 / shape).exp(),
             Dist::Uniform { min, max } => (min + max) / 2.0,
             Dist::Empirical(values) => values.iter().sum::<f64>() / values.len().max(1) as f64,
             Dist::Never => f64::INFINITY,

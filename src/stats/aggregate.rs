@@ -2,7 +2,7 @@
 //! confidence interval of each metric, over the replications where it is defined.
 
 use super::metrics::Label;
-use super::student_t::summarize;
+use super::summary::summarize;
 
 /// One aggregated metric row (a line of `summary.csv` or `intervals.csv`).
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,7 @@ mod aggregate;
 mod collect;
 mod hist;
 mod metrics;
-pub mod student_t;
+pub mod summary;
 
 pub use aggregate::{Aggregate, aggregate};
 pub use collect::{AgentTotals, Collector, KindTotals, Layout, QueueTotals, SegTotals, SlotTotals};
