@@ -3,7 +3,7 @@
 //! neither with `--no-charts`. If chromium is installed, the report renders.
 //! Charts need no fonts on the machine: with fontconfig shown an empty
 //! configuration, `run`, `staff` and `sweep` write the same charts, byte for
-//! byte.
+//! byte. `staff --no-charts` and `sweep --no-charts` write every other file.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -267,6 +267,34 @@ fn charts_need_no_fonts_on_the_machine_and_are_the_same_bytes_without_them() {
         assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "{name}: other files without fonts");
         for (path, bytes) in &a {
             assert!(bytes == &b[path], "{name}: {} differs without fonts", path.display());
+        }
+    }
+}
+
+#[test]
+fn staff_and_sweep_with_no_charts_write_every_file_but_the_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, args) in chart_commands().into_iter().filter(|(name, _)| *name != "run") {
+        let (with, without) = (tmp.path().join(format!("{name}-charts")), tmp.path().join(format!("{name}-no-charts")));
+        assert_cmd::Command::cargo_bin("ccsim").unwrap().args(&args).arg(&with).assert().success();
+        assert_cmd::Command::cargo_bin("ccsim")
+            .unwrap()
+            .args(&args)
+            .arg(&without)
+            .arg("--no-charts")
+            .assert()
+            .success();
+        assert!(with.join("charts").is_dir(), "{name} wrote no charts/");
+        assert!(!without.join("charts").exists(), "{name} --no-charts wrote charts/");
+        // The marker .ccsim lists every file written, charts included: it differs.
+        let mut expected = files(&with);
+        expected.retain(|p, _| !p.starts_with("charts") && !p.starts_with(".ccsim"));
+        assert!(expected.keys().any(|p| p.extension().is_some_and(|e| e == "csv")), "{name}: no CSV");
+        let mut written = files(&without);
+        written.retain(|p, _| !p.starts_with(".ccsim"));
+        assert_eq!(written.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "{name} --no-charts");
+        for (path, bytes) in &expected {
+            assert!(bytes == &written[path], "{name} --no-charts: {} differs", path.display());
         }
     }
 }
