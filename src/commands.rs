@@ -508,6 +508,9 @@ pub struct SweepArgs {
     reps: ReplicationArgs,
     #[command(flatten)]
     part: ShardArgs,
+    /// Do not write charts/ (a shard writes none anyway).
+    #[arg(long)]
+    no_charts: bool,
     /// No table on stdout.
     #[arg(long)]
     quiet: bool,
@@ -569,6 +572,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
                 let manifest = Manifest::sweep(shard, points.len() as u32, &settings);
                 manifest.write(&folder.file(ccsim::shard::MANIFEST))?;
             }
+            None if args.no_charts => {}
             None => report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, base.service_level.goal)?,
         }
         Ok(())
@@ -627,6 +631,9 @@ pub struct StaffArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     reps: ReplicationArgs,
+    /// Do not write charts/.
+    #[arg(long)]
+    no_charts: bool,
     /// No progress bar and no table on stdout.
     #[arg(long)]
     quiet: bool,
@@ -678,7 +685,9 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
         report::write_summary(&folder.file("summary.csv"), &found.results.summary)?;
         report::write_intervals(&folder.file("intervals.csv"), &layout, &found.results)?;
         report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&found.scenario))?;
-        report::write_staff_chart(&folder.file("charts"), &found)?;
+        if !args.no_charts {
+            report::write_staff_chart(&folder.file("charts"), &found)?;
+        }
         Ok(())
     };
     write().with_context(|| cannot_write(&target))?;

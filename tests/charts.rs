@@ -1,6 +1,9 @@
 //! `ccsim run` writes charts (valid SVG and PNG, 1200×700) and a
 //! self-contained `report.html`, byte-identical for the same seed, and
 //! neither with `--no-charts`. If chromium is installed, the report renders.
+//! Charts need no fonts on the machine: with fontconfig shown an empty
+//! configuration, `run`, `staff` and `sweep` write the same charts, byte for
+//! byte. `staff --no-charts` and `sweep --no-charts` write every other file.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -197,4 +200,101 @@ fn the_report_renders_in_a_headless_browser() {
     assert!(w >= 1000 && h >= 1000, "screenshot is {w}×{h}");
     let share = non_white_share(&pixels);
     assert!(share > 0.02, "the rendered report is blank ({:.2}% non-white pixels)", share * 100.0);
+}
+
+const RETAIL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/retail-weekday.toml");
+const STAFF_SMALL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/staff-small.toml");
+
+/// The three commands that draw charts, each writing into the folder given last.
+fn chart_commands() -> [(&'static str, Vec<&'static str>); 3] {
+    [
+        ("run", vec!["run", RETAIL, "--quiet", "--replications", "4", "--out"]),
+        ("staff", vec!["staff", STAFF_SMALL, "--quiet", "--out"]),
+        ("sweep", vec!["sweep", RETAIL, "--set", "chat.max_concurrent=1,2", "--replications", "2", "--quiet", "--out"]),
+    ]
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut found = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                found.insert(path.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    found
+}
+
+/// Hides every font from fontconfig: an empty configuration, and a home
+/// folder without fonts (as in most container images).
+fn without_fonts(cmd: &mut assert_cmd::Command, dir: &Path) {
+    std::fs::create_dir_all(dir.join("home")).unwrap();
+    let config = dir.join("fonts.conf");
+    std::fs::write(
+        &config,
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig></fontconfig>\n",
+    )
+    .unwrap();
+    cmd.env("FONTCONFIG_FILE", &config)
+        .env("FONTCONFIG_PATH", dir)
+        .env("HOME", dir.join("home"))
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("XDG_DATA_DIRS");
+}
+
+#[test]
+fn charts_need_no_fonts_on_the_machine_and_are_the_same_bytes_without_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, args) in chart_commands() {
+        let (normal, hidden) = (tmp.path().join(format!("{name}-normal")), tmp.path().join(format!("{name}-hidden")));
+        assert_cmd::Command::cargo_bin("ccsim").unwrap().args(&args).arg(&normal).assert().success();
+        let mut cmd = assert_cmd::Command::cargo_bin("ccsim").unwrap();
+        without_fonts(&mut cmd, &tmp.path().join(format!("{name}-fontconfig")));
+        let out = cmd.args(&args).arg(&hidden).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name} without fonts failed: {stderr}");
+        assert!(!stderr.to_lowercase().contains("font"), "{name} without fonts: {stderr}");
+        let (a, b) = (files(&normal), files(&hidden));
+        let charts: Vec<&PathBuf> = a.keys().filter(|p| p.starts_with("charts")).collect();
+        assert!(charts.iter().any(|p| p.extension().is_some_and(|e| e == "png")), "{name}: no PNG chart");
+        assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "{name}: other files without fonts");
+        for (path, bytes) in &a {
+            assert!(bytes == &b[path], "{name}: {} differs without fonts", path.display());
+        }
+    }
+}
+
+#[test]
+fn staff_and_sweep_with_no_charts_write_every_file_but_the_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, args) in chart_commands().into_iter().filter(|(name, _)| *name != "run") {
+        let (with, without) = (tmp.path().join(format!("{name}-charts")), tmp.path().join(format!("{name}-no-charts")));
+        assert_cmd::Command::cargo_bin("ccsim").unwrap().args(&args).arg(&with).assert().success();
+        assert_cmd::Command::cargo_bin("ccsim")
+            .unwrap()
+            .args(&args)
+            .arg(&without)
+            .arg("--no-charts")
+            .assert()
+            .success();
+        assert!(with.join("charts").is_dir(), "{name} wrote no charts/");
+        assert!(!without.join("charts").exists(), "{name} --no-charts wrote charts/");
+        // The marker .ccsim lists every file written, charts included: it differs.
+        let mut expected = files(&with);
+        expected.retain(|p, _| !p.starts_with("charts") && !p.starts_with(".ccsim"));
+        assert!(expected.keys().any(|p| p.extension().is_some_and(|e| e == "csv")), "{name}: no CSV");
+        let mut written = files(&without);
+        written.retain(|p, _| !p.starts_with(".ccsim"));
+        assert_eq!(written.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "{name} --no-charts");
+        for (path, bytes) in &expected {
+            assert!(bytes == &written[path], "{name} --no-charts: {} differs", path.display());
+        }
+    }
 }

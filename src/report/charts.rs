@@ -3,6 +3,7 @@
 //! One style for every chart: [`frame`] draws the title, subtitle and legend,
 //! [`axes`] the plot area; each chart is one function.
 
+use super::typeset::{bold, font, png_area, svg_area};
 use crate::run::Results;
 use crate::scenario::Scenario;
 use crate::stats::{Aggregate, Layout, WaitHistogram};
@@ -134,13 +135,13 @@ pub fn write_charts(dir: &Path, data: &ChartData) -> io::Result<Vec<(Chart, Stri
         .map(|&chart| {
             let mut svg = String::new();
             {
-                let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+                let root = svg_area(&mut svg, SIZE);
                 draw(chart, &root, data).map_err(|e| err(&e))?;
                 root.present().map_err(|e| err(&e))?;
             }
             std::fs::write(dir.join(format!("{}.svg", chart.file())), &svg)?;
             let png = dir.join(format!("{}.png", chart.file()));
-            let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+            let root = png_area(&png, SIZE);
             draw(chart, &root, data).map_err(|e| err(&e))?;
             root.present().map_err(|e| err(&e))?;
             Ok((chart, svg))
@@ -182,10 +183,6 @@ pub(super) const NEUTRAL: RGBColor = RGBColor(150, 150, 150);
 const LEFT: i32 = 24;
 const HEADER: i32 = 116;
 
-fn font(size: u32) -> FontDesc<'static> {
-    ("sans-serif", size).into_font()
-}
-
 /// How a legend entry is drawn.
 #[derive(Clone, Copy)]
 pub(super) enum Mark {
@@ -201,7 +198,7 @@ pub(super) fn frame<DB: DrawingBackend>(
     legend: &[(String, RGBAColor, Mark)],
 ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    root.draw(&Text::new(title, (LEFT, 16), font(28).style(FontStyle::Bold).color(&INK)))?;
+    root.draw(&Text::new(title, (LEFT, 16), bold(28).color(&INK)))?;
     root.draw(&Text::new(subtitle, (LEFT, 54), font(16).color(&MUTED)))?;
     let label = font(16).color(&INK);
     let (mut x, y) = (LEFT, 92);
@@ -579,13 +576,13 @@ pub fn write_sweep_charts(dir: &Path, sweep_csv: &Path, keys: &[&str], goal: f64
         let file = format!("sweep_{}", key.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
         let mut svg = String::new();
         {
-            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            let root = svg_area(&mut svg, SIZE);
             sweep_chart(&root, keys, k, &points, goal).map_err(|e| err(&e))?;
             root.present().map_err(|e| err(&e))?;
         }
         std::fs::write(dir.join(format!("{file}.svg")), &svg)?;
         let png = dir.join(format!("{file}.png"));
-        let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+        let root = png_area(&png, SIZE);
         sweep_chart(&root, keys, k, &points, goal).map_err(|e| err(&e))?;
         root.present().map_err(|e| err(&e))?;
     }

@@ -7,6 +7,7 @@ mod html;
 mod outdir;
 mod staffing;
 mod trace;
+mod typeset;
 
 pub use charts::{Chart, ChartData, SIZE, write_charts, write_sweep_charts};
 pub use csv_out::{

@@ -3,6 +3,7 @@
 
 use super::charts::{Chart2d, Drawn, Mark, PALETTE, SIZE, YAxis, axes, frame, plain, stacked_bars, top};
 use super::csv_out::fmt_num;
+use super::typeset::{png_area, svg_area};
 use crate::staff::{SlotPlan, Staffed, slot_figure};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -117,13 +118,13 @@ pub fn write_staff_chart(dir: &Path, s: &Staffed) -> io::Result<()> {
     let err = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = svg_area(&mut svg, SIZE);
         staff_chart(&root, s).map_err(|e| err(&e))?;
         root.present().map_err(|e| err(&e))?;
     }
     std::fs::write(dir.join("agents_required.svg"), &svg)?;
     let png = dir.join("agents_required.png");
-    let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+    let root = png_area(&png, SIZE);
     staff_chart(&root, s).map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))
 }
