@@ -2,10 +2,13 @@
 //!
 //! [`compare`] reads `summary.csv` and `run.toml` of a baseline and a current
 //! run, checks that they are comparable (same scenario `name`, same set of
-//! (scope, key) pairs) and judges the key metrics with [`judge`]: a
-//! **regression** is a move in the bad direction whose two 95% confidence
-//! intervals do not overlap and whose relative change exceeds the tolerance.
+//! (scope, key) pairs, every compared metric in both) and judges the key
+//! metrics with [`judge`]: a **regression** is a move in the bad direction
+//! whose two 95% confidence intervals do not overlap and whose relative
+//! change exceeds the tolerance. Every row read must be self-consistent
+//! ([`AggregateValues`]): a damaged or edited summary is refused, never judged.
 
+use crate::stats::{AggregateValues, MetricKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -30,6 +33,21 @@ pub enum CompareError {
     /// The two runs are not of the same scenario.
     #[error("runs are not comparable: {0}")]
     NotComparable(String),
+    /// A compared metric has no row in one run's summary (or in either).
+    #[error(
+        "{}: no row for the compared metric{} {}: every compared metric must be in both runs' summary.csv",
+        path.display(),
+        if metrics.len() > 1 { "s" } else { "" },
+        describe_missing(metrics, rows)
+    )]
+    Missing {
+        /// The `summary.csv` that lacks them.
+        path: PathBuf,
+        /// The metrics, in table order.
+        metrics: Vec<String>,
+        /// The rows missing, as `scope,key,metric`.
+        rows: Vec<String>,
+    },
     /// A bad option (`--metrics`, `--tolerance`).
     #[error("{0}")]
     Usage(String),
@@ -73,8 +91,6 @@ pub enum Verdict {
     Same,
     /// A side has fewer than 2 replications: no confidence interval to judge by.
     NoCi,
-    /// The row exists in one run only.
-    Missing,
 }
 
 impl fmt::Display for Verdict {
@@ -86,7 +102,6 @@ impl fmt::Display for Verdict {
             Verdict::Changed => "changed",
             Verdict::Same => "same",
             Verdict::NoCi => "no CI",
-            Verdict::Missing => "missing",
         })
     }
 }
@@ -306,26 +321,12 @@ pub fn read_summary(path: &Path) -> Result<Summary, CompareError> {
             }
         })?;
         let line = record.position().map(|p| p.line());
-        let num = |i: usize| -> Result<Option<f64>, CompareError> {
-            let s = &record[i];
-            if s.is_empty() {
-                return Ok(None);
-            }
-            s.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .map(Some)
-                .ok_or_else(|| bad(line, format!("{}: expected a number, got `{s}`", SUMMARY_HEADER[i])))
-        };
-        let mean = num(3)?;
-        let ci95 = match (num(4)?, num(5)?) {
-            (Some(l), Some(h)) => Some((l, h)),
-            (None, None) => None,
-            _ => return Err(bad(line, "ci95_low and ci95_high must be both empty or both numbers".into())),
-        };
-        let replications = record[7]
-            .parse::<u64>()
-            .map_err(|_| bad(line, format!("replications: expected a count, got `{}`", &record[7])))?;
+        // A metric this version does not know (from another version) is
+        // checked for consistency, not range.
+        let kind = MetricKind::of(&record[2]);
+        let cells = [&record[3], &record[4], &record[5], &record[6], &record[7]];
+        let AggregateValues { mean, ci95, replications, .. } = AggregateValues::read(cells, kind)
+            .map_err(|e| bad(line, format!("{},{},{}: {e}", &record[0], &record[1], &record[2])))?;
         let id = (record[0].to_string(), record[1].to_string(), record[2].to_string());
         if !seen.insert(id.clone()) {
             return Err(bad(line, format!("duplicate row {},{},{}", id.0, id.1, id.2)));
@@ -362,6 +363,13 @@ fn check_folder(dir: &Path) -> Result<(), CompareError> {
     crate::report::Marker::verify(dir, &["summary.csv", "run.toml"])
         .map_err(|e| CompareError::Untrusted(e.to_string()))?;
     Ok(())
+}
+
+/// The metrics missing and the first rows of them.
+fn describe_missing(metrics: &[String], rows: &[String]) -> String {
+    let first: Vec<&str> = rows.iter().take(3).map(String::as_str).collect();
+    let more = if rows.len() > 3 { format!(" and {} more", rows.len() - 3) } else { String::new() };
+    format!("{} (rows {}{more})", metrics.join(", "), first.join("; "))
 }
 
 fn describe_scopes(scopes: &BTreeSet<&(String, String)>) -> String {
@@ -431,30 +439,48 @@ pub fn compare(baseline: &Path, current: &Path, opts: &CompareOptions) -> Result
     let mut ids: Vec<&(String, String, String)> = base.rows.iter().map(|(id, _)| id).collect();
     ids.extend(cur.rows.iter().map(|(id, _)| id).filter(|id| !base_map.contains_key(id)));
 
+    let is_agent = |metric: &str| AGENT_METRICS.contains(&metric) || metric.starts_with("concurrency_");
+    let wanted = |scope: &str, metric: &str| match scope {
+        "all" => true,
+        "skill" => !is_agent(metric),
+        "group" => is_agent(metric),
+        _ => false,
+    };
+    // Every compared metric in both runs, in every scope it is compared in
+    // (each scope has every metric of its kind; a group has the
+    // concurrency levels of its own max_concurrent only).
+    for (summary, dir) in [(&base_map, baseline), (&cur_map, current)] {
+        let (mut missing, mut rows): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+        for metric in &metrics {
+            for (scope, key) in bs.iter().filter(|(scope, _)| wanted(scope, metric)) {
+                let id = (scope.clone(), key.clone(), metric.clone());
+                let optional = scope == "group" && metric.starts_with("concurrency_");
+                let elsewhere = base_map.contains_key(&id) || cur_map.contains_key(&id);
+                if !summary.contains_key(&id) && (!optional || elsewhere) {
+                    if !missing.contains(metric) {
+                        missing.push(metric.clone());
+                    }
+                    rows.push(format!("{scope},{key},{metric}"));
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(CompareError::Missing { path: dir.join("summary.csv"), metrics: missing, rows });
+        }
+    }
+
     let mut rows = Vec::new();
     for metric in &metrics {
-        let agent = AGENT_METRICS.contains(&metric.as_str()) || metric.starts_with("concurrency_");
-        for id in ids.iter().filter(|id| &id.2 == metric) {
-            let wanted = match id.0.as_str() {
-                "all" => true,
-                "skill" => !agent,
-                "group" => agent,
-                _ => false,
-            };
-            if !wanted {
-                continue;
-            }
-            let (b, c) = (base_map.get(id), cur_map.get(id));
-            let (change, verdict) = match (b, c) {
-                (Some(b), Some(c)) => judge(direction(metric), b, c, opts.tolerance),
-                _ => (None, Verdict::Missing),
-            };
+        for id in ids.iter().filter(|id| &id.2 == metric && wanted(&id.0, metric)) {
+            // checked above: every compared row is in both summaries
+            let (b, c) = (base_map[id], cur_map[id]);
+            let (change, verdict) = judge(direction(metric), b, c, opts.tolerance);
             rows.push(Row {
                 scope: id.0.clone(),
                 key: id.1.clone(),
                 metric: metric.clone(),
-                baseline: b.map(|e| **e).unwrap_or_default(),
-                current: c.map(|e| **e).unwrap_or_default(),
+                baseline: *b,
+                current: *c,
                 change,
                 verdict,
             });

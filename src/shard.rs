@@ -10,12 +10,19 @@
 //! [`Manifest`] of what the shard is. A merge reads the values back (numbers
 //! are written so that they parse to the same `f64`) and writes the output
 //! with the very writers of an unsharded run, so the files are byte-identical.
+//!
+//! Every value read is checked before anything is written: each metric's
+//! value against its [`MetricKind`] (finite; counts whole and ≥ 0; shares
+//! in [0, 1]; times ≥ 0 and bounded; empty only where the metric can be
+//! undefined), histogram counts against `answered`, and each `sweep.csv` row
+//! as an aggregated row ([`AggregateValues`]). A bad value is an error naming
+//! the file, line, metric and value.
 
 use crate::model::RunCounts;
 use crate::report::{self, Marker, OutputDir};
 use crate::run::{self, Replication};
 use crate::scenario::{self, Scenario};
-use crate::stats::{Label, Layout, WaitHistogram};
+use crate::stats::{AggregateValues, Label, Layout, MetricKind, WaitHistogram};
 use crate::sweep::Setting;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -346,6 +353,7 @@ fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBu
     for s in shards {
         let mut share = read_replications(&s.dir, s.manifest.share(), &layout, &labels)?;
         read_wait_histograms(&s.dir, s.manifest.share(), &sc.skills, &mut share)?;
+        check_histograms_count_answered(&s.dir, &sc.skills, &labels, &share)?;
         reps.append(&mut share);
     }
     let folder = OutputDir::create(target, "run")?;
@@ -363,10 +371,13 @@ fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBu
 fn merge_sweep(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBuf, ShardError> {
     let keys: Vec<&str> = shards[0].manifest.set.iter().map(|s| s.key.as_str()).collect();
     let header = report::sweep_columns(&keys);
-    let folder = OutputDir::create(target, "sweep")?;
     // Points are numbered from 1 in sweep.csv.
     let parts: Vec<_> =
         shards.iter().map(|s| (s.dir.join("sweep.csv"), s.manifest.from + 1..s.manifest.to + 1)).collect();
+    for (path, _) in &parts {
+        check_sweep_rows(path, &header, keys.len())?;
+    }
+    let folder = OutputDir::create(target, "sweep")?;
     let sweep_csv = folder.file("sweep.csv");
     concat_csv(&sweep_csv, &parts, Some(&header))?;
     report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, sc.service_level.goal)
@@ -440,11 +451,7 @@ fn read_replications(
                 field(5)
             )));
         }
-        let value = match field(6) {
-            "" => None,
-            v => Some(v.parse::<f64>().map_err(|_| wrong(format!("value {v:?} is not a number")))?),
-        };
-        values.push(value);
+        values.push(read_value(field(6), label).map_err(wrong)?);
         if values.len() < labels.len() {
             continue;
         }
@@ -487,6 +494,80 @@ fn read_replications(
     Ok(reps)
 }
 
+/// One value of `replications.csv`, checked against its metric's kind: empty
+/// only where the metric can be undefined; else finite and in range. `Err`
+/// names the column, the metric and the value and says what was expected.
+fn read_value(cell: &str, label: &Label) -> Result<Option<f64>, String> {
+    let what = || format!("column value, metric {},{},{}", label.scope, label.key, label.metric);
+    let kind = MetricKind::of(&label.metric);
+    let expected = kind.map_or("a finite number", |k| k.expected(false));
+    if cell.is_empty() {
+        return match kind {
+            Some(k) if k.always_defined() => {
+                Err(format!("{}: \"\": expected {expected} (it is always defined: never empty)", what()))
+            }
+            _ => Ok(None),
+        };
+    }
+    match cell.parse::<f64>() {
+        Ok(v) if kind.map_or(v.is_finite(), |k| k.admits(v)) => Ok(Some(v)),
+        _ => Err(format!("{}: {cell:?}: expected {expected}", what())),
+    }
+}
+
+/// Checks that each replication's wait histogram (scope `all` and each
+/// skill) counts as many waits as the replication answered new chats
+/// (`answered` of the same scope in `replications.csv`).
+fn check_histograms_count_answered(
+    dir: &Path,
+    skills: &[String],
+    labels: &[Label],
+    reps: &[Replication],
+) -> Result<(), ShardError> {
+    let answered = labels.iter().enumerate().filter(|(_, l)| l.metric == "answered");
+    let scopes = answered.filter_map(|(i, l)| match (l.scope, l.key.as_str()) {
+        ("all", "all") => Some((0, i, l)),
+        ("skill", key) => skills.iter().position(|s| s == key).map(|s| (1 + s, i, l)),
+        _ => None,
+    });
+    for (scope, i, label) in scopes {
+        for rep in reps {
+            let counted = rep.wait_hists[scope].total();
+            if rep.whole[i] != Some(counted as f64) {
+                return Err(bad(format!(
+                    "{}: the counts of replication {}, scope {},{} add up to {counted}, but {} gives {} answered \
+                     new chats: they must be equal",
+                    dir.join("wait_histograms.csv").display(),
+                    rep.index,
+                    label.scope,
+                    label.key,
+                    dir.join("replications.csv").display(),
+                    rep.whole[i].map_or(String::new(), |a| a.to_string()),
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks every row of a shard's `sweep.csv` (`point`, the `keys` swept
+/// values, then `scope,key,metric` and the aggregated values): its values
+/// are [`AggregateValues`] of its metric's kind.
+fn check_sweep_rows(path: &Path, header: &[&str], keys: usize) -> Result<(), ShardError> {
+    let mut reader = open_csv(path, header)?;
+    for record in reader.records() {
+        let record = record.map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let cell = |i: usize| record.get(1 + keys + i).unwrap_or_default();
+        let wrong = |what: String| {
+            bad(format!("{}: line {line}: metric {},{},{}: {what}", path.display(), cell(0), cell(1), cell(2)))
+        };
+        let kind = MetricKind::of(cell(2)).ok_or_else(|| wrong("not a metric of ccsim".into()))?;
+        AggregateValues::read([cell(3), cell(4), cell(5), cell(6), cell(7)], Some(kind)).map_err(wrong)?;
+    }
+    Ok(())
+}
+
 /// Reads a shard's `wait_histograms.csv` into its replications `reps`
 /// (numbered `share`).
 fn read_wait_histograms(
@@ -518,7 +599,7 @@ fn read_wait_histograms(
         let bin: usize = field(3).parse().map_err(|_| wrong(format!("bin {:?} is not a number", field(3))))?;
         let count: u32 = field(6).parse().map_err(|_| wrong(format!("count {:?} is not a number", field(6))))?;
         if !reps[(rep - share.start) as usize].wait_hists[scope].add_to_bin(bin, count) {
-            return Err(wrong(format!("no histogram bin {bin}")));
+            return Err(wrong(format!("no histogram bin {bin}, or its count overflows")));
         }
     }
     Ok(())

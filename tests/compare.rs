@@ -1,6 +1,8 @@
 //! `ccsim compare` (DESIGN §4): two runs of the same scenario with different
 //! seeds pass; a 20% staffing cut is a service-level regression; runs of
-//! different scenarios, missing or malformed files are bad input (exit 2);
+//! different scenarios, missing or malformed files, a compared metric
+//! missing on either side and a summary row that cannot be (a mean outside
+//! its interval, a share of 5) are bad input (exit 2);
 //! a fresh run passes against the committed baseline in
 //! `tests/baselines/retail-weekday/`. The judging rule itself is unit-tested
 //! in `src/compare.rs`.
@@ -185,6 +187,126 @@ fn incomparable_runs_and_bad_folders_exit_2() {
     let (code, _, stderr) = run_compare(&base, &base, &["--metrics", "service_level,nonsense"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("nonsense"), "{stderr}");
+}
+
+/// Copies the run folder `from` to `to` with `summary.csv` edited: `edit`
+/// gets each line's cells and returns the line to keep, or `None` to drop it.
+fn edited(from: &Path, to: &Path, edit: impl Fn(Vec<String>) -> Option<Vec<String>>) {
+    fs::create_dir(to).unwrap();
+    fs::copy(from.join("run.toml"), to.join("run.toml")).unwrap();
+    let text = fs::read_to_string(from.join("summary.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for line in lines {
+        if let Some(cells) = edit(line.split(',').map(String::from).collect()) {
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+    }
+    fs::write(to.join("summary.csv"), out).unwrap();
+    // Sealed again, so that the values themselves are what is checked.
+    fs::copy(from.join(".ccsim"), to.join(".ccsim")).unwrap();
+    reseal(to);
+}
+
+/// The line number in `summary.csv` of the row starting with `prefix`.
+fn line_of(dir: &Path, prefix: &str) -> usize {
+    let text = fs::read_to_string(dir.join("summary.csv")).unwrap();
+    1 + text.lines().position(|l| l.starts_with(prefix)).unwrap()
+}
+
+/// Asserts `ccsim compare` exits 2 and its stderr holds every fragment.
+#[track_caller]
+fn refused(baseline: &Path, current: &Path, fragments: &[&str]) {
+    let (code, stdout, stderr) = run_compare(baseline, current, &[]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(!stdout.contains("regression"), "no verdict is printed: {stdout}");
+    for f in fragments {
+        assert!(stderr.contains(f), "stderr should mention {f:?}:\n{stderr}");
+    }
+}
+
+#[test]
+fn a_compared_metric_deleted_on_either_side_exits_2_naming_it() {
+    let tmp = TempDir::new().unwrap();
+    let base = tmp.path().join("base");
+    run(&root().join(SCENARIO), &base, &["--replications", "3"]);
+    let key = ["service_level", "asa", "abandon_rate"];
+    let without = |cells: Vec<String>| (!key.contains(&cells[2].as_str())).then_some(cells);
+
+    let current = tmp.path().join("current");
+    edited(&base, &current, without);
+    let summary = current.join("summary.csv").display().to_string();
+    refused(&base, &current, &[&summary, "service_level, asa, abandon_rate", "all,all,service_level"]);
+    // in the baseline, or on both sides, the same
+    refused(&current, &base, &[&summary, "service_level, asa, abandon_rate"]);
+    let also = tmp.path().join("also");
+    edited(&base, &also, without);
+    refused(&current, &also, &[&summary, "service_level, asa, abandon_rate"]);
+    // one skill's row is enough
+    let one = tmp.path().join("one");
+    edited(&base, &one, |cells| (cells[..3] != ["skill", "tech", "aht"]).then_some(cells));
+    refused(&base, &one, &[&one.join("summary.csv").display().to_string(), "aht", "skill,tech,aht"]);
+    // a metric given with --metrics likewise
+    let (code, _, stderr) = run_compare(&base, &current, &["--metrics", "asa"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("asa") && stderr.contains(&summary), "{stderr}");
+    // the metrics not deleted still compare
+    let (code, stdout, stderr) = run_compare(&base, &current, &["--metrics", "occupancy,aht"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+#[test]
+fn a_summary_row_that_cannot_be_exits_2_naming_file_line_metric_and_value() {
+    let tmp = TempDir::new().unwrap();
+    let base = tmp.path().join("base");
+    run(&root().join(SCENARIO), &base, &["--replications", "3"]);
+    let line = line_of(&base, "all,all,service_level,");
+    let at = format!("summary.csv:{line}");
+    type Edit = fn(&mut Vec<String>);
+    let service_level = |f: Edit| {
+        move |mut cells: Vec<String>| {
+            if cells[..3] == ["all", "all", "service_level"] {
+                f(&mut cells);
+            }
+            Some(cells)
+        }
+    };
+    // (edit of the overall service level row, what the message says)
+    let cases: [(Edit, &[&str]); 5] = [
+        (|c| c[3] = format!("{}", c[4].parse::<f64>().unwrap() - 0.01), &["outside its 95% interval"]),
+        (|c| c.swap(4, 5), &["above ci95_high"]),
+        (
+            |c| *c = ["all", "all", "service_level", "5", "4.9", "5.1", "0.1", "3"].map(String::from).to_vec(),
+            &["mean 5", "a share"],
+        ),
+        (|c| c[3] = "NaN".into(), &["mean", "`NaN`"]),
+        (|c| c[6] = "-1".into(), &["stdev -1"]),
+    ];
+    for (i, (edit, says)) in cases.into_iter().enumerate() {
+        let bad = tmp.path().join(format!("bad{i}"));
+        edited(&base, &bad, service_level(edit));
+        let mut fragments = vec![at.as_str(), "all,all,service_level"];
+        fragments.extend_from_slice(says);
+        refused(&base, &bad, &fragments);
+        refused(&bad, &base, &fragments);
+    }
+    // a count below 0 and a time beyond the clock's range
+    let cases = [
+        ("offered", ["-7", "-8", "-6", "1"], "mean -7: expected a mean count"),
+        ("asa", ["1e308", "1e308", "1e308", "0"], "mean 1e308: expected seconds"),
+    ];
+    for (metric, values, says) in cases {
+        let bad = tmp.path().join(metric);
+        edited(&base, &bad, |mut c| {
+            if c[..3] == ["all", "all", metric] {
+                c[3..7].clone_from_slice(&values.map(String::from));
+            }
+            Some(c)
+        });
+        let at = format!("summary.csv:{}", line_of(&base, &format!("all,all,{metric},")));
+        refused(&base, &bad, &[&at, &format!("all,all,{metric}"), says]);
+    }
 }
 
 /// The worked CI example of the README: a fresh run of the bundled scenario

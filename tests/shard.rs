@@ -1,7 +1,8 @@
 //! `--shard K/N` and `ccsim merge` (DESIGN.md §4, §5): the shards of a run or
 //! a sweep, merged, give the files of the unsharded job byte for byte, in any
-//! order on the command line; an incomplete or mixed set of shards, or a
-//! malformed `--shard`, exits 2 and writes nothing.
+//! order on the command line; an incomplete or mixed set of shards, a
+//! damaged value in a shard file, or a malformed `--shard`, exits 2 and
+//! writes nothing.
 
 mod common;
 
@@ -314,6 +315,123 @@ fn a_damaged_shard_file_is_named_and_nothing_is_written() {
     reseal(&work.path("s2"));
     work.refused(&["merge", "s1", "s2", "s3", "--out", "out"], &["replications.csv", "line", "asa"]);
     assert!(!work.path("out").exists());
+}
+
+/// Copies the shard folder `from` to `to` (files only: a `--no-charts` shard has no subfolders).
+fn copy_shard(work: &Work, from: &str, to: &str) {
+    std::fs::create_dir(work.path(to)).unwrap();
+    for entry in std::fs::read_dir(work.path(from)).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), work.path(to).join(entry.file_name())).unwrap();
+    }
+}
+
+/// Sets the cell in `column` of the first record of the CSV file `path`
+/// that `pick` chooses to `value`, keeping every other byte; returns that
+/// record's line number. The folder's marker is sealed again.
+fn set_cell(path: &Path, pick: impl Fn(&csv::StringRecord) -> bool, column: &str, value: &str) -> u64 {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let col = reader.headers().unwrap().iter().position(|h| h == column).unwrap();
+    let record = reader.records().map(Result::unwrap).find(|r| pick(r)).expect("a record to edit");
+    let line = record.position().unwrap().line();
+    let mut cells: Vec<&str> = record.iter().collect();
+    cells[col] = value;
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[line as usize - 1] = cells.join(",");
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+    reseal(path.parent().unwrap()); // so that the value itself is what is checked
+    line
+}
+
+/// A whole-run row of `replications.csv` of replication `rep`: scope `all`, metric `metric`.
+fn whole(rep: &'static str, metric: &'static str) -> impl Fn(&csv::StringRecord) -> bool {
+    move |r| r[0] == *rep && (&r[1], &r[2], &r[3], &r[4], &r[5]) == ("all", "all", "all", "all", metric)
+}
+
+#[test]
+fn a_damaged_value_in_replications_csv_exits_2_naming_file_line_metric_and_value() {
+    let work = Work::new();
+    shards(&work, "s", &[1, 2, 3], &[]);
+    // (metric, bad value, what the message says is expected)
+    let cases = [
+        ("asa", "NaN", "seconds"),
+        ("answered", "", "always defined"),
+        ("abandoned", "-7", "a whole number"),
+        ("asa", "1e308", "seconds"),
+        ("offered", "1e308", "a whole number"),
+        ("offered", "2.5", "a whole number"),
+        ("service_level", "5", "a share"),
+        ("occupancy", "inf", "a share"),
+    ];
+    for (i, (metric, value, expected)) in cases.into_iter().enumerate() {
+        let bad = format!("bad{i}");
+        copy_shard(&work, "s2", &bad);
+        let line = set_cell(&work.path(&bad).join("replications.csv"), whole("1", metric), "value", value);
+        let stderr = work.refused(
+            &["merge", "s1", &bad, "s3", "--out", "out"],
+            &[
+                "replications.csv",
+                &format!("line {line}"),
+                &format!("all,all,{metric}"),
+                &format!("{value:?}"),
+                expected,
+            ],
+        );
+        assert!(stderr.contains(&bad), "the shard folder is named: {stderr}");
+        assert!(!work.path("out").exists(), "a refused merge leaves no output folder ({metric} = {value:?})");
+    }
+    // an empty cell where the metric can be undefined (no waits of follow-ups) is fine
+    work.ok(&["merge", "s1", "s2", "s3", "--quiet", "--out", "out"]);
+}
+
+#[test]
+fn an_edited_wait_histogram_count_exits_2_naming_both_files() {
+    let work = Work::new();
+    shards(&work, "s", &[1, 2, 3], &[]);
+    copy_shard(&work, "s2", "big");
+    set_cell(&work.path("big/wait_histograms.csv"), |r| &r[1] == "skill", "count", "100000");
+    work.refused(
+        &["merge", "s1", "big", "s3", "--out", "out"],
+        &["wait_histograms.csv", "replication 1", "scope skill,", "add up to", "replications.csv", "answered"],
+    );
+    copy_shard(&work, "s3", "neg");
+    set_cell(&work.path("neg/wait_histograms.csv"), |r| &r[1] == "all", "count", "-1");
+    work.refused(&["merge", "s1", "s2", "neg", "--out", "out"], &["wait_histograms.csv", "line 2", "count \"-1\""]);
+    assert!(!work.path("out").exists());
+}
+
+#[test]
+fn an_edited_sweep_csv_value_exits_2_naming_file_line_metric_and_value() {
+    let work = Work::new();
+    let sc = work.scenario();
+    let set = "groups.front.agents=2,3";
+    for k in 1..=2 {
+        let (shard, out) = (format!("{k}/2"), format!("w{k}"));
+        work.ok(&["sweep", &sc, "--quiet", "--replications", "3", "--set", set, "--shard", &shard, "--out", &out]);
+    }
+    let row = |metric: &'static str| move |r: &csv::StringRecord| (&r[2], &r[4]) == ("all", metric);
+    // (metric, column, bad value, what the message says)
+    let cases = [
+        ("service_level", "mean", "5", "expected a share"),
+        ("asa", "mean", "NaN", "expected a number"),
+        ("asa", "mean", "-7", "expected seconds"),
+        ("offered", "mean", "1e308", "mean count"),
+        ("asa", "mean", "", "mean is empty"),
+        ("aht", "mean", "1", "outside its 95% interval"),
+        ("aht", "ci95_low", "100000", "above ci95_high"),
+        ("abandoned", "stdev", "", "must be numbers"),
+    ];
+    for (i, (metric, column, value, says)) in cases.into_iter().enumerate() {
+        let bad = format!("bad{i}");
+        copy_shard(&work, "w2", &bad);
+        let line = set_cell(&work.path(&bad).join("sweep.csv"), row(metric), column, value);
+        let line = format!("line {line}");
+        let metric = format!("all,all,{metric}");
+        work.refused(&["merge", "w1", &bad, "--out", "out"], &[&bad, "sweep.csv", &line, &metric, value, says]);
+        assert!(!work.path("out").exists(), "a refused merge leaves no output folder ({metric} {column} = {value:?})");
+    }
+    work.ok(&["merge", "w1", "w2", "--quiet", "--out", "out"]);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Across replications: mean, standard deviation and a 95% Student-t
 //! confidence interval of each metric, over the replications where it is defined.
 
-use super::metrics::Label;
+use super::metrics::{Label, MetricKind};
 use super::summary::summarize;
 
 /// One aggregated metric row (a line of `summary.csv` or `intervals.csv`).
@@ -42,4 +42,161 @@ pub fn aggregate(labels: &[Label], reps: &[&[Option<f64>]]) -> Vec<Aggregate> {
             }
         })
         .collect()
+}
+
+/// Values in `summary.csv`, `intervals.csv` and `sweep.csv` are written to 6
+/// decimals: a mean and its interval read back agree to this much.
+const ROUNDING: f64 = 1e-6;
+
+/// A number for a message: as written, but huge or tiny ones in scientific notation.
+fn show(x: f64) -> String {
+    if x != 0.0 && !(1e-6..1e15).contains(&x.abs()) { format!("{x:e}") } else { format!("{x}") }
+}
+
+/// The columns of an aggregated row after its labels, as [`AggregateValues::read`] takes them.
+pub const AGGREGATE_VALUE_COLUMNS: [&str; 5] = ["mean", "ci95_low", "ci95_high", "stdev", "replications"];
+
+/// The numbers of an aggregated row read back from a file (a row of
+/// `summary.csv` or `sweep.csv`), checked to be what [`aggregate`] can give.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AggregateValues {
+    pub mean: Option<f64>,
+    pub ci95: Option<(f64, f64)>,
+    pub stdev: Option<f64>,
+    pub replications: u64,
+}
+
+impl AggregateValues {
+    /// Parses the cells of [`AGGREGATE_VALUE_COLUMNS`] and checks them with
+    /// [`AggregateValues::check`] for a metric of `kind` (`None`: a metric
+    /// this version does not know). `Err` names the column and value and
+    /// says what was expected.
+    pub fn read(cells: [&str; 5], kind: Option<MetricKind>) -> Result<AggregateValues, String> {
+        let num = |i: usize| -> Result<Option<f64>, String> {
+            match cells[i] {
+                "" => Ok(None),
+                s => s
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .map(Some)
+                    .ok_or_else(|| format!("{}: expected a number, got `{s}`", AGGREGATE_VALUE_COLUMNS[i])),
+            }
+        };
+        let ci95 = match (num(1)?, num(2)?) {
+            (Some(l), Some(h)) => Some((l, h)),
+            (None, None) => None,
+            _ => return Err("ci95_low and ci95_high must be both empty or both numbers".into()),
+        };
+        let replications =
+            cells[4].parse::<u64>().map_err(|_| format!("replications: expected a count, got `{}`", cells[4]))?;
+        let values = AggregateValues { mean: num(0)?, ci95, stdev: num(3)?, replications };
+        values.check(kind)?;
+        Ok(values)
+    }
+
+    /// Checks the row is self-consistent: the mean is empty exactly when no
+    /// replication defines the metric, the interval and stdev exactly when
+    /// fewer than 2 do; every number is finite, the mean is a value of its
+    /// metric's `kind` (when known), low ≤ mean ≤ high (to the rounding of
+    /// 6 decimals) and stdev ≥ 0.
+    pub fn check(&self, kind: Option<MetricKind>) -> Result<(), String> {
+        let AggregateValues { mean, ci95, stdev, replications } = *self;
+        let finite = |name: &str, v: Option<f64>| match v {
+            Some(x) if !x.is_finite() => Err(format!("{name} {}: expected a finite number", show(x))),
+            _ => Ok(()),
+        };
+        finite("mean", mean)?;
+        finite("ci95_low", ci95.map(|c| c.0))?;
+        finite("ci95_high", ci95.map(|c| c.1))?;
+        finite("stdev", stdev)?;
+        match (mean, replications) {
+            (None, 0) | (Some(_), 1..) => {}
+            (None, n) => return Err(format!("mean is empty, but {n} replications define the metric")),
+            (Some(m), 0) => return Err(format!("mean {} with 0 replications: expected an empty mean", show(m))),
+        }
+        if ci95.is_some() != (replications >= 2) || stdev.is_some() != (replications >= 2) {
+            return Err(format!(
+                "ci95_low, ci95_high and stdev must be {} with {replications} replications",
+                if replications >= 2 { "numbers" } else { "empty" }
+            ));
+        }
+        if let (Some(kind), Some(m)) = (kind, mean)
+            && !kind.admits_mean(m)
+        {
+            return Err(format!("mean {}: expected {}", show(m), kind.expected(true)));
+        }
+        if let Some(s) = stdev
+            && s < 0.0
+        {
+            return Err(format!("stdev {}: expected a number ≥ 0", show(s)));
+        }
+        if let (Some(m), Some((low, high))) = (mean, ci95) {
+            if low > high {
+                return Err(format!("ci95_low {} is above ci95_high {}: expected low ≤ high", show(low), show(high)));
+            }
+            let slack = ROUNDING * (1.0 + m.abs() * 1e-9);
+            if m < low - slack || m > high + slack {
+                return Err(format!("mean {} is outside its 95% interval [{}, {}]", show(m), show(low), show(high)));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(
+        kind: Option<MetricKind>,
+        mean: Option<f64>,
+        ci95: Option<(f64, f64)>,
+        stdev: Option<f64>,
+        replications: u64,
+    ) -> Result<(), String> {
+        AggregateValues { mean, ci95, stdev, replications }.check(kind)
+    }
+
+    #[test]
+    fn aggregated_rows_must_be_self_consistent() {
+        let share = Some(MetricKind::Share);
+        assert_eq!(check(share, Some(0.9), Some((0.85, 0.95)), Some(0.05), 10), Ok(()));
+        assert_eq!(check(share, None, None, None, 0), Ok(()));
+        assert_eq!(check(share, Some(0.9), None, None, 1), Ok(()));
+        // rounding to 6 decimals may put the mean a hair outside its interval
+        assert_eq!(check(share, Some(0.9), Some((0.9000005, 0.95)), Some(0.0), 10), Ok(()));
+        // an interval of a share may reach past 1; its mean may not
+        assert_eq!(check(share, Some(0.99), Some((0.97, 1.01)), Some(0.01), 3), Ok(()));
+        let e = |k, m, c, s, n| check(k, m, c, s, n).unwrap_err();
+        assert!(e(share, Some(5.0), Some((4.0, 6.0)), Some(1.0), 10).contains("mean 5: expected a share"));
+        assert!(e(share, Some(0.5), Some((0.6, 0.7)), Some(0.1), 10).contains("outside"));
+        assert!(e(share, Some(0.5), Some((0.6, 0.4)), Some(0.1), 10).contains("above ci95_high"));
+        assert!(e(share, Some(0.5), Some((0.4, 0.6)), Some(-0.1), 10).contains("stdev -0.1"));
+        assert!(e(share, None, None, None, 3).contains("mean is empty"));
+        assert!(e(share, Some(0.5), None, None, 0).contains("0 replications"));
+        assert!(e(share, Some(0.5), None, None, 4).contains("must be numbers"));
+        assert!(e(share, Some(0.5), Some((0.4, 0.6)), None, 4).contains("must be numbers"));
+        assert!(e(share, Some(0.5), Some((0.4, 0.6)), Some(0.1), 1).contains("must be empty"));
+        assert!(e(None, Some(f64::NAN), None, None, 1).contains("finite"));
+        assert!(e(Some(MetricKind::Count), Some(-7.0), None, None, 1).contains("mean count"));
+    }
+
+    #[test]
+    fn aggregated_cells_parse_or_say_which_column_is_wrong() {
+        let kind = Some(MetricKind::Time);
+        let read = |cells| AggregateValues::read(cells, kind);
+        assert_eq!(
+            read(["12.5", "10", "15", "2", "5"]),
+            Ok(AggregateValues { mean: Some(12.5), ci95: Some((10.0, 15.0)), stdev: Some(2.0), replications: 5 })
+        );
+        assert_eq!(read(["", "", "", "", "0"]).unwrap().mean, None);
+        assert!(read(["x1", "", "", "", "1"]).unwrap_err().contains("mean: expected a number, got `x1`"));
+        assert!(read(["NaN", "", "", "", "1"]).unwrap_err().contains("`NaN`"));
+        assert!(read(["1", "1e400", "2", "0", "2"]).unwrap_err().contains("ci95_low"));
+        assert!(read(["1", "1", "", "0", "2"]).unwrap_err().contains("both empty or both numbers"));
+        assert!(read(["1", "", "", "", "-1"]).unwrap_err().contains("replications"));
+        assert!(read(["-3", "", "", "", "1"]).unwrap_err().contains("mean -3: expected seconds"));
+        assert!(read(["1e308", "", "", "", "1"]).unwrap_err().contains("mean 1e308: expected seconds"));
+    }
 }

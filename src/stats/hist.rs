@@ -99,11 +99,12 @@ impl WaitHistogram {
     }
 
     /// Adds `count` waits to bin `index`, as [`WaitHistogram::counts`] gave
-    /// it (reading a histogram back from a file); false if there is no such bin.
+    /// it (reading a histogram back from a file); false if there is no such
+    /// bin or its count would overflow.
     pub fn add_to_bin(&mut self, index: usize, count: u32) -> bool {
-        match self.counts.get_mut(index) {
-            Some(c) => {
-                *c += count;
+        match self.counts.get_mut(index).and_then(|c| c.checked_add(count).map(|sum| (c, sum))) {
+            Some((c, sum)) => {
+                *c = sum;
                 self.total += count as u64;
                 true
             }
@@ -172,6 +173,8 @@ mod tests {
         }
         assert_eq!(back, h);
         assert!(!back.add_to_bin(h.counts.len(), 1));
+        assert!(!back.add_to_bin(0, u32::MAX), "a count that overflows its bin is refused");
+        assert_eq!(back, h);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! (zero denominator) is `None`.
 
 use super::collect::{AgentTotals, HandlingTotals, KindTotals, Layout, QueueTotals, SegTotals, SlotTotals};
+use crate::engine::SimTime;
 
 /// What a metric value is: its scope, key and name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +13,105 @@ pub struct Label {
     /// The reason, skill or group name; `all` for the whole center.
     pub key: String,
     pub metric: String,
+}
+
+/// What kind of number a metric is: the values it can take, and whether it
+/// can be undefined (an empty cell). Readers of ccsim's own files (merge,
+/// compare) check every value against its metric's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// A number of chats or commitments: a whole number ≥ 0, always defined.
+    Count,
+    /// A ratio of totals, between 0 and 1; undefined when its denominator is 0.
+    Share,
+    /// Seconds (a wait, a handle time): ≥ 0 and within the simulated clock's
+    /// range; undefined without anything to measure.
+    Time,
+    /// Agent hours summed over agents: ≥ 0, always defined.
+    Hours,
+    /// A queue length (time-average or maximum): ≥ 0; undefined when nothing was observed.
+    QueueLength,
+}
+
+/// The largest count or amount a file can hold: 2^53, beyond which an `f64`
+/// no longer holds every whole number.
+const MAX_AMOUNT: f64 = 9_007_199_254_740_992.0;
+
+/// A share is a ratio of floating-point sums (of times): it may lie a few
+/// units in the last place above 1.
+const SHARE_SLACK: f64 = 1e-9;
+
+impl MetricKind {
+    /// The kind of the metric named `metric` (as in the `metric` column of
+    /// the output), or `None` for a name ccsim does not write. The one place
+    /// that says what each metric is: a metric added above without a kind
+    /// here fails the test `every_metric_has_a_kind`.
+    pub fn of(metric: &str) -> Option<MetricKind> {
+        use MetricKind::*;
+        let base = metric.strip_prefix("transfer_in_").or_else(|| metric.strip_prefix("followup_")).unwrap_or(metric);
+        Some(match base {
+            "offered"
+            | "answered"
+            | "abandoned"
+            | "short_abandoned"
+            | "unserved"
+            | "handled"
+            | "commitments"
+            | "commitments_unserved" => Count,
+            "service_level"
+            | "abandon_rate"
+            | "inactive_disconnect_rate"
+            | "transfer_rate"
+            | "auth_fail_rate"
+            | "occupancy"
+            | "utilisation" => Share,
+            "asa" | "wait_p50" | "wait_p80" | "wait_p90" | "wait_p95" | "wait_p99" | "wait_max"
+            | "abandon_wait_mean" | "chat_time" | "wrapup_time" | "aht" | "auth_time" => Time,
+            "logged_in_hours" | "overtime" => Hours,
+            "queue_len_mean" | "queue_len_max" => QueueLength,
+            _ => match base.strip_prefix("concurrency_") {
+                Some(level) if !level.is_empty() && level.bytes().all(|b| b.is_ascii_digit()) => Share,
+                _ => return None,
+            },
+        })
+    }
+
+    /// Whether every replication defines the metric, so that its cell in
+    /// `replications.csv` is never empty.
+    pub fn always_defined(self) -> bool {
+        matches!(self, MetricKind::Count | MetricKind::Hours)
+    }
+
+    fn max(self) -> f64 {
+        match self {
+            MetricKind::Share => 1.0 + SHARE_SLACK,
+            MetricKind::Time => SimTime::NEVER.secs(),
+            _ => MAX_AMOUNT,
+        }
+    }
+
+    /// Whether `v` can be one replication's value of a metric of this kind.
+    pub fn admits(self, v: f64) -> bool {
+        self.admits_mean(v) && (self != MetricKind::Count || v.fract() == 0.0)
+    }
+
+    /// Whether `v` can be a mean across replications of such values (a
+    /// mean of counts need not be whole).
+    pub fn admits_mean(self, v: f64) -> bool {
+        v.is_finite() && v >= 0.0 && v <= self.max()
+    }
+
+    /// What a value (or, with `mean`, a mean) of this kind must be, for messages.
+    pub fn expected(self, mean: bool) -> &'static str {
+        match (self, mean) {
+            (MetricKind::Count, false) => "a count: a whole number from 0 to 2^53",
+            (MetricKind::Count, true) => "a mean count: a number from 0 to 2^53",
+            (MetricKind::Share, _) => "a share: a number from 0 to 1",
+            (MetricKind::Time, _) => "seconds: a number from 0 to 9.2e12",
+            (MetricKind::Hours, _) => "hours: a number from 0 to 2^53",
+            (MetricKind::QueueLength, _) => "a queue length: a number from 0 to 2^53",
+        }
+    }
 }
 
 /// Names of reasons, skills and groups, for labelling scopes.
@@ -162,5 +262,57 @@ fn write_metrics(
             outcome_metrics(o, &t.seg[layout.group_scope(g)]);
             agent_metrics(o, &t.agents[g], layout.caps[g] as usize + 1);
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_has_a_kind() {
+        let layout = Layout {
+            reasons: 1,
+            skills: 1,
+            caps: vec![1, 4],
+            interval_us: 1_800_000_000,
+            per_day: false,
+            warmup_at: SimTime::ZERO,
+            threshold: 60.0,
+            short_abandon: 5.0,
+        };
+        let names =
+            ScopeNames { reasons: vec!["r".into()], skills: vec!["s".into()], groups: vec!["a".into(), "b".into()] };
+        let labels = metric_labels(&layout, &names);
+        assert!(labels.len() > 100);
+        for l in &labels {
+            assert!(MetricKind::of(&l.metric).is_some(), "{} has no kind: add it to MetricKind::of", l.metric);
+        }
+        // undefined values are written only where the kind allows them
+        let values = metric_values(&layout, &names, &SlotTotals::new(&layout));
+        for (l, v) in labels.iter().zip(&values) {
+            let kind = MetricKind::of(&l.metric).unwrap();
+            match v {
+                None => assert!(!kind.always_defined(), "{} is undefined with no data", l.metric),
+                Some(v) => assert!(kind.admits(*v), "{} = {v}", l.metric),
+            }
+        }
+    }
+
+    #[test]
+    fn kinds_admit_what_ccsim_writes_and_nothing_else() {
+        use MetricKind::*;
+        assert_eq!(MetricKind::of("followup_handled"), Some(Count));
+        assert_eq!(MetricKind::of("transfer_in_service_level"), Some(Share));
+        assert_eq!(MetricKind::of("concurrency_12"), Some(Share));
+        assert_eq!(MetricKind::of("concurrency_"), None);
+        assert_eq!(MetricKind::of("nonsense"), None);
+        assert!(Count.admits(0.0) && Count.admits(7.0) && !Count.admits(-7.0) && !Count.admits(1.5));
+        assert!(Count.admits_mean(1.5) && !Count.admits(1e308));
+        assert!(Share.admits(1.0) && !Share.admits(5.0) && !Share.admits(-0.1));
+        assert!(Time.admits(1e9) && !Time.admits(1e13) && !Time.admits(-1.0));
+        for k in [Count, Share, Time, Hours, QueueLength] {
+            assert!(!k.admits(f64::NAN) && !k.admits(f64::INFINITY) && !k.admits_mean(f64::NAN), "{k:?}");
+        }
     }
 }

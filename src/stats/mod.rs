@@ -8,7 +8,7 @@ mod hist;
 mod metrics;
 pub mod summary;
 
-pub use aggregate::{Aggregate, aggregate};
+pub use aggregate::{AGGREGATE_VALUE_COLUMNS, Aggregate, AggregateValues, aggregate};
 pub use collect::{AgentTotals, Collector, KindTotals, Layout, QueueTotals, SegTotals, SlotTotals};
 pub use hist::WaitHistogram;
-pub use metrics::{Label, ScopeNames, metric_labels, metric_values};
+pub use metrics::{Label, MetricKind, ScopeNames, metric_labels, metric_values};
