@@ -9,6 +9,7 @@ pub mod bench;
 pub mod compare;
 pub mod engine;
 pub mod estimate;
+pub mod limits;
 pub mod model;
 pub mod progress;
 pub mod report;
