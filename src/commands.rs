@@ -141,6 +141,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     );
     bar.finish_and_clear();
     let elapsed = started.elapsed();
+    run::check_finished(&sc, &reps)?;
 
     let tmp = folder.file("");
     let results = match args.part.shard {
@@ -546,6 +547,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             per_day: false,
         };
         let reps = run::run_all(sc, &opts, &|_| {});
+        run::check_finished(sc, &reps)?;
         let results = run::in_pool(args.reps.threads, || run::aggregate_results(sc, false, &reps));
         rows.push((values.clone(), results.summary));
         bar.inc(1);
@@ -657,6 +659,9 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
     let opts = StaffOptions { group, max_agents: args.max_agents, threads: args.reps.threads };
     let found = staff(&sc, &opts, &|i| bar.set_position(i as u64));
     bar.finish_and_clear();
+    if found.overran {
+        return Err(run::time_limit_error(&sc, "a trial").into());
+    }
     let elapsed = started.elapsed();
 
     let layout = run::layout(&found.scenario, found.per_day);
