@@ -10,6 +10,7 @@ pub mod compare;
 pub mod engine;
 pub mod estimate;
 pub mod limits;
+pub mod memory;
 pub mod model;
 pub mod progress;
 pub mod report;
