@@ -72,12 +72,6 @@ impl ShardArgs {
     }
 }
 
-/// Refuses a run whose memory estimate is above `--max-memory`.
-fn check_memory(sc: &Scenario, plan: &ccsim::memory::Plan, reps: &ReplicationArgs) -> Result<()> {
-    let estimate = ccsim::memory::estimate(sc, plan);
-    estimate.check(reps.max_memory).map_err(|m| UsageError(format!("{}: {m}", sc.path.display())).into())
-}
-
 /// The output folder `--out` names (or the default), written atomically.
 fn output_folder(target: &Path) -> Result<OutputDir> {
     if target.exists() && !target.is_dir() {
@@ -119,6 +113,12 @@ pub struct UsageError(pub String);
 /// Loads and validates a scenario (errors exit with code 2).
 fn load(path: &Path) -> Result<Scenario> {
     Ok(scenario::load(path)?)
+}
+
+/// Refuses a run whose memory estimate is above `--max-memory`.
+fn check_memory(sc: &Scenario, plan: &ccsim::memory::Plan, reps: &ReplicationArgs) -> Result<()> {
+    let estimate = ccsim::memory::estimate(sc, plan);
+    estimate.check(reps.max_memory).map_err(|m| UsageError(format!("{}: {m}", sc.path.display())).into())
 }
 
 pub fn run(args: &RunArgs) -> Result<ExitCode> {

@@ -14,12 +14,14 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Value};
 
-use crate::limits::{self, MAX_AGENTS, MAX_DAYS, MAX_DURATION_SECS, MAX_SPEED, MAX_WARMUP_SECS, MIN_SPEED};
+use crate::limits::{self, MAX_DURATION_SECS, MAX_SPEED, MAX_WARMUP_SECS, MIN_SPEED};
 
 /// Chats an agent may hold at once, at most (a guard against typos).
 const MAX_CONCURRENT: u32 = 32;
-/// Agents and other counts, at most.
-const MAX_COUNT: i64 = MAX_AGENTS as i64;
+/// Agents, replications and other counts, at most.
+const MAX_COUNT: i64 = 1_000_000;
+/// Days a run may simulate, at most (a century).
+const MAX_DAYS: u32 = 36_600;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 type Field = Option<Spanned<Value>>;
@@ -368,6 +370,9 @@ const STAFFING_TABLE: TableSpec<u32> = TableSpec {
     limit: |_, _| Ok(()),
     extra_columns: true,
 };
+
+// The counts above are those of the table of limits.
+const _: () = assert!(MAX_COUNT == limits::MAX_AGENTS as i64 && MAX_DAYS == limits::MAX_DAYS);
 
 /// Day profiles read from a forecast or staffing CSV, by reason or group name.
 struct CsvProfiles<T> {
@@ -911,10 +916,10 @@ impl Ctx<'_> {
                     out.push(Shift { start, end, agents });
                 }
                 let total: u64 = out.iter().map(|s| u64::from(s.agents)).sum();
-                if total > u64::from(MAX_AGENTS) {
-                    return Err(self.at(&k("shifts"), Some(shifts.span())).err(format!(
-                        "the shifts add up to {total} agents; expected at most {MAX_AGENTS} in a group"
-                    )));
+                if total > MAX_COUNT as u64 {
+                    return Err(self
+                        .at(&k("shifts"), Some(shifts.span()))
+                        .err(format!("the shifts add up to {total} agents; expected at most {MAX_COUNT} in a group")));
                 }
                 Staffing::Shifts(out)
             }
