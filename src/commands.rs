@@ -22,15 +22,22 @@ pub struct ReplicationArgs {
     /// Worker threads for replications (default: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Refuse to start when the run's estimated memory is above this (e.g. 8GiB, 512MiB).
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = ccsim::limits::parse_bytes)]
+    max_memory: u64,
 }
 
 impl ReplicationArgs {
     /// Applies `--replications` and `--seed` to a scenario read from `path`.
     fn apply(&self, sc: &mut Scenario, path: &Path) -> Result<()> {
+        if self.threads > ccsim::limits::MAX_THREADS {
+            let max = ccsim::limits::MAX_THREADS;
+            return Err(UsageError(format!("--threads: expected at most {max}, got {}", self.threads)).into());
+        }
         if let Some(r) = self.replications {
-            if r == 0 {
-                return Err(scenario::ScenarioError::new(path, "--replications", "expected at least 1, got 0").into());
-            }
+            let r = ccsim::limits::check_replications(r.into()).map_err(|m| {
+                UsageError(format!("--replications: {m} (for simulation.replications of {})", path.display()))
+            })?;
             sc.simulation.replications = r;
         }
         if let Some(s) = self.seed {
@@ -112,6 +119,12 @@ fn load(path: &Path) -> Result<Scenario> {
     Ok(scenario::load(path)?)
 }
 
+/// Refuses a run whose memory estimate is above `--max-memory`.
+fn check_memory(sc: &Scenario, plan: &ccsim::memory::Plan, reps: &ReplicationArgs) -> Result<()> {
+    let estimate = ccsim::memory::estimate(sc, plan);
+    estimate.check(reps.max_memory).map_err(|m| UsageError(format!("{}: {m}", sc.path.display())).into())
+}
+
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let mut sc = load(&args.scenario)?;
     args.reps.apply(&mut sc, &args.scenario)?;
@@ -126,6 +139,13 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         per_day: args.per_day,
     };
     let range = args.part.share(opts.replications);
+    let plan = ccsim::memory::Plan {
+        replications: range.len() as u32,
+        per_day: args.per_day,
+        trace: args.trace,
+        ..ccsim::memory::Plan::run(range.len() as u32, opts.threads)
+    };
+    check_memory(&sc, &plan, &args.reps)?;
     let target = args.out.clone().unwrap_or_else(|| args.part.default_out(&sc.name));
     let folder = output_folder(&target, "run")?;
 
@@ -145,6 +165,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     );
     bar.finish_and_clear();
     let elapsed = started.elapsed();
+    run::check_finished(&sc, &reps)?;
 
     let tmp = folder.file("");
     let write = || -> Result<_> {
@@ -238,6 +259,13 @@ pub fn check(path: &Path) -> Result<ExitCode> {
         sim.seed
     )?;
     writeln!(out, "  skills: {}", sc.skills.join(", "))?;
+    let memory = ccsim::memory::estimate(&sc, &ccsim::memory::Plan::run(sim.replications, 0));
+    writeln!(
+        out,
+        "  memory: about {} for a run on all cores (estimate; the limit is {}, see --max-memory)",
+        ccsim::limits::fmt_bytes(memory.total()),
+        ccsim::limits::fmt_bytes(ccsim::limits::DEFAULT_MAX_MEMORY)
+    )?;
     for r in &sc.reasons {
         writeln!(
             out,
@@ -354,14 +382,29 @@ fn flag<T>(name: &str, value: &str, parse: impl Fn(&str) -> Result<T, String>) -
     parse(value).map_err(|m| UsageError(format!("--{name}: {m}")).into())
 }
 
+/// A duration on the command line, within the same limit as in a scenario file.
+fn duration_flag(text: &str) -> Result<f64, String> {
+    let secs = ccsim::scenario::duration::parse_duration(text)?;
+    ccsim::limits::check_duration("a duration", secs)?;
+    Ok(secs)
+}
+
 pub fn erlang(args: &ErlangArgs) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
-    use ccsim::scenario::duration::{parse_duration, parse_rate};
-    let rate = flag("rate", &args.rate, parse_rate)?;
-    let aht = flag("aht", &args.aht, parse_duration)?;
-    let threshold = flag("threshold", &args.threshold, parse_duration)?;
+    use ccsim::scenario::duration::parse_rate_parts;
+    let rate = flag("rate", &args.rate, |t| {
+        let (count, unit) = parse_rate_parts(t)?;
+        ccsim::limits::check_rate(count, unit)?;
+        Ok(count / unit)
+    })?;
+    let aht = flag("aht", &args.aht, duration_flag)?;
+    let threshold = flag("threshold", &args.threshold, duration_flag)?;
     if aht <= 0.0 || rate <= 0.0 || args.agents == 0 {
         return Err(UsageError("--rate, --aht and --agents must be above zero".into()).into());
+    }
+    if args.agents > ccsim::limits::MAX_AGENTS {
+        let max = ccsim::limits::MAX_AGENTS;
+        return Err(UsageError(format!("--agents: expected at most {max}, got {}", args.agents)).into());
     }
     let load = rate * aht;
     writeln!(
@@ -382,7 +425,7 @@ pub fn erlang(args: &ErlangArgs) -> Result<ExitCode> {
             None => writeln!(out, "Erlang C: unstable (load at or above the agents); queues grow without bound")?,
         },
         Some(p) => {
-            let patience = flag("patience", p, parse_duration)?;
+            let patience = flag("patience", p, duration_flag)?;
             let a = ccsim::analytic::erlang_a(rate, aht, args.agents, patience, threshold);
             writeln!(out, "Erlang A (M/M/c+M, exponential patience of mean {patience} s)")?;
             writeln!(out, "  probability of waiting  {:.4}", a.p_wait)?;
@@ -418,8 +461,8 @@ pub struct BenchArgs {
 
 pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
     let sc = load(&args.scenario)?;
-    if args.days.contains(&0) {
-        return Err(UsageError("--days: expected whole days from 1".into()).into());
+    for &d in &args.days {
+        ccsim::limits::check_days(d.into()).map_err(|m| UsageError(format!("--days: {m}")))?;
     }
     let mut out = std::io::stdout().lock();
     if let [days] = args.days[..]
@@ -524,6 +567,11 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let doc: toml::Table =
         toml::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", args.scenario.display())))?;
     let settings: Vec<Setting> = args.sets.iter().map(|s| Setting::parse(s)).collect::<Result<_, _>>()?;
+    let count = settings.iter().try_fold(1usize, |n, s| n.checked_mul(s.values.len())).unwrap_or(usize::MAX);
+    if count > ccsim::limits::MAX_SWEEP_POINTS {
+        let max = ccsim::limits::MAX_SWEEP_POINTS;
+        return Err(UsageError(format!("--set: the grid has {count} points; expected at most {max}")).into());
+    }
     // Every point is checked before the first is run.
     let mut points = Vec::new();
     for values in grid(&settings) {
@@ -543,6 +591,13 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         points.push((values, sc));
     }
     let range = args.part.share(points.len() as u32);
+    for (_, sc) in &points[range.start as usize..range.end as usize] {
+        let plan = ccsim::memory::Plan {
+            runs: range.len(),
+            ..ccsim::memory::Plan::run(sc.simulation.replications, args.reps.threads)
+        };
+        check_memory(sc, &plan, &args.reps)?;
+    }
     let target = args.out.clone().unwrap_or_else(|| args.part.default_out(&format!("{}-sweep", base.name)));
     let folder = output_folder(&target, "sweep")?;
     let share = &points[range.start as usize..range.end as usize];
@@ -557,6 +612,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             per_day: false,
         };
         let reps = run::run_all(sc, &opts, &|_| {});
+        run::check_finished(sc, &reps)?;
         let results = run::in_pool(args.reps.threads, || run::aggregate_results(sc, false, &reps));
         rows.push((values.clone(), results.summary));
         bar.inc(1);
@@ -650,7 +706,7 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
         sc.service_level.goal = goal;
     }
     if let Some(t) = &args.threshold {
-        sc.service_level.threshold = flag("threshold", t, ccsim::scenario::duration::parse_duration)?;
+        sc.service_level.threshold = flag("threshold", t, duration_flag)?;
     }
     if let Some(m) = args.max_abandon {
         if !(0.0..=1.0).contains(&m) {
@@ -665,9 +721,18 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
             UsageError(format!("--group: unknown group {name:?}; the groups are: {}", names.join(", ")))
         })?),
     };
-    if args.max_agents == 0 {
-        return Err(UsageError("--max-agents: expected at least 1".into()).into());
+    if !(1..=ccsim::limits::MAX_AGENTS).contains(&args.max_agents) {
+        let max = ccsim::limits::MAX_AGENTS;
+        return Err(
+            UsageError(format!("--max-agents: expected an integer from 1 to {max}, got {}", args.max_agents)).into()
+        );
     }
+    let plan = ccsim::memory::Plan {
+        per_day: ccsim::warnings::distinct_days(&sc) > 1,
+        agents: args.max_agents,
+        ..ccsim::memory::Plan::run(sc.simulation.replications, args.reps.threads)
+    };
+    check_memory(&sc, &plan, &args.reps)?;
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-staff", sc.name)));
     let folder = output_folder(&target, "staff")?;
 
@@ -676,6 +741,9 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
     let opts = StaffOptions { group, max_agents: args.max_agents, threads: args.reps.threads };
     let found = staff(&sc, &opts, &|i| bar.set_position(i as u64));
     bar.finish_and_clear();
+    if found.overran {
+        return Err(run::time_limit_error(&sc, "a trial").into());
+    }
     let elapsed = started.elapsed();
 
     let layout = run::layout(&found.scenario, found.per_day);

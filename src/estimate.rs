@@ -17,6 +17,10 @@ use crate::scenario::Scenario;
 /// Largest team solved with the exact chain (its states grow as agents^slots).
 pub const EXACT_AGENTS: u32 = 150;
 const MAX_AGENTS: u32 = 100_000;
+/// Largest offered load, in slot-Erlangs, the search takes on: beyond it
+/// each Erlang A solution costs as much as the load, and the search would
+/// take minutes (no such interval is estimated).
+pub const MAX_LOAD: f64 = 10_000.0;
 
 /// Agents an interval needs to meet the scenario's service-level goal (and abandonment cap).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,8 +64,9 @@ pub fn pooled_model(sc: &Scenario, day: u32, i: usize) -> Option<ChatCenter> {
     })
 }
 
-/// The agents day `day`'s open interval `i` needs; `None` without arrivals
-/// or when no staffing up to a hundred thousand agents meets the goal.
+/// The agents day `day`'s open interval `i` needs; `None` without arrivals,
+/// when no staffing up to a hundred thousand agents meets the goal, or when
+/// the load is above [`MAX_LOAD`].
 pub fn agents_needed(sc: &Scenario, day: u32, i: usize) -> Option<Estimate> {
     let model = pooled_model(sc, day, i)?;
     let goal = sc.service_level.goal;
@@ -70,7 +75,15 @@ pub fn agents_needed(sc: &Scenario, day: u32, i: usize) -> Option<Estimate> {
     let full_speed = model.speed[k as usize - 1];
     let slot_work = model.work_mean_secs / full_speed;
     // Erlang A on slots: a quick answer, and the size that decides the method.
-    let slots_needed = (1..=MAX_AGENTS * k).find(|&c| {
+    // Fewer slots than `load × need` cannot answer enough chats (c slots
+    // answer at most c ÷ slot_work a second), so the search starts there.
+    let load = model.rate_per_sec * slot_work;
+    if load.is_nan() || load > MAX_LOAD {
+        return None;
+    }
+    let need = goal.max(1.0 - max_abandon.unwrap_or(1.0)).max(0.0);
+    let lower = ((load * need * (1.0 - 1e-12)).ceil() as u32).max(1);
+    let slots_needed = (lower..=MAX_AGENTS * k).find(|&c| {
         let a = erlang_a(model.rate_per_sec, slot_work, c, model.patience_mean_secs, model.threshold_secs);
         a.service_level >= goal && max_abandon.is_none_or(|m| a.p_abandon <= m)
     })?;

@@ -9,6 +9,8 @@ pub mod bench;
 pub mod compare;
 pub mod engine;
 pub mod estimate;
+pub mod limits;
+pub mod memory;
 pub mod model;
 pub mod progress;
 pub mod report;

@@ -7,7 +7,7 @@
 use crate::engine::SimTime;
 use crate::model::{AgentLevel, Both, Observer, RunCounts, SegmentRecord, TraceEvent, simulate};
 use crate::report::Trace;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, ScenarioError};
 use crate::stats::{
     Aggregate, Collector, Label, Layout, ScopeNames, SlotTotals, WaitHistogram, aggregate, metric_labels, metric_values,
 };
@@ -95,6 +95,29 @@ pub fn run_one_reporting(sc: &Scenario, opts: &RunOptions, index: u32, day_done:
         .filter_map(|(i, s)| s.as_ref().map(|s| (i, metric_values(stats.layout(), &names, s))))
         .collect();
     Replication { index, whole, slots, counts, trace, wait_hists }
+}
+
+/// Refuses a run whose replications did not all finish within the time
+/// limit (see [`RunCounts::overran`]): their figures would be incomplete.
+pub fn check_finished(sc: &Scenario, reps: &[Replication]) -> Result<(), ScenarioError> {
+    match reps.iter().find(|r| r.counts.overran) {
+        Some(rep) => Err(time_limit_error(sc, &format!("replication {}", rep.index))),
+        None => Ok(()),
+    }
+}
+
+/// The error of a run (`what`: "replication 3") stopped at its time limit.
+pub fn time_limit_error(sc: &Scenario, what: &str) -> ScenarioError {
+    ScenarioError::new(
+        &sc.path,
+        "",
+        format!(
+            "{what} did not finish: the center still had work {} after the last day's end, the limit of \
+             simulated time; look for a duration with a very heavy tail (an sd far above the mean, a weibull \
+             shape far below 1), very slow speeds, or a queue that cannot drain",
+            crate::limits::fmt_secs(crate::limits::MAX_DRAIN_SECS)
+        ),
+    )
 }
 
 /// Runs every replication; `done` is called after each (from any thread).

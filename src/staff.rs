@@ -54,6 +54,9 @@ pub struct Staffed {
     pub results: Results,
     /// Trials simulated (each one run of every replication).
     pub trials: u32,
+    /// Some trial's replication stopped at the time limit (see
+    /// [`crate::model::RunCounts::overran`]): the staffing is not to be trusted.
+    pub overran: bool,
 }
 
 /// One interval's staffing and the figures behind it.
@@ -309,9 +312,11 @@ fn search(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync
     };
     let at = Lookup::new(&run::layout(sc, frame.per_day), sc);
     let trials = std::cell::Cell::new(0u32);
+    let overran = std::cell::Cell::new(false);
     let trial = |totals: &[Vec<u32>]| -> Means {
         trials.set(trials.get() + 1);
         let reps = run::run_all(&build(totals), &opts_run, &|_| {});
+        overran.set(overran.get() || reps.iter().any(|r| r.counts.overran));
         Means::of(&reps, &at)
     };
     let meets = |m: &Means, d: usize, i: usize| m.meets(sc, frame.slot(d, i));
@@ -379,6 +384,7 @@ fn search(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync
         .collect();
     let scenario = build(&totals);
     let reps = run::run_all(&scenario, &opts_run, &|_| {});
+    overran.set(overran.get() || reps.iter().any(|r| r.counts.overran));
     let results = run::aggregate_results(&scenario, frame.per_day, &reps);
     let slots = slots
         .into_iter()
@@ -394,7 +400,15 @@ fn search(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync
                 .collect()
         })
         .collect();
-    Staffed { scenario, per_day: frame.per_day, staffed, slots, results, trials: trials.get() + 1 }
+    Staffed {
+        scenario,
+        per_day: frame.per_day,
+        staffed,
+        slots,
+        results,
+        trials: trials.get() + 1,
+        overran: overran.get(),
+    }
 }
 
 /// Each slot's mean service level and abandonment rate over the replications

@@ -168,7 +168,7 @@ fn bad_options_exit_2_without_output() {
         (&["--goal", "1.5"][..], "--goal: expected a share above 0 and at most 1"),
         (&["--max-abandon=-0.1"][..], "--max-abandon: expected a share from 0 to 1"),
         (&["--threshold", "soon"][..], "--threshold"),
-        (&["--max-agents", "0"][..], "--max-agents: expected at least 1"),
+        (&["--max-agents", "0"][..], "--max-agents: expected an integer from 1 to 1000000, got 0"),
         (&["--shard", "1/2"][..], "unexpected argument '--shard'"),
     ] {
         let out = dir.path().join("staff");

@@ -161,6 +161,9 @@ struct Chat {
 pub struct RunCounts {
     pub chats: u64,
     pub events: u64,
+    /// The run stopped at its time limit, [`crate::limits::MAX_DRAIN_SECS`]
+    /// after the last day's end, with work left: its figures are incomplete.
+    pub overran: bool,
 }
 
 /// One replication of a scenario, from first event to drained center.
@@ -196,6 +199,19 @@ pub struct Center<'a, O: Observer> {
     warmup_at: SimTime,
     /// Internal instant of the first day's start (outputs count from it).
     origin: SimTime,
+    /// No event may happen after this: the last day's end plus the longest drain allowed.
+    time_limit: SimTime,
+}
+
+/// Bytes a chat in the center holds (for memory estimates): its record,
+/// its place in a queue and its timers.
+pub const CHAT_BYTES: usize =
+    size_of::<Option<Chat>>() + 2 * size_of::<(QueueKey, ChatIdx)>() + 2 * size_of::<(i64, u64, Event)>();
+
+/// Bytes an agent holds with `cap` slots (for memory estimates): its
+/// record, its worked chats and its place in the routing index.
+pub const fn agent_bytes(cap: u32) -> usize {
+    size_of::<Agent>() + cap as usize * size_of::<Work>() + size_of::<(RoutingKey, u32)>()
 }
 
 fn secs_of_day(day: u32, secs: u32) -> SimTime {
@@ -275,6 +291,7 @@ impl<'a, O: Observer> Center<'a, O> {
             closing: false,
             warmup_at: if sim.warmup > 0.0 { origin.after_secs(sim.warmup) } else { SimTime(i64::MIN) },
             origin,
+            time_limit: secs_of_day(sim.days - 1, sim.end).after_secs(crate::limits::MAX_DRAIN_SECS),
         }
     }
 
@@ -288,12 +305,21 @@ impl<'a, O: Observer> Center<'a, O> {
             let at = self.origin.after_secs(self.sc.replay.as_ref().unwrap()[0].time);
             self.queue.schedule(at, Event::Replay { index: 0 });
         }
-        while let Some((_, ev)) = self.queue.pop() {
+        // Every instant is checked here: time arithmetic saturates at
+        // `SimTime::NEVER`, which lies far beyond the limit.
+        let mut overran = false;
+        while let Some((at, ev)) = self.queue.pop() {
+            if at > self.time_limit {
+                overran = true;
+                break;
+            }
             self.handle(ev);
         }
-        let end = self.queue.now();
-        self.obs.finish(end);
-        RunCounts { chats: self.next_chat_id, events: self.queue.events_popped() }
+        if !overran {
+            let end = self.queue.now();
+            self.obs.finish(end);
+        }
+        RunCounts { chats: self.next_chat_id, events: self.queue.events_popped(), overran }
     }
 
     fn now(&self) -> SimTime {
@@ -881,7 +907,7 @@ impl<'a, O: Observer> Center<'a, O> {
             }
         }
         if let Some((micros, c)) = next {
-            let t = self.queue.schedule(SimTime(self.queue.now().0 + micros), Event::Stop(c));
+            let t = self.queue.schedule(SimTime(self.queue.now().0.saturating_add(micros)), Event::Stop(c));
             self.agents[a].stop_timer = Some(t);
         }
     }

@@ -9,7 +9,7 @@ mod records;
 mod routing;
 mod staffing;
 
-pub use center::{Center, RunCounts};
+pub use center::{CHAT_BYTES, Center, RunCounts, agent_bytes};
 pub use records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 pub use staffing::{day_timeline, peak};
 

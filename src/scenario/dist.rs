@@ -95,7 +95,7 @@ impl Dist {
         check_positive("shape", shape)?;
         check_positive("scale", scale)?;
         let inner = Weibull::new(scale, shape).map_err(|e| e.to_string())?;
-        Ok(Dist::Weibull { shape, scale, inner })
+        check_mean(Dist::Weibull { shape, scale, inner })
     }
 
     /// Uniform on `[min, max)`, `0 <= min <= max`.
@@ -206,12 +206,34 @@ impl fmt::Display for Dist {
     }
 }
 
+/// A duration parameter: finite, `>= 0` and within [`crate::limits::MAX_DURATION_SECS`].
 fn check_duration(what: &str, v: f64) -> Result<(), String> {
-    if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(format!("{what} must be a finite number >= 0, got {v}")) }
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(format!("{what} must be a finite number >= 0, got {v}"));
+    }
+    crate::limits::check_duration(what, v)
 }
 
+/// A duration parameter `> 0` (within the limit), or `shape` (no limit).
 fn check_positive(what: &str, v: f64) -> Result<(), String> {
-    if v.is_finite() && v > 0.0 { Ok(()) } else { Err(format!("{what} must be > 0")) }
+    if !(v.is_finite() && v > 0.0) {
+        return Err(format!("{what} must be > 0"));
+    }
+    if what == "shape" { Ok(()) } else { crate::limits::check_duration(what, v) }
+}
+
+/// The mean of a distribution, within the limit on durations (a heavy
+/// tail can have a huge mean with modest parameters).
+fn check_mean(d: Dist) -> Result<Dist, String> {
+    let mean = d.mean();
+    if mean.is_finite() {
+        crate::limits::check_duration("the mean", mean)?;
+        return Ok(d);
+    }
+    Err(format!(
+        "the mean is infinite or too large to compute; expected at most {}",
+        crate::limits::fmt_secs(crate::limits::MAX_DURATION_SECS)
+    ))
 }
 
 /// Parses the string form of a distribution: `const(D)` or a bare duration `D`,
@@ -230,7 +252,7 @@ fn parse_inner(s: &str, base_dir: &Path) -> Result<Dist, String> {
         return Ok(Dist::Never);
     }
     let Some((name, rest)) = s.split_once('(') else {
-        return parse_duration(s).map(Dist::Const).map_err(|_| String::new());
+        return parse_duration(s).map_err(|_| String::new()).and_then(Dist::constant);
     };
     let Some(inner) = rest.trim_end().strip_suffix(')') else {
         return Err("missing the closing parenthesis".into());

@@ -125,7 +125,7 @@ pub fn fmt_clock(secs: u32) -> String {
 
 /// Parses a rate `"<count>/<unit>"` (`"120/h"`, `"17.5/h"`, `"0.4/m"`, `"2/s"`)
 /// into (count, seconds per unit).
-pub(crate) fn parse_rate_parts(text: &str) -> Result<(f64, f64), String> {
+pub fn parse_rate_parts(text: &str) -> Result<(f64, f64), String> {
     let fail = |why: &str| Err(format!(r#"expected a rate like "120/h", "0.4/m" or "2/s", got {text:?}{why}"#));
     let Some((num, unit)) = text.trim().split_once('/') else {
         return fail("");

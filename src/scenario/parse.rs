@@ -14,6 +14,8 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Value};
 
+use crate::limits::{self, MAX_DURATION_SECS, MAX_SPEED, MAX_WARMUP_SECS, MIN_SPEED};
+
 /// Chats an agent may hold at once, at most (a guard against typos).
 const MAX_CONCURRENT: u32 = 32;
 /// Agents, replications and other counts, at most.
@@ -330,6 +332,8 @@ struct TableSpec<T> {
     /// What a value looks like, for messages.
     value_hint: &'static str,
     value: fn(&str) -> Option<T>,
+    /// Checks a value against the limits of the run.
+    limit: fn(T, &Simulation) -> std::result::Result<(), String>,
     /// True when further columns are ignored; else they are errors.
     extra_columns: bool,
 }
@@ -342,6 +346,17 @@ const FORECAST_TABLE: TableSpec<f64> = TableSpec {
     value_column: "volume",
     value_hint: "a number of chats >= 0",
     value: |cell| cell.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0).map(|x| x + 0.0),
+    limit: |v, sim| {
+        let max = limits::max_volume(sim.interval);
+        if v <= max {
+            return Ok(());
+        }
+        Err(format!(
+            "expected at most {max} chats in a {} interval ({} chats/h per reason), got {v}",
+            fmt_duration(sim.interval.into()),
+            limits::MAX_RATE_PER_HOUR
+        ))
+    },
     extra_columns: false,
 };
 
@@ -354,8 +369,12 @@ const STAFFING_TABLE: TableSpec<u32> = TableSpec {
     value_column: "agents",
     value_hint: "a number of agents (an integer from 0 to 1000000)",
     value: |cell| cell.parse::<u32>().ok().filter(|n| i64::from(*n) <= MAX_COUNT),
+    limit: |_, _| Ok(()),
     extra_columns: true,
 };
+
+// The counts above are those of the table of limits.
+const _: () = assert!(MAX_COUNT == limits::MAX_AGENTS as i64 && MAX_DAYS == limits::MAX_DAYS);
 
 /// Day profiles read from a forecast or staffing CSV, by reason or group name.
 struct CsvProfiles<T> {
@@ -378,6 +397,8 @@ fn unique<'a>(what: &str, names: impl Iterator<Item = (&'a String, &'a At)>) -> 
 fn got(v: &Value) -> String {
     match v {
         Value::Table(_) => "a table".into(),
+        // In full, 1e-300 would take 300 digits.
+        Value::Float(f) if f.is_finite() && *f != 0.0 && !(1e-4..1e16).contains(&f.abs()) => format!("{f:e}"),
         other => other.to_string(),
     }
 }
@@ -498,18 +519,34 @@ impl Ctx<'_> {
         }
     }
 
+    /// A duration, at most [`MAX_DURATION_SECS`].
     fn duration(&self, key: &str, v: &Spanned<Value>) -> Result<f64> {
-        match v.get_ref() {
-            Value::String(s) => parse_duration(s).map_err(|m| self.err(key, v, m)),
+        self.duration_up_to(key, v, MAX_DURATION_SECS)
+    }
+
+    /// A duration, at most `max` seconds.
+    fn duration_up_to(&self, key: &str, v: &Spanned<Value>, max: f64) -> Result<f64> {
+        let secs = match v.get_ref() {
+            Value::String(s) => parse_duration(s).map_err(|m| self.err(key, v, m))?,
             other => match number(other) {
-                Some(x) if x.is_finite() && x >= 0.0 => Ok(x + 0.0),
-                _ => Err(self.err(
-                    key,
-                    v,
-                    format!("expected {DURATION_HINT} or a number of seconds >= 0, got {}", got(other)),
-                )),
+                Some(x) if x.is_finite() && x >= 0.0 => x + 0.0,
+                _ => {
+                    return Err(self.err(
+                        key,
+                        v,
+                        format!("expected {DURATION_HINT} or a number of seconds >= 0, got {}", got(other)),
+                    ));
+                }
             },
+        };
+        if secs > max {
+            return Err(self.err(
+                key,
+                v,
+                format!("{} is too long; expected at most {}", got(v.get_ref()), limits::fmt_secs(max)),
+            ));
         }
+        Ok(secs)
     }
 
     /// A distribution; `never` only where `never_ok` (patience).
@@ -518,6 +555,9 @@ impl Ctx<'_> {
             Value::String(s) => parse_dist(s, &self.base_dir).map_err(|m| self.err(key, v, m))?,
             other => match number(other).map(Dist::constant) {
                 Some(Ok(d)) => d,
+                Some(Err(m)) if number(other).is_some_and(f64::is_finite) => {
+                    return Err(self.err(key, v, format!("expected {DIST_HINT}, got {}: {m}", got(other))));
+                }
                 _ => {
                     return Err(self.err(key, v, format!("expected {DIST_HINT}, got {}", got(other))));
                 }
@@ -691,12 +731,21 @@ impl Ctx<'_> {
             start,
             end,
             days: self.opt(&raw.days, 1, |v| {
-                self.integer("simulation.days", v, 1, MAX_DAYS.into(), "an integer from 1 to 36600").map(|i| i as u32)
+                self.integer("simulation.days", v, 1, MAX_DAYS.into(), &format!("an integer from 1 to {MAX_DAYS}"))
+                    .map(|i| i as u32)
             })?,
             interval,
-            warmup: self.opt(&raw.warmup, 0.0, |v| self.duration("simulation.warmup", v))?,
-            replications: self
-                .opt(&raw.replications, 10, |v| self.count("simulation.replications", v, 1, "an integer >= 1"))?,
+            warmup: self.opt(&raw.warmup, 0.0, |v| self.duration_up_to("simulation.warmup", v, MAX_WARMUP_SECS))?,
+            replications: self.opt(&raw.replications, 10, |v| match v.get_ref() {
+                Value::Integer(i) => {
+                    limits::check_replications(*i).map_err(|m| self.err("simulation.replications", v, m))
+                }
+                other => Err(self.err(
+                    "simulation.replications",
+                    v,
+                    format!("expected an integer from 1 to {}, got {}", limits::MAX_REPLICATIONS, got(other)),
+                )),
+            })?,
             seed,
         })
     }
@@ -722,7 +771,9 @@ impl Ctx<'_> {
     }
 
     fn speed(&self, key: &str, v: &Spanned<Value>) -> Result<Vec<f64>> {
-        self.numbers(key, v, "a speed > 0", |x| x.is_finite() && x > 0.0)
+        self.numbers(key, v, &format!("a speed from {MIN_SPEED} to {MAX_SPEED}"), |x| {
+            (MIN_SPEED..=MAX_SPEED).contains(&x)
+        })
     }
 
     fn wrapup_blocks(&self, key: &str, v: &Spanned<Value>) -> Result<WrapupBlocks> {
@@ -885,6 +936,12 @@ impl Ctx<'_> {
                     let agents = self.count(&sk("agents"), agents_v, 0, "a number of agents (an integer >= 0)")?;
                     out.push(Shift { start, end, agents });
                 }
+                let total: u64 = out.iter().map(|s| u64::from(s.agents)).sum();
+                if total > MAX_COUNT as u64 {
+                    return Err(self
+                        .at(&k("shifts"), Some(shifts.span()))
+                        .err(format!("the shifts add up to {total} agents; expected at most {MAX_COUNT} in a group")));
+                }
                 Staffing::Shifts(out)
             }
             (Some(v), Some(_), _) => {
@@ -983,7 +1040,11 @@ impl Ctx<'_> {
             (None, None) if let Some((_, profiles)) = from_forecast => profiles.clone(),
             (Some(v), None) => {
                 let (count, unit) = match v.get_ref() {
-                    Value::String(s) => parse_rate_parts(s).map_err(|m| self.err(&k("rate"), v, m))?,
+                    Value::String(s) => {
+                        let (count, unit) = parse_rate_parts(s).map_err(|m| self.err(&k("rate"), v, m))?;
+                        limits::check_rate(count, unit).map_err(|m| self.err(&k("rate"), v, format!("{s:?}: {m}")))?;
+                        (count, unit)
+                    }
                     other => {
                         return Err(self.err(
                             &k("rate"),
@@ -994,9 +1055,28 @@ impl Ctx<'_> {
                 };
                 DayProfiles::every_day(vec![count * f64::from(sim.interval) / unit; sim.open_intervals()])
             }
-            (None, Some(v)) => self.day_profiles(&k("volume"), v, sim, "a number of chats >= 0", |x| {
-                number(x).filter(|x| x.is_finite() && *x >= 0.0).map(|x| x + 0.0)
-            })?,
+            (None, Some(v)) => {
+                let profiles = self.day_profiles(&k("volume"), v, sim, "a number of chats >= 0", |x| {
+                    number(x).filter(|x| x.is_finite() && *x >= 0.0).map(|x| x + 0.0)
+                })?;
+                let max = limits::max_volume(sim.interval);
+                for (d, day) in profiles.profiles().iter().enumerate() {
+                    if let Some(i) = day.iter().position(|&x| x > max) {
+                        let at = if profiles.is_every_day() { format!("[{i}]") } else { format!("[{d}][{i}]") };
+                        return Err(self.err(
+                            &format!("{}{at}", k("volume")),
+                            v,
+                            format!(
+                                "expected at most {max} chats in a {} interval ({} chats/h per reason), got {}",
+                                fmt_duration(sim.interval.into()),
+                                limits::MAX_RATE_PER_HOUR,
+                                day[i]
+                            ),
+                        ));
+                    }
+                }
+                profiles
+            }
             (Some(v), Some(_)) => {
                 return Err(self.err(&k("rate"), v, "expected exactly one of `rate` or `volume`, got both"));
             }
@@ -1107,7 +1187,16 @@ impl Ctx<'_> {
                 Value::String(s) => parse_duration(s).ok(),
                 other => number(other).filter(|x| x.is_finite() && *x >= 0.0).map(|x| x + 0.0),
             };
-            parsed.map(Some).ok_or_else(|| at(field).err(format!("expected a number of seconds >= 0, got {}", got(v))))
+            let secs =
+                parsed.ok_or_else(|| at(field).err(format!("expected a number of seconds >= 0, got {}", got(v))))?;
+            if field != "time" && secs > MAX_DURATION_SECS {
+                return Err(at(field).err(format!(
+                    "{} is too long; expected at most {}",
+                    got(v),
+                    limits::fmt_secs(MAX_DURATION_SECS)
+                )));
+            }
+            Ok(Some(secs))
         };
         let time =
             seconds("time")?.ok_or_else(|| at("time").err("missing; expected seconds from the first day's start"))?;
@@ -1181,6 +1270,9 @@ impl Ctx<'_> {
                         return Ok(None);
                     }
                     match cell.parse::<f64>() {
+                        Ok(x) if x > MAX_DURATION_SECS && col != time_col => Err(at(&header[col], line, col + 1).err(
+                            format!("{cell} s is too long; expected at most {}", limits::fmt_secs(MAX_DURATION_SECS)),
+                        )),
                         Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x + 0.0)),
                         _ => Err(at(&header[col], line, col + 1)
                             .err(format!("expected a number of seconds >= 0, got {cell:?}"))),
@@ -1323,6 +1415,7 @@ impl Ctx<'_> {
             let value = (spec.value)(text).ok_or_else(|| {
                 at(spec.value_column, line, value_col + 1).err(format!("expected {}, got {text:?}", spec.value_hint))
             })?;
+            (spec.limit)(value, sim).map_err(|m| at(spec.value_column, line, value_col + 1).err(m))?;
             let slot = match found.iter().position(|(n, _)| *n == name) {
                 Some(i) => i,
                 None => {
@@ -1706,7 +1799,7 @@ agents = 3
             (
                 fails("end = \"10:00\"", "end = \"10:00\"\nreplications = 0"),
                 "simulation.replications",
-                "an integer >= 1",
+                "expected an integer from 1 to 1000000, got 0",
             ),
             (fails("end = \"10:00\"", "end = \"10:00\"\nwarmup = -1.0"), "simulation.warmup", "got -1.0"),
             (fails("name = \"mini\"", ""), "name", "missing"),
