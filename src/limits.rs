@@ -21,6 +21,8 @@ pub const MIN_SPEED: f64 = 0.01;
 pub const MAX_SPEED: f64 = 100.0;
 /// Arrivals of one reason, chats per hour (from `rate`, `volume` or the forecast).
 pub const MAX_RATE_PER_HOUR: f64 = 1e6;
+/// The longest scenario `name` (a plain file name: it names the output folder).
+pub const MAX_NAME: usize = 100;
 /// Days a run simulates (a century).
 pub const MAX_DAYS: u32 = 36_600;
 /// Replications of a run (`simulation.replications`, `--replications`).

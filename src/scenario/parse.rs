@@ -18,12 +18,10 @@ use crate::limits::{self, MAX_DURATION_SECS, MAX_SPEED, MAX_WARMUP_SECS, MIN_SPE
 
 /// Chats an agent may hold at once, at most (a guard against typos).
 const MAX_CONCURRENT: u32 = 32;
-/// Agents, replications and other counts, at most.
-const MAX_COUNT: i64 = 1_000_000;
-/// The longest scenario name.
-const MAX_NAME: usize = 100;
-/// Days a run may simulate, at most (a century).
-const MAX_DAYS: u32 = 36_600;
+/// Agents, replications and other counts, at most (as an `i64`, the type of
+/// TOML integers; the table says the same of agents and replications).
+const MAX_COUNT: i64 = limits::MAX_AGENTS as i64;
+const _: () = assert!(limits::MAX_AGENTS == limits::MAX_REPLICATIONS);
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 type Field = Option<Spanned<Value>>;
@@ -374,7 +372,6 @@ const STAFFING_TABLE: TableSpec<u32> = TableSpec {
 };
 
 // The counts above are those of the table of limits.
-const _: () = assert!(MAX_COUNT == limits::MAX_AGENTS as i64 && MAX_DAYS == limits::MAX_DAYS);
 
 /// Day profiles read from a forecast or staffing CSV, by reason or group name.
 struct CsvProfiles<T> {
@@ -482,13 +479,14 @@ impl Ctx<'_> {
     fn file_name(&self, key: &str, v: &Spanned<Value>) -> Result<String> {
         let s = self.string(key, v)?;
         let plain = s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-        if s.is_empty() || s.len() > MAX_NAME || !plain || s.starts_with('.') {
+        if s.is_empty() || s.len() > limits::MAX_NAME || !plain || s.starts_with('.') {
             return Err(self.err(
                 key,
                 v,
                 format!(
-                    "expected a plain file name of 1 to {MAX_NAME} letters, digits, '-', '_' and '.', not starting \
-                     with '.' (it names the output folder results/<name>; use --out to write elsewhere), got {s:?}"
+                    "expected a plain file name of 1 to {} letters, digits, '-', '_' and '.', not starting \
+                     with '.' (it names the output folder results/<name>; use --out to write elsewhere), got {s:?}",
+                    limits::MAX_NAME
                 ),
             ));
         }
@@ -731,8 +729,14 @@ impl Ctx<'_> {
             start,
             end,
             days: self.opt(&raw.days, 1, |v| {
-                self.integer("simulation.days", v, 1, MAX_DAYS.into(), &format!("an integer from 1 to {MAX_DAYS}"))
-                    .map(|i| i as u32)
+                self.integer(
+                    "simulation.days",
+                    v,
+                    1,
+                    limits::MAX_DAYS.into(),
+                    &format!("an integer from 1 to {}", limits::MAX_DAYS),
+                )
+                .map(|i| i as u32)
             })?,
             interval,
             warmup: self.opt(&raw.warmup, 0.0, |v| self.duration_up_to("simulation.warmup", v, MAX_WARMUP_SECS))?,
