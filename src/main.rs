@@ -1,7 +1,8 @@
 //! The `ccsim` command line: argument parsing and wiring; the work is in the library.
 
-mod cmd_compare;
-mod commands;
+mod cli;
+
+use cli::{commands, compare as cmd_compare};
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -77,9 +78,9 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     let input = err.chain().any(|e| {
         e.is::<ccsim::scenario::ScenarioError>()
             || e.is::<commands::UsageError>()
-            || e.is::<ccsim::sweep::SweepError>()
-            || e.is::<ccsim::compare::CompareError>()
-            || e.downcast_ref::<ccsim::shard::ShardError>().is_some_and(|e| e.is_bad_input())
+            || e.is::<ccsim::jobs::sweep::SweepError>()
+            || e.is::<ccsim::jobs::compare::CompareError>()
+            || e.downcast_ref::<ccsim::jobs::shard::ShardError>().is_some_and(|e| e.is_bad_input())
             || matches!(e.downcast_ref::<OutputError>(), Some(OutputError::Refused(_)))
     });
     if input { 2 } else { 3 }

@@ -10,7 +10,7 @@
 mod common;
 
 use assert_cmd::Command;
-use ccsim::compare::{CompareOptions, Verdict, compare};
+use ccsim::jobs::compare::{CompareOptions, Verdict, compare};
 use common::reseal;
 use std::fs;
 use std::path::{Path, PathBuf};

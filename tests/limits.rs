@@ -8,7 +8,7 @@
 mod common;
 
 use assert_cmd::Command;
-use ccsim::run::{RunOptions, run_one};
+use ccsim::jobs::run::{RunOptions, run_one};
 use ccsim::scenario::{Dist, parse_str};
 use std::collections::BTreeSet;
 use std::fs;
@@ -394,10 +394,10 @@ fn the_estimate_is_close_above_the_measured_peak_of_a_bundled_scenario() {
         .output()
         .unwrap();
     let line = String::from_utf8_lossy(&output.stdout);
-    let Some(peak) = ccsim::bench::Measurement::from_json(line.trim()).and_then(|m| m.peak_mib) else {
+    let Some(peak) = ccsim::jobs::bench::Measurement::from_json(line.trim()).and_then(|m| m.peak_mib) else {
         return; // no peak memory on this platform
     };
     let sc = ccsim::scenario::load(&scenario).unwrap();
-    let estimate = ccsim::memory::estimate(&sc, &ccsim::memory::Plan::run(1, 1)).total() as f64 / (1 << 20) as f64;
+    let estimate = ccsim::jobs::memory::estimate(&sc, &ccsim::jobs::memory::Plan::run(1, 1)).total() as f64 / (1 << 20) as f64;
     assert!(estimate >= peak && estimate <= 3.0 * peak, "estimate {estimate:.1} MiB, measured peak {peak:.1} MiB");
 }

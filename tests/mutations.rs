@@ -88,9 +88,9 @@ fn mutated_scenarios_load_or_fail_cleanly_and_never_panic() {
         }
         let outcome = std::panic::catch_unwind(|| match parse_str(&text, &file) {
             Ok(mut sc) => {
-                let _ = ccsim::warnings::warnings(&sc, 2);
+                let _ = ccsim::analytic::warnings::warnings(&sc, 2);
                 for i in 0..sc.simulation.open_intervals().min(4) {
-                    let _ = ccsim::estimate::agents_needed(&sc, 0, i);
+                    let _ = ccsim::analytic::estimate::agents_needed(&sc, 0, i);
                 }
                 // A day of one replication, if it is small enough to run here.
                 let load: f64 = sc.reasons.iter().map(|r| r.volume.day(0).iter().sum::<f64>()).sum();
@@ -98,7 +98,7 @@ fn mutated_scenarios_load_or_fail_cleanly_and_never_panic() {
                 if load < 20_000.0 && agents < 2_000 && sc.replay.is_none() {
                     sc.simulation.days = 1;
                     sc.simulation.warmup = 0.0;
-                    let mut stats = ccsim::stats::Collector::new(ccsim::run::layout(&sc, false));
+                    let mut stats = ccsim::stats::Collector::new(ccsim::jobs::run::layout(&sc, false));
                     ccsim::model::simulate(&sc, 1, 0, &mut stats);
                 }
                 true

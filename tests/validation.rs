@@ -15,7 +15,7 @@
 
 use ccsim::analytic::chat::{ChatCenter, solve_chat_center};
 use ccsim::analytic::{erlang_a, erlang_c};
-use ccsim::run::{RunOptions, run_all, run_one, scope_names};
+use ccsim::jobs::run::{RunOptions, run_all, run_one, scope_names};
 use ccsim::stats::metric_labels;
 use ccsim::stats::summary::t_quantile;
 use std::path::Path;
@@ -213,7 +213,7 @@ fn cases() -> Vec<Case> {
 }
 
 /// Per-replication values of `metric` in scope `all`.
-fn values(reps: &[ccsim::run::Replication], labels: &[ccsim::stats::Label], metric: &str) -> Vec<f64> {
+fn values(reps: &[ccsim::jobs::run::Replication], labels: &[ccsim::stats::Label], metric: &str) -> Vec<f64> {
     let i = labels.iter().position(|l| l.scope == "all" && l.metric == metric).unwrap_or_else(|| panic!("{metric}"));
     reps.iter().filter_map(|r| r.whole[i]).collect()
 }
@@ -235,7 +235,7 @@ fn the_simulator_agrees_with_queueing_theory() {
             per_day: false,
         };
         let reps = run_all(&sc, &opts, &|_| {});
-        let labels = metric_labels(&ccsim::run::layout(&sc, false), &scope_names(&sc));
+        let labels = metric_labels(&ccsim::jobs::run::layout(&sc, false), &scope_names(&sc));
         println!("\n{}", case.name);
         for check in &case.checks {
             let v = values(&reps, &labels, check.metric);

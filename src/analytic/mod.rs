@@ -53,6 +53,8 @@
 //! completion rate `D` with every chat slot busy.
 
 pub mod chat;
+pub mod estimate;
+pub mod warnings;
 
 pub use chat::{ChatCenter, ChatCenterResult, solve_chat_center};
 

@@ -161,7 +161,7 @@ struct Chat {
 pub struct RunCounts {
     pub chats: u64,
     pub events: u64,
-    /// The run stopped at its time limit, [`crate::limits::MAX_DRAIN_SECS`]
+    /// The run stopped at its time limit, [`crate::scenario::limits::MAX_DRAIN_SECS`]
     /// after the last day's end, with work left: its figures are incomplete.
     pub overran: bool,
 }
@@ -291,7 +291,7 @@ impl<'a, O: Observer> Center<'a, O> {
             closing: false,
             warmup_at: if sim.warmup > 0.0 { origin.after_secs(sim.warmup) } else { SimTime(i64::MIN) },
             origin,
-            time_limit: secs_of_day(sim.days - 1, sim.end).after_secs(crate::limits::MAX_DRAIN_SECS),
+            time_limit: secs_of_day(sim.days - 1, sim.end).after_secs(crate::scenario::limits::MAX_DRAIN_SECS),
         }
     }
 

@@ -8,10 +8,12 @@ mod draws;
 mod records;
 mod routing;
 mod staffing;
+mod trace;
 
 pub use center::{CHAT_BYTES, Center, RunCounts, agent_bytes};
 pub use records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 pub use staffing::{day_timeline, peak};
+pub use trace::{EventRow, Trace};
 
 use crate::engine::SimTime;
 use crate::scenario::Scenario;

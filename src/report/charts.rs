@@ -4,8 +4,8 @@
 //! [`axes`] the plot area; each chart is one function.
 
 use super::typeset::{bold, font, png_area, svg_area};
-use crate::run::Results;
 use crate::scenario::Scenario;
+use crate::stats::Results;
 use crate::stats::{Aggregate, Layout, WaitHistogram};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;

@@ -1,10 +1,10 @@
 //! CSV writers. They only serialize: every number is computed elsewhere.
 //! Column order is fixed; times are seconds from the first day's start.
 
-use super::trace::Trace;
 use crate::engine::SimTime;
-use crate::run::{Replication, Results};
+use crate::model::Trace;
 use crate::stats::{Aggregate, Layout};
+use crate::stats::{Replication, Results};
 use std::io::{self, Write};
 use std::path::Path;
 

@@ -8,8 +8,8 @@ use super::csv_out::{
 };
 use super::html::write_report;
 use crate::engine::SimTime;
-use crate::run::{self, Replication, Results};
 use crate::scenario::{Scenario, resolved_toml};
+use crate::stats::{self, Replication, Results};
 use std::io;
 use std::path::Path;
 
@@ -25,10 +25,10 @@ pub fn write_run(
     reps: &[Replication],
     threads: usize,
 ) -> io::Result<Results> {
-    let results = run::in_pool(threads, || run::aggregate_results(sc, per_day, reps));
-    let layout = run::layout(sc, per_day);
+    let results = stats::in_pool(threads, || stats::aggregate_results(sc, per_day, reps));
+    let layout = stats::layout(sc, per_day);
     write_summary(&dir.join("summary.csv"), &results.summary)?;
-    let (intervals, replications) = run::in_pool(threads, || {
+    let (intervals, replications) = stats::in_pool(threads, || {
         rayon::join(
             || write_intervals(&dir.join("intervals.csv"), &layout, &results),
             || write_replications(&dir.join("replications.csv"), &layout, reps, &results),
@@ -54,8 +54,8 @@ pub fn write_run_shard(
     reps: &[Replication],
     threads: usize,
 ) -> io::Result<()> {
-    let results = run::in_pool(threads, || run::aggregate_results(sc, per_day, reps));
-    let layout = run::layout(sc, per_day);
+    let results = stats::in_pool(threads, || stats::aggregate_results(sc, per_day, reps));
+    let layout = stats::layout(sc, per_day);
     write_replications(&dir.join("replications.csv"), &layout, reps, &results)?;
     write_wait_histograms(&dir.join("wait_histograms.csv"), &sc.skills, reps)?;
     write_text(&dir.join("run.toml"), &resolved_toml(sc))
@@ -63,7 +63,7 @@ pub fn write_run_shard(
 
 /// Writes `chats.csv` and `events.csv` of the traced replications into `dir`.
 pub fn write_trace(dir: &Path, sc: &Scenario, reps: &[Replication]) -> io::Result<()> {
-    let traces: Vec<(u32, &super::Trace)> =
+    let traces: Vec<(u32, &crate::model::Trace)> =
         reps.iter().filter_map(|r| r.trace.as_ref().map(|t| (r.index, t))).collect();
     let names = TraceNames {
         reasons: sc.reasons.iter().map(|r| r.name.clone()).collect(),

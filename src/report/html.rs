@@ -3,8 +3,8 @@
 //! same run gives the same bytes.
 
 use super::charts::{Chart, ChartData, write_charts};
-use crate::run::Results;
 use crate::scenario::Scenario;
+use crate::stats::Results;
 use crate::stats::{Aggregate, Layout};
 use std::fmt::Write as _;
 use std::io;

@@ -6,7 +6,6 @@ mod folder;
 mod html;
 mod outdir;
 mod staffing;
-mod trace;
 mod typeset;
 
 pub use charts::{Chart, ChartData, SIZE, write_charts, write_sweep_charts};
@@ -18,4 +17,3 @@ pub use folder::{write_run, write_run_shard, write_trace};
 pub use html::write_report;
 pub use outdir::{MARKER, Marker, OutputDir, OutputError, check_target, remove_temporaries};
 pub use staffing::{write_comparison, write_staff_chart, write_staffing};
-pub use trace::{EventRow, Trace};

@@ -4,7 +4,7 @@
 use super::charts::{Chart2d, Drawn, Mark, PALETTE, SIZE, YAxis, axes, frame, plain, stacked_bars, top};
 use super::csv_out::fmt_num;
 use super::typeset::{png_area, svg_area};
-use crate::staff::{SlotPlan, Staffed, slot_figure};
+use crate::stats::{SlotPlan, Staffed, slot_figure};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::io;

@@ -206,12 +206,12 @@ impl fmt::Display for Dist {
     }
 }
 
-/// A duration parameter: finite, `>= 0` and within [`crate::limits::MAX_DURATION_SECS`].
+/// A duration parameter: finite, `>= 0` and within [`crate::scenario::limits::MAX_DURATION_SECS`].
 fn check_duration(what: &str, v: f64) -> Result<(), String> {
     if !(v.is_finite() && v >= 0.0) {
         return Err(format!("{what} must be a finite number >= 0, got {v}"));
     }
-    crate::limits::check_duration(what, v)
+    crate::scenario::limits::check_duration(what, v)
 }
 
 /// A duration parameter `> 0` (within the limit), or `shape` (no limit).
@@ -219,7 +219,7 @@ fn check_positive(what: &str, v: f64) -> Result<(), String> {
     if !(v.is_finite() && v > 0.0) {
         return Err(format!("{what} must be > 0"));
     }
-    if what == "shape" { Ok(()) } else { crate::limits::check_duration(what, v) }
+    if what == "shape" { Ok(()) } else { crate::scenario::limits::check_duration(what, v) }
 }
 
 /// The mean of a distribution, within the limit on durations (a heavy
@@ -227,12 +227,12 @@ fn check_positive(what: &str, v: f64) -> Result<(), String> {
 fn check_mean(d: Dist) -> Result<Dist, String> {
     let mean = d.mean();
     if mean.is_finite() {
-        crate::limits::check_duration("the mean", mean)?;
+        crate::scenario::limits::check_duration("the mean", mean)?;
         return Ok(d);
     }
     Err(format!(
         "the mean is infinite or too large to compute; expected at most {}",
-        crate::limits::fmt_secs(crate::limits::MAX_DURATION_SECS)
+        crate::scenario::limits::fmt_secs(crate::scenario::limits::MAX_DURATION_SECS)
     ))
 }
 

@@ -7,6 +7,7 @@
 pub mod dist;
 pub mod duration;
 mod error;
+pub mod limits;
 mod parse;
 mod write;
 

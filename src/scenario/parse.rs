@@ -14,7 +14,7 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Value};
 
-use crate::limits::{self, MAX_DURATION_SECS, MAX_SPEED, MAX_WARMUP_SECS, MIN_SPEED};
+use crate::scenario::limits::{self, MAX_DURATION_SECS, MAX_SPEED, MAX_WARMUP_SECS, MIN_SPEED};
 
 /// Chats an agent may hold at once, at most (a guard against typos).
 const MAX_CONCURRENT: u32 = 32;

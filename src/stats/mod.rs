@@ -6,9 +6,13 @@ mod aggregate;
 mod collect;
 mod hist;
 mod metrics;
+mod results;
+mod staffing;
 pub mod summary;
 
 pub use aggregate::{AGGREGATE_VALUE_COLUMNS, Aggregate, AggregateValues, aggregate};
 pub use collect::{AgentTotals, Collector, KindTotals, Layout, QueueTotals, SegTotals, SlotTotals};
 pub use hist::WaitHistogram;
 pub use metrics::{Label, MetricKind, ScopeNames, metric_labels, metric_values};
+pub use results::{Replication, Results, aggregate_results, in_pool, layout, scope_names};
+pub use staffing::{Frame, SlotPlan, Staffed, slot_figure};

@@ -2,7 +2,7 @@
 //! interval meets the service-level goal (and the abandonment cap).
 //!
 //! The search starts from the analytic estimate of each interval (Erlang A
-//! adjusted for concurrency by the exact chat chain, [`crate::estimate`]) and
+//! adjusted for concurrency by the exact chat chain, [`crate::analytic::estimate`]) and
 //! then settles the intervals one at a time, in time order, by simulation:
 //! each trial reruns the scenario with every replication's random numbers
 //! unchanged (common random numbers), so two trials differ only by staffing.
@@ -23,11 +23,12 @@
 //! from a group).
 
 use crate::analytic::erlang_c;
-use crate::estimate::{agents_needed, pooled_model};
-use crate::run::{self, Replication, Results, RunOptions};
+use crate::analytic::estimate::{agents_needed, pooled_model};
+use crate::analytic::warnings::{distinct_days, scheduled_agents};
+use crate::jobs::run::{self, Replication, RunOptions};
 use crate::scenario::{DayProfiles, Scenario, Staffing};
-use crate::stats::{Aggregate, Layout, metric_labels};
-use crate::warnings::{distinct_days, scheduled_agents};
+pub use crate::stats::{Frame, SlotPlan, Staffed, slot_figure};
+use crate::stats::{Layout, metric_labels};
 
 /// What to staff and within which limit.
 #[derive(Debug, Clone)]
@@ -38,42 +39,6 @@ pub struct StaffOptions {
     pub max_agents: u32,
     /// Worker threads for replications (0: all cores).
     pub threads: usize,
-}
-
-/// The staffing found, with the run that proves it.
-pub struct Staffed {
-    /// The scenario with the staffing found.
-    pub scenario: Scenario,
-    /// Days staffed apart (else one staffing for every day).
-    pub per_day: bool,
-    /// The groups staffed (the others kept their own staffing).
-    pub staffed: Vec<usize>,
-    /// Per planned day (one when not per day), per open interval.
-    pub slots: Vec<Vec<SlotPlan>>,
-    /// The final run of `scenario`.
-    pub results: Results,
-    /// Trials simulated (each one run of every replication).
-    pub trials: u32,
-    /// Some trial's replication stopped at the time limit (see
-    /// [`crate::model::RunCounts::overran`]): the staffing is not to be trusted.
-    pub overran: bool,
-}
-
-/// One interval's staffing and the figures behind it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SlotPlan {
-    /// Agents of every group (staffed or kept).
-    pub agents: Vec<u32>,
-    /// The analytic estimate the search started from (pooled agents), if any.
-    pub estimate: Option<u32>,
-    /// Plain Erlang C's answer: one chat per agent, no abandonment, pooled work.
-    pub erlang_c: Option<u32>,
-    /// Chats offered in the interval by the forecast (mean over the planned days).
-    pub offered: f64,
-    /// Offered load in Erlangs at one chat per agent: chats × (auth + handle + wrap-up) ÷ interval.
-    pub load: f64,
-    /// The target still missed at the agent limit.
-    pub unreachable: bool,
 }
 
 /// Where the overall service level and abandonment rate are among a replication's values.
@@ -90,16 +55,6 @@ impl Lookup {
     }
 }
 
-/// The search's view of a scenario: planned days, intervals and where they land in the results.
-struct Frame {
-    per_day: bool,
-    days: usize,
-    intervals: usize,
-    /// Result slot of the first open interval of a day.
-    first_slot: usize,
-    slots_per_day: usize,
-}
-
 impl Frame {
     /// Days apart when the forecast, or the staffing of a group kept as it is, differs by day.
     fn new(sc: &Scenario, staffed: &[usize]) -> Frame {
@@ -109,36 +64,6 @@ impl Frame {
         }
         Frame::with(sc, distinct_days(&kept) > 1)
     }
-
-    fn with(sc: &Scenario, per_day: bool) -> Frame {
-        let sim = &sc.simulation;
-        Frame {
-            per_day,
-            days: if per_day { sim.days as usize } else { 1 },
-            intervals: sim.open_intervals(),
-            first_slot: (sim.start / sim.interval) as usize,
-            slots_per_day: (86_400 / sim.interval) as usize,
-        }
-    }
-
-    /// The result slot of planned day `d`, open interval `i`.
-    fn slot(&self, d: usize, i: usize) -> usize {
-        let day = if self.per_day { d * self.slots_per_day } else { 0 };
-        day + self.first_slot + i
-    }
-}
-
-/// The figures of a slot for a metric of scope `all`, or of a group.
-pub fn slot_figure<'a>(
-    results: &'a Results,
-    slot: usize,
-    scope: &str,
-    key: &str,
-    metric: &str,
-) -> Option<&'a Aggregate> {
-    let k = results.intervals.binary_search_by_key(&slot, |s| s.0).ok()?;
-    let i = results.labels.iter().position(|l| l.scope == scope && l.key == key && l.metric == metric)?;
-    Some(&results.intervals[k].1[i])
 }
 
 /// Divides `total` agents among groups by weight (D'Hondt: one at a time to
@@ -468,32 +393,6 @@ fn first_plan(sc: &Scenario, d: usize, i: usize) -> SlotPlan {
 /// Open intervals of a scenario (what `trial_done` counts).
 pub fn intervals(sc: &Scenario) -> usize {
     sc.simulation.open_intervals()
-}
-
-impl Staffed {
-    /// The result slot of planned day `d` (0 when not per day), open interval `i`.
-    pub fn slot(&self, d: usize, i: usize) -> usize {
-        Frame::with(&self.scenario, self.per_day).slot(d, i)
-    }
-
-    /// Agents of the staffed groups in an interval.
-    pub fn staffed_agents(&self, plan: &SlotPlan) -> u32 {
-        self.staffed.iter().map(|&g| plan.agents[g]).sum()
-    }
-
-    /// Intervals whose target is missed (at the agent limit, or still after
-    /// the search's last pass): (planned day, interval).
-    pub fn unreachable(&self) -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
-        for (d, day) in self.slots.iter().enumerate() {
-            for (i, p) in day.iter().enumerate() {
-                if p.unreachable {
-                    out.push((d, i));
-                }
-            }
-        }
-        out
-    }
 }
 
 #[cfg(test)]

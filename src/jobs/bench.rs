@@ -1,7 +1,7 @@
 //! The benchmark behind `ccsim bench`: one replication on one thread,
 //! timed from the first event to the last, with the process's peak memory.
 
-use crate::run::{RunOptions, run_one};
+use crate::jobs::run::{RunOptions, run_one};
 use crate::scenario::Scenario;
 use std::time::Instant;
 

@@ -18,12 +18,12 @@
 //! as an aggregated row ([`AggregateValues`]). A bad value is an error naming
 //! the file, line, metric and value.
 
+use crate::jobs::run::{self, Replication};
+use crate::jobs::sweep::Setting;
 use crate::model::RunCounts;
 use crate::report::{self, Marker, OutputDir};
-use crate::run::{self, Replication};
 use crate::scenario::{self, Scenario};
 use crate::stats::{AggregateValues, Label, Layout, MetricKind, WaitHistogram};
-use crate::sweep::Setting;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::io;

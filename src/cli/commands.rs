@@ -1,15 +1,17 @@
 //! The commands behind `main`: thin layers over the library.
 
 use anyhow::{Context, Result};
+use ccsim::jobs::run::{self, RunOptions};
+use ccsim::jobs::shard::{Manifest, RunOutput, Shard};
 use ccsim::model::peak;
 use ccsim::report::{self, OutputDir};
-use ccsim::run::{self, RunOptions};
 use ccsim::scenario::{self, Scenario};
-use ccsim::shard::{Manifest, RunOutput, Shard};
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use super::progress;
 
 #[derive(Args)]
 pub struct ReplicationArgs {
@@ -23,19 +25,19 @@ pub struct ReplicationArgs {
     #[arg(long, default_value_t = 0)]
     threads: usize,
     /// Refuse to start when the run's estimated memory is above this (e.g. 8GiB, 512MiB).
-    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = ccsim::limits::parse_bytes)]
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = ccsim::scenario::limits::parse_bytes)]
     max_memory: u64,
 }
 
 impl ReplicationArgs {
     /// Applies `--replications` and `--seed` to a scenario read from `path`.
     fn apply(&self, sc: &mut Scenario, path: &Path) -> Result<()> {
-        if self.threads > ccsim::limits::MAX_THREADS {
-            let max = ccsim::limits::MAX_THREADS;
+        if self.threads > ccsim::scenario::limits::MAX_THREADS {
+            let max = ccsim::scenario::limits::MAX_THREADS;
             return Err(UsageError(format!("--threads: expected at most {max}, got {}", self.threads)).into());
         }
         if let Some(r) = self.replications {
-            let r = ccsim::limits::check_replications(r.into()).map_err(|m| {
+            let r = ccsim::scenario::limits::check_replications(r.into()).map_err(|m| {
                 UsageError(format!("--replications: {m} (for simulation.replications of {})", path.display()))
             })?;
             sc.simulation.replications = r;
@@ -120,15 +122,15 @@ fn load(path: &Path) -> Result<Scenario> {
 }
 
 /// Refuses a run whose memory estimate is above `--max-memory`.
-fn check_memory(sc: &Scenario, plan: &ccsim::memory::Plan, reps: &ReplicationArgs) -> Result<()> {
-    let estimate = ccsim::memory::estimate(sc, plan);
+fn check_memory(sc: &Scenario, plan: &ccsim::jobs::memory::Plan, reps: &ReplicationArgs) -> Result<()> {
+    let estimate = ccsim::jobs::memory::estimate(sc, plan);
     estimate.check(reps.max_memory).map_err(|m| UsageError(format!("{}: {m}", sc.path.display())).into())
 }
 
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let mut sc = load(&args.scenario)?;
     args.reps.apply(&mut sc, &args.scenario)?;
-    for w in ccsim::warnings::warnings(&sc, sc.simulation.replications) {
+    for w in ccsim::analytic::warnings::warnings(&sc, sc.simulation.replications) {
         eprintln!("warning: {w}");
     }
     let opts = RunOptions {
@@ -139,11 +141,11 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         per_day: args.per_day,
     };
     let range = args.part.share(opts.replications);
-    let plan = ccsim::memory::Plan {
+    let plan = ccsim::jobs::memory::Plan {
         replications: range.len() as u32,
         per_day: args.per_day,
         trace: args.trace,
-        ..ccsim::memory::Plan::run(range.len() as u32, opts.threads)
+        ..ccsim::jobs::memory::Plan::run(range.len() as u32, opts.threads)
     };
     check_memory(&sc, &plan, &args.reps)?;
     let target = args.out.clone().unwrap_or_else(|| args.part.default_out(&sc.name));
@@ -151,7 +153,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
 
     let started = std::time::Instant::now();
     let days = range.len() as u64 * sc.simulation.days as u64;
-    let bar = ccsim::progress::bar(days, "simulated days", args.quiet);
+    let bar = progress::bar(days, "simulated days", args.quiet);
     let finished = std::sync::atomic::AtomicU32::new(0);
     let reps = run::run_range_reporting(
         &sc,
@@ -173,7 +175,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
             Some(shard) => {
                 report::write_run_shard(&tmp, &sc, opts.per_day, &reps, opts.threads)?;
                 let output = RunOutput { per_day: args.per_day, trace: args.trace, charts: !args.no_charts };
-                Manifest::run(shard, opts.replications, output).write(&folder.file(ccsim::shard::MANIFEST))?;
+                Manifest::run(shard, opts.replications, output).write(&folder.file(ccsim::jobs::shard::MANIFEST))?;
                 None
             }
             None => Some(report::write_run(&tmp, &sc, opts.per_day, !args.no_charts, &reps, opts.threads)?),
@@ -259,12 +261,12 @@ pub fn check(path: &Path) -> Result<ExitCode> {
         sim.seed
     )?;
     writeln!(out, "  skills: {}", sc.skills.join(", "))?;
-    let memory = ccsim::memory::estimate(&sc, &ccsim::memory::Plan::run(sim.replications, 0));
+    let memory = ccsim::jobs::memory::estimate(&sc, &ccsim::jobs::memory::Plan::run(sim.replications, 0));
     writeln!(
         out,
         "  memory: about {} for a run on all cores (estimate; the limit is {}, see --max-memory)",
-        ccsim::limits::fmt_bytes(memory.total()),
-        ccsim::limits::fmt_bytes(ccsim::limits::DEFAULT_MAX_MEMORY)
+        ccsim::scenario::limits::fmt_bytes(memory.total()),
+        ccsim::scenario::limits::fmt_bytes(ccsim::scenario::limits::DEFAULT_MAX_MEMORY)
     )?;
     for r in &sc.reasons {
         writeln!(
@@ -291,7 +293,7 @@ pub fn check(path: &Path) -> Result<ExitCode> {
         writeln!(out, "  replays {} chats from arrivals.csv", replay.len())?;
     }
     let interval = sim.interval as f64;
-    let days = ccsim::warnings::distinct_days(&sc);
+    let days = ccsim::analytic::warnings::distinct_days(&sc);
     for day in 0..days {
         writeln!(out)?;
         if days > 1 {
@@ -311,10 +313,10 @@ pub fn check(path: &Path) -> Result<ExitCode> {
                 .iter()
                 .map(|r| volume(r) / interval * (r.handle.mean() + r.auth.mean() + default_wrapup(&sc)))
                 .sum();
-            let agents = ccsim::warnings::scheduled_agents(&sc, day, i);
+            let agents = ccsim::analytic::warnings::scheduled_agents(&sc, day, i);
             let slots: u32 = agents.iter().zip(&sc.groups).map(|(n, g)| n * g.rules.max_concurrent).sum();
             let agents: u32 = agents.iter().sum();
-            let needed = match ccsim::estimate::agents_needed(&sc, day, i) {
+            let needed = match ccsim::analytic::estimate::agents_needed(&sc, day, i) {
                 Some(e) => format!("{}{}", if e.exact { "" } else { "~" }, e.agents),
                 None => "-".to_string(),
             };
@@ -345,7 +347,7 @@ pub fn check(path: &Path) -> Result<ExitCode> {
         "  `ccsim staff {}` finds the agents by simulation, with every rule of the procedure",
         path.display()
     )?;
-    let warnings = ccsim::warnings::warnings(&sc, sc.simulation.replications);
+    let warnings = ccsim::analytic::warnings::warnings(&sc, sc.simulation.replications);
     if !warnings.is_empty() {
         writeln!(out)?;
         for w in warnings {
@@ -385,7 +387,7 @@ fn flag<T>(name: &str, value: &str, parse: impl Fn(&str) -> Result<T, String>) -
 /// A duration on the command line, within the same limit as in a scenario file.
 fn duration_flag(text: &str) -> Result<f64, String> {
     let secs = ccsim::scenario::duration::parse_duration(text)?;
-    ccsim::limits::check_duration("a duration", secs)?;
+    ccsim::scenario::limits::check_duration("a duration", secs)?;
     Ok(secs)
 }
 
@@ -394,7 +396,7 @@ pub fn erlang(args: &ErlangArgs) -> Result<ExitCode> {
     use ccsim::scenario::duration::parse_rate_parts;
     let rate = flag("rate", &args.rate, |t| {
         let (count, unit) = parse_rate_parts(t)?;
-        ccsim::limits::check_rate(count, unit)?;
+        ccsim::scenario::limits::check_rate(count, unit)?;
         Ok(count / unit)
     })?;
     let aht = flag("aht", &args.aht, duration_flag)?;
@@ -402,8 +404,8 @@ pub fn erlang(args: &ErlangArgs) -> Result<ExitCode> {
     if aht <= 0.0 || rate <= 0.0 || args.agents == 0 {
         return Err(UsageError("--rate, --aht and --agents must be above zero".into()).into());
     }
-    if args.agents > ccsim::limits::MAX_AGENTS {
-        let max = ccsim::limits::MAX_AGENTS;
+    if args.agents > ccsim::scenario::limits::MAX_AGENTS {
+        let max = ccsim::scenario::limits::MAX_AGENTS;
         return Err(UsageError(format!("--agents: expected at most {max}, got {}", args.agents)).into());
     }
     let load = rate * aht;
@@ -462,13 +464,13 @@ pub struct BenchArgs {
 pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
     let sc = load(&args.scenario)?;
     for &d in &args.days {
-        ccsim::limits::check_days(d.into()).map_err(|m| UsageError(format!("--days: {m}")))?;
+        ccsim::scenario::limits::check_days(d.into()).map_err(|m| UsageError(format!("--days: {m}")))?;
     }
     let mut out = std::io::stdout().lock();
     if let [days] = args.days[..]
         && args.json
     {
-        writeln!(out, "{}", ccsim::bench::measure(&sc, days).to_json())?;
+        writeln!(out, "{}", ccsim::jobs::bench::measure(&sc, days).to_json())?;
         return Ok(ExitCode::SUCCESS);
     }
     // One child process per horizon, so that each peak memory is its own.
@@ -483,7 +485,7 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
             .output()
             .context("cannot run the benchmark")?;
         let line = String::from_utf8_lossy(&child.stdout);
-        let m = ccsim::bench::Measurement::from_json(line.trim()).with_context(|| {
+        let m = ccsim::jobs::bench::Measurement::from_json(line.trim()).with_context(|| {
             format!("benchmark of {days} day(s) failed: {}", String::from_utf8_lossy(&child.stderr))
         })?;
         if args.json {
@@ -560,7 +562,7 @@ pub struct SweepArgs {
 }
 
 pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
-    use ccsim::sweep::{Setting, apply, grid};
+    use ccsim::jobs::sweep::{Setting, apply, grid};
     let mut base = load(&args.scenario)?;
     args.reps.apply(&mut base, &args.scenario)?;
     let text = std::fs::read_to_string(&args.scenario)?;
@@ -568,8 +570,8 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         toml::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", args.scenario.display())))?;
     let settings: Vec<Setting> = args.sets.iter().map(|s| Setting::parse(s)).collect::<Result<_, _>>()?;
     let count = settings.iter().try_fold(1usize, |n, s| n.checked_mul(s.values.len())).unwrap_or(usize::MAX);
-    if count > ccsim::limits::MAX_SWEEP_POINTS {
-        let max = ccsim::limits::MAX_SWEEP_POINTS;
+    if count > ccsim::scenario::limits::MAX_SWEEP_POINTS {
+        let max = ccsim::scenario::limits::MAX_SWEEP_POINTS;
         return Err(UsageError(format!("--set: the grid has {count} points; expected at most {max}")).into());
     }
     // Every point is checked before the first is run.
@@ -592,16 +594,16 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     }
     let range = args.part.share(points.len() as u32);
     for (_, sc) in &points[range.start as usize..range.end as usize] {
-        let plan = ccsim::memory::Plan {
+        let plan = ccsim::jobs::memory::Plan {
             runs: range.len(),
-            ..ccsim::memory::Plan::run(sc.simulation.replications, args.reps.threads)
+            ..ccsim::jobs::memory::Plan::run(sc.simulation.replications, args.reps.threads)
         };
         check_memory(sc, &plan, &args.reps)?;
     }
     let target = args.out.clone().unwrap_or_else(|| args.part.default_out(&format!("{}-sweep", base.name)));
     let folder = output_folder(&target, "sweep")?;
     let share = &points[range.start as usize..range.end as usize];
-    let bar = ccsim::progress::bar(share.len() as u64, "points", args.quiet);
+    let bar = progress::bar(share.len() as u64, "points", args.quiet);
     let mut rows = Vec::new();
     for (values, sc) in share {
         let opts = RunOptions {
@@ -626,7 +628,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             Some(shard) => {
                 report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&base))?;
                 let manifest = Manifest::sweep(shard, points.len() as u32, &settings);
-                manifest.write(&folder.file(ccsim::shard::MANIFEST))?;
+                manifest.write(&folder.file(ccsim::jobs::shard::MANIFEST))?;
             }
             None if args.no_charts => {}
             None => report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, base.service_level.goal)?,
@@ -696,7 +698,7 @@ pub struct StaffArgs {
 }
 
 pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
-    use ccsim::staff::{StaffOptions, intervals, staff};
+    use ccsim::jobs::staff::{StaffOptions, intervals, staff};
     let mut sc = load(&args.scenario)?;
     args.reps.apply(&mut sc, &args.scenario)?;
     if let Some(goal) = args.goal {
@@ -721,23 +723,23 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
             UsageError(format!("--group: unknown group {name:?}; the groups are: {}", names.join(", ")))
         })?),
     };
-    if !(1..=ccsim::limits::MAX_AGENTS).contains(&args.max_agents) {
-        let max = ccsim::limits::MAX_AGENTS;
+    if !(1..=ccsim::scenario::limits::MAX_AGENTS).contains(&args.max_agents) {
+        let max = ccsim::scenario::limits::MAX_AGENTS;
         return Err(
             UsageError(format!("--max-agents: expected an integer from 1 to {max}, got {}", args.max_agents)).into()
         );
     }
-    let plan = ccsim::memory::Plan {
-        per_day: ccsim::warnings::distinct_days(&sc) > 1,
+    let plan = ccsim::jobs::memory::Plan {
+        per_day: ccsim::analytic::warnings::distinct_days(&sc) > 1,
         agents: args.max_agents,
-        ..ccsim::memory::Plan::run(sc.simulation.replications, args.reps.threads)
+        ..ccsim::jobs::memory::Plan::run(sc.simulation.replications, args.reps.threads)
     };
     check_memory(&sc, &plan, &args.reps)?;
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-staff", sc.name)));
     let folder = output_folder(&target, "staff")?;
 
     let started = std::time::Instant::now();
-    let bar = ccsim::progress::bar(intervals(&sc) as u64, "intervals settled", args.quiet);
+    let bar = progress::bar(intervals(&sc) as u64, "intervals settled", args.quiet);
     let opts = StaffOptions { group, max_agents: args.max_agents, threads: args.reps.threads };
     let found = staff(&sc, &opts, &|i| bar.set_position(i as u64));
     bar.finish_and_clear();
@@ -787,8 +789,8 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
         for (d, day) in found.slots.iter().enumerate() {
             for (i, plan) in day.iter().enumerate() {
                 let slot = found.slot(d, i);
-                let sl = ccsim::staff::slot_figure(&found.results, slot, "all", "all", "service_level");
-                let ab = ccsim::staff::slot_figure(&found.results, slot, "all", "all", "abandon_rate");
+                let sl = ccsim::jobs::staff::slot_figure(&found.results, slot, "all", "all", "service_level");
+                let ab = ccsim::jobs::staff::slot_figure(&found.results, slot, "all", "all", "abandon_rate");
                 let figure = |a: Option<&ccsim::stats::Aggregate>| {
                     a.and_then(|a| a.mean).map_or("-".into(), |m| format!("{m:.3}"))
                 };
@@ -808,7 +810,7 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
                 )?;
             }
         }
-        let sum = |f: &dyn Fn(&ccsim::staff::SlotPlan) -> u32| -> f64 {
+        let sum = |f: &dyn Fn(&ccsim::jobs::staff::SlotPlan) -> u32| -> f64 {
             found.slots.iter().flatten().map(|p| f64::from(f(p))).sum::<f64>() * hours
         };
         let per = if found.per_day { "over all days".to_string() } else { "a day".to_string() };
@@ -851,11 +853,11 @@ pub struct MergeArgs {
 }
 
 pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
-    let merged = ccsim::shard::merge(&args.dirs, args.out.as_deref())?;
+    let merged = ccsim::jobs::shard::merge(&args.dirs, args.out.as_deref())?;
     if !args.quiet {
         let items = match merged.kind {
-            ccsim::shard::Kind::Run => "replications",
-            ccsim::shard::Kind::Sweep => "points",
+            ccsim::jobs::shard::Kind::Run => "replications",
+            ccsim::jobs::shard::Kind::Sweep => "points",
         };
         println!(
             "{}: {} shards merged, {} {items} → {}",

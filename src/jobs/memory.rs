@@ -16,11 +16,11 @@
 //! - with `--trace`, every segment and event of every replication;
 //! - the aggregates themselves, the rows of a sweep, and the program.
 
-use crate::limits::fmt_bytes;
+use crate::jobs::run::{layout, scope_names};
+use crate::model::EventRow;
 use crate::model::{CHAT_BYTES, SegmentRecord, agent_bytes, peak};
-use crate::report::EventRow;
-use crate::run::{layout, scope_names};
 use crate::scenario::Scenario;
+use crate::scenario::limits::fmt_bytes;
 use crate::stats::{AgentTotals, Aggregate, QueueTotals, SegTotals, SlotTotals, WaitHistogram, metric_labels};
 use std::mem::size_of;
 

@@ -1,7 +1,7 @@
-//! `ccsim compare`: the command-line glue over [`ccsim::compare`].
+//! `ccsim compare`: the command-line glue over [`ccsim::jobs::compare`].
 
 use anyhow::Result;
-use ccsim::compare::{self, CompareOptions};
+use ccsim::jobs::compare::{self, CompareOptions};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;

@@ -5,14 +5,12 @@
 //! same whatever the number of threads.
 
 use crate::engine::SimTime;
-use crate::model::{AgentLevel, Both, Observer, RunCounts, SegmentRecord, TraceEvent, simulate};
-use crate::report::Trace;
+use crate::model::Trace;
+use crate::model::{AgentLevel, Both, Observer, SegmentRecord, TraceEvent, simulate};
 use crate::scenario::{Scenario, ScenarioError};
-use crate::stats::{
-    Aggregate, Collector, Label, Layout, ScopeNames, SlotTotals, WaitHistogram, aggregate, metric_labels, metric_values,
-};
+use crate::stats::{Collector, metric_values};
+pub use crate::stats::{Replication, Results, aggregate_results, in_pool, layout, scope_names};
 use rayon::prelude::*;
-use std::collections::BTreeSet;
 use std::ops::Range;
 
 /// How to run.
@@ -25,44 +23,6 @@ pub struct RunOptions {
     pub trace: bool,
     /// Results per interval of each day, instead of per interval of the day over all days.
     pub per_day: bool,
-}
-
-/// What one replication produced.
-pub struct Replication {
-    pub index: u32,
-    /// Whole-run metric values, in label order.
-    pub whole: Vec<Option<f64>>,
-    /// Metric values of each slot that saw anything, by slot index.
-    pub slots: Vec<(usize, Vec<Option<f64>>)>,
-    pub counts: RunCounts,
-    pub trace: Option<Trace>,
-    /// Waits of answered new chats over the whole run: all, then each skill.
-    pub wait_hists: Vec<WaitHistogram>,
-}
-
-/// The statistics layout of a scenario.
-pub fn layout(sc: &Scenario, per_day: bool) -> Layout {
-    let sim = &sc.simulation;
-    let origin = SimTime(sim.start as i64 * 1_000_000);
-    Layout {
-        reasons: sc.reasons.len(),
-        skills: sc.skills.len(),
-        caps: sc.groups.iter().map(|g| g.rules.max_concurrent).collect(),
-        interval_us: sim.interval as i64 * 1_000_000,
-        per_day,
-        warmup_at: if sim.warmup > 0.0 { origin.after_secs(sim.warmup) } else { SimTime(i64::MIN) },
-        threshold: sc.service_level.threshold,
-        short_abandon: sc.service_level.short_abandon,
-    }
-}
-
-/// The names that label scopes in the output.
-pub fn scope_names(sc: &Scenario) -> ScopeNames {
-    ScopeNames {
-        reasons: sc.reasons.iter().map(|r| r.name.clone()).collect(),
-        skills: sc.skills.clone(),
-        groups: sc.groups.iter().map(|g| g.name.clone()).collect(),
-    }
 }
 
 /// Runs one replication.
@@ -115,7 +75,7 @@ pub fn time_limit_error(sc: &Scenario, what: &str) -> ScenarioError {
             "{what} did not finish: the center still had work {} after the last day's end, the limit of \
              simulated time; look for a duration with a very heavy tail (an sd far above the mean, a weibull \
              shape far below 1), very slow speeds, or a queue that cannot drain",
-            crate::limits::fmt_secs(crate::limits::MAX_DRAIN_SECS)
+            crate::scenario::limits::fmt_secs(crate::scenario::limits::MAX_DRAIN_SECS)
         ),
     )
 }
@@ -186,68 +146,4 @@ impl<O: Observer> Observer for DayCounter<'_, O> {
         self.inner.finish(at);
         (self.day_done)();
     }
-}
-
-/// Runs `f` with `threads` worker threads for its parallel parts (0: all cores).
-/// Parallel results are always gathered in order, so they never depend on it.
-/// Called from within a pool (a search running many trials), it uses that pool.
-pub fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    if rayon::current_thread_index().is_some() {
-        return f();
-    }
-    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-        Ok(pool) => pool.install(f),
-        Err(_) => f(),
-    }
-}
-
-/// A run's results, aggregated over its replications.
-pub struct Results {
-    pub labels: Vec<Label>,
-    pub summary: Vec<Aggregate>,
-    /// Per slot (in slot order): its index and its aggregated metrics.
-    pub intervals: Vec<(usize, Vec<Aggregate>)>,
-    /// Per replication, per slot of `intervals`: the values (empty slots filled in).
-    pub slot_values: Vec<Vec<Vec<Option<f64>>>>,
-    /// Waits of answered new chats, all replications together: all, then each skill.
-    pub wait_hists: Vec<WaitHistogram>,
-}
-
-/// Aggregates replications: the whole run, and every slot any replication saw.
-pub fn aggregate_results(sc: &Scenario, per_day: bool, reps: &[Replication]) -> Results {
-    let layout = layout(sc, per_day);
-    let names = scope_names(sc);
-    let labels = metric_labels(&layout, &names);
-    let wholes: Vec<&[Option<f64>]> = reps.iter().map(|r| r.whole.as_slice()).collect();
-    let summary = aggregate(&labels, &wholes);
-    let slots: BTreeSet<usize> = reps.iter().flat_map(|r| r.slots.iter().map(|s| s.0)).collect();
-    let empty = metric_values(&layout, &names, &SlotTotals::new(&layout));
-    let slot_values: Vec<Vec<Vec<Option<f64>>>> = reps
-        .iter()
-        .map(|r| {
-            slots
-                .iter()
-                .map(|&i| match r.slots.binary_search_by_key(&i, |s| s.0) {
-                    Ok(k) => r.slots[k].1.clone(),
-                    Err(_) => empty.clone(),
-                })
-                .collect()
-        })
-        .collect();
-    let slots: Vec<usize> = slots.into_iter().collect();
-    let intervals = slots
-        .par_iter()
-        .enumerate()
-        .map(|(k, &i)| {
-            let per_rep: Vec<&[Option<f64>]> = slot_values.iter().map(|v| v[k].as_slice()).collect();
-            (i, aggregate(&labels, &per_rep))
-        })
-        .collect();
-    let mut wait_hists = vec![WaitHistogram::default(); 1 + sc.skills.len()];
-    for rep in reps {
-        for (all, one) in wait_hists.iter_mut().zip(&rep.wait_hists) {
-            all.merge(one);
-        }
-    }
-    Results { labels, summary, intervals, slot_values, wait_hists }
 }

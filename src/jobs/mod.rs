@@ -1,0 +1,10 @@
+//! The use cases over the layers: each job takes a checked scenario and
+//! options, runs what it needs, and returns results for `report` to write.
+
+pub mod bench;
+pub mod compare;
+pub mod memory;
+pub mod run;
+pub mod shard;
+pub mod staff;
+pub mod sweep;

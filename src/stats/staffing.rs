@@ -1,0 +1,109 @@
+//! A staffing plan and the run that proves it: what `staff` finds and the
+//! report layer writes (staffing.csv, comparison.csv, the chart).
+
+use super::{Aggregate, Results};
+use crate::scenario::Scenario;
+
+/// The staffing found, with the run that proves it.
+pub struct Staffed {
+    /// The scenario with the staffing found.
+    pub scenario: Scenario,
+    /// Days staffed apart (else one staffing for every day).
+    pub per_day: bool,
+    /// The groups staffed (the others kept their own staffing).
+    pub staffed: Vec<usize>,
+    /// Per planned day (one when not per day), per open interval.
+    pub slots: Vec<Vec<SlotPlan>>,
+    /// The final run of `scenario`.
+    pub results: Results,
+    /// Trials simulated (each one run of every replication).
+    pub trials: u32,
+    /// Some trial's replication stopped at the time limit (see
+    /// [`crate::model::RunCounts::overran`]): the staffing is not to be trusted.
+    pub overran: bool,
+}
+
+/// One interval's staffing and the figures behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlotPlan {
+    /// Agents of every group (staffed or kept).
+    pub agents: Vec<u32>,
+    /// The analytic estimate the search started from (pooled agents), if any.
+    pub estimate: Option<u32>,
+    /// Plain Erlang C's answer: one chat per agent, no abandonment, pooled work.
+    pub erlang_c: Option<u32>,
+    /// Chats offered in the interval by the forecast (mean over the planned days).
+    pub offered: f64,
+    /// Offered load in Erlangs at one chat per agent: chats × (auth + handle + wrap-up) ÷ interval.
+    pub load: f64,
+    /// The target still missed at the agent limit.
+    pub unreachable: bool,
+}
+
+/// The search's view of a scenario: planned days, intervals and where they land in the results.
+pub struct Frame {
+    pub per_day: bool,
+    pub days: usize,
+    pub intervals: usize,
+    /// Result slot of the first open interval of a day.
+    first_slot: usize,
+    slots_per_day: usize,
+}
+
+impl Frame {
+    pub fn with(sc: &Scenario, per_day: bool) -> Frame {
+        let sim = &sc.simulation;
+        Frame {
+            per_day,
+            days: if per_day { sim.days as usize } else { 1 },
+            intervals: sim.open_intervals(),
+            first_slot: (sim.start / sim.interval) as usize,
+            slots_per_day: (86_400 / sim.interval) as usize,
+        }
+    }
+
+    /// The result slot of planned day `d`, open interval `i`.
+    pub fn slot(&self, d: usize, i: usize) -> usize {
+        let day = if self.per_day { d * self.slots_per_day } else { 0 };
+        day + self.first_slot + i
+    }
+}
+
+/// The figures of a slot for a metric of scope `all`, or of a group.
+pub fn slot_figure<'a>(
+    results: &'a Results,
+    slot: usize,
+    scope: &str,
+    key: &str,
+    metric: &str,
+) -> Option<&'a Aggregate> {
+    let k = results.intervals.binary_search_by_key(&slot, |s| s.0).ok()?;
+    let i = results.labels.iter().position(|l| l.scope == scope && l.key == key && l.metric == metric)?;
+    Some(&results.intervals[k].1[i])
+}
+
+impl Staffed {
+    /// The result slot of planned day `d` (0 when not per day), open interval `i`.
+    pub fn slot(&self, d: usize, i: usize) -> usize {
+        Frame::with(&self.scenario, self.per_day).slot(d, i)
+    }
+
+    /// Agents of the staffed groups in an interval.
+    pub fn staffed_agents(&self, plan: &SlotPlan) -> u32 {
+        self.staffed.iter().map(|&g| plan.agents[g]).sum()
+    }
+
+    /// Intervals whose target is missed (at the agent limit, or still after
+    /// the search's last pass): (planned day, interval).
+    pub fn unreachable(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (d, day) in self.slots.iter().enumerate() {
+            for (i, p) in day.iter().enumerate() {
+                if p.unreachable {
+                    out.push((d, i));
+                }
+            }
+        }
+        out
+    }
+}
