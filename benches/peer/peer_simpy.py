@@ -3,7 +3,7 @@
 
 A peer implementation for comparing ccsim's figures and speed with a
 general-purpose discrete-event library (see benches/peer/README.md).
-The model (ccsim DESIGN.md section 2, restricted to the rules used here):
+The model (ccsim docs/design.md section 2, restricted to the rules used here):
 
 * Poisson arrivals at 550.8 chats/h for 15 days back to back (1,296,000 s);
   then arrivals stop and the center drains: agents keep taking the queue
@@ -31,7 +31,7 @@ The model (ccsim DESIGN.md section 2, restricted to the rules used here):
   its slot, which then frees. Wrap-up does not count in k and does not
   block the agent's other slot.
 
-Metrics follow ccsim's definitions (DESIGN.md section 3):
+Metrics follow ccsim's definitions (docs/design.md section 3):
 service_level_60s = answered with wait <= 60 s / offered,
 abandon_rate = abandoned / offered, utilisation = busy slot-time /
 (2 x logged-in time), occupancy = time with >= 1 busy slot / logged-in time,
