@@ -1,5 +1,5 @@
 //! The contact center: queues, agents, routing and the chat life of
-//! DESIGN.md §2, driven by the engine's event queue.
+//! docs/design.md §2, driven by the engine's event queue.
 
 use super::arrivals::{ArrivalProcess, DAY_US};
 use super::draws::{self, ChatStreams, SegmentDraws};

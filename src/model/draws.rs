@@ -1,5 +1,5 @@
 //! A segment's random draws, taken in one fixed order from the chat's own
-//! streams (DESIGN.md §2.1), whatever the probabilities: a yes/no decision
+//! streams (docs/design.md §2.1), whatever the probabilities: a yes/no decision
 //! always consumes exactly one uniform draw. This is what keeps customers
 //! identical across runs that differ in staffing, routing or probabilities.
 

@@ -1,4 +1,4 @@
-//! The contact center model: the chat life of DESIGN.md §2 on top of the
+//! The contact center model: the chat life of docs/design.md §2 on top of the
 //! engine. It reports what happens to an [`Observer`] and knows nothing of
 //! files or formats.
 

@@ -1,4 +1,4 @@
-//! The metrics of DESIGN.md §3, computed from one replication's totals.
+//! The metrics of docs/design.md §3, computed from one replication's totals.
 //! Within a replication a ratio is a ratio of totals; an undefined value
 //! (zero denominator) is `None`.
 
