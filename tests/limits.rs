@@ -398,6 +398,7 @@ fn the_estimate_is_close_above_the_measured_peak_of_a_bundled_scenario() {
         return; // no peak memory on this platform
     };
     let sc = ccsim::scenario::load(&scenario).unwrap();
-    let estimate = ccsim::jobs::memory::estimate(&sc, &ccsim::jobs::memory::Plan::run(1, 1)).total() as f64 / (1 << 20) as f64;
+    let estimate =
+        ccsim::jobs::memory::estimate(&sc, &ccsim::jobs::memory::Plan::run(1, 1)).total() as f64 / (1 << 20) as f64;
     assert!(estimate >= peak && estimate <= 3.0 * peak, "estimate {estimate:.1} MiB, measured peak {peak:.1} MiB");
 }

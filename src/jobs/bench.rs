@@ -23,34 +23,41 @@ impl Measurement {
     pub fn events_per_sec(&self) -> f64 {
         self.events as f64 / self.seconds
     }
-    /// One line of JSON.
+    /// One line of JSON: the measurement with its rates, `"tool": "ccsim"`
+    /// (so that lines of several tools can be mixed), and `peak_mib` null
+    /// where it is unknown.
     pub fn to_json(&self) -> String {
-        format!(
-            r#"{{"tool":"ccsim","days":{},"chats":{},"events":{},"seconds":{:.4},"chats_per_sec":{:.0},"events_per_sec":{:.0},"peak_mib":{}}}"#,
-            self.days,
-            self.chats,
-            self.events,
-            self.seconds,
-            self.chats_per_sec(),
-            self.events_per_sec(),
-            self.peak_mib.map_or("null".to_string(), |m| format!("{m:.1}"))
-        )
+        let line = JsonLine {
+            tool: "ccsim".into(),
+            days: self.days,
+            chats: self.chats,
+            events: self.events,
+            seconds: self.seconds,
+            chats_per_sec: self.chats_per_sec(),
+            events_per_sec: self.events_per_sec(),
+            peak_mib: self.peak_mib,
+        };
+        serde_json::to_string(&line).unwrap_or_default() // plain numbers and a string: it cannot fail
     }
+
     /// Reads back a line written by [`Measurement::to_json`].
     pub fn from_json(line: &str) -> Option<Measurement> {
-        let field = |name: &str| -> Option<&str> {
-            let start = line.find(&format!("\"{name}\":"))? + name.len() + 3;
-            let rest = &line[start..];
-            Some(rest[..rest.find([',', '}'])?].trim())
-        };
-        Some(Measurement {
-            days: field("days")?.parse().ok()?,
-            chats: field("chats")?.parse().ok()?,
-            events: field("events")?.parse().ok()?,
-            seconds: field("seconds")?.parse().ok()?,
-            peak_mib: field("peak_mib")?.parse().ok(),
-        })
+        let j: JsonLine = serde_json::from_str(line).ok()?;
+        Some(Measurement { days: j.days, chats: j.chats, events: j.events, seconds: j.seconds, peak_mib: j.peak_mib })
     }
+}
+
+/// The JSON form of a [`Measurement`].
+#[derive(serde::Serialize, serde::Deserialize)]
+struct JsonLine {
+    tool: String,
+    days: u32,
+    chats: u64,
+    events: u64,
+    seconds: f64,
+    chats_per_sec: f64,
+    events_per_sec: f64,
+    peak_mib: Option<f64>,
 }
 
 /// Peak resident memory of this process so far, MiB (`VmHWM`; Linux only).
@@ -71,4 +78,20 @@ pub fn measure(sc: &Scenario, days: u32) -> Measurement {
     let rep = run_one(&sc, &opts, 0);
     let seconds = started.elapsed().as_secs_f64();
     Measurement { days, chats: rep.counts.chats, events: rep.counts.events, seconds, peak_mib: peak_memory_mib() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_measurement_reads_back_from_its_json() {
+        for peak_mib in [Some(12.5), None] {
+            let m = Measurement { days: 7, chats: 1_234_567, events: 9_876_543, seconds: 0.4321, peak_mib };
+            let line = m.to_json();
+            assert!(line.starts_with(r#"{"tool":"ccsim","days":7,"#), "{line}");
+            assert_eq!(Measurement::from_json(&line), Some(m));
+        }
+        assert_eq!(Measurement::from_json("{\"days\": 1}"), None);
+    }
 }
