@@ -2,8 +2,6 @@
 
 mod cli;
 
-use cli::{commands, compare as cmd_compare};
-
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,38 +17,38 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Simulate a scenario and write results (summary.csv, replications.csv, run.toml).
-    Run(commands::RunArgs),
+    Run(cli::run::RunArgs),
     /// Validate a scenario and print what it resolves to, without simulating.
     Check {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
     /// Staffing by simulation: the fewest agents per interval meeting the service-level goal (staffing.csv).
-    Staff(commands::StaffArgs),
+    Staff(cli::staff::StaffArgs),
     /// What-if grid: run the scenario for every combination of --set values (same seed) and write sweep.csv.
-    Sweep(commands::SweepArgs),
+    Sweep(cli::sweep::SweepArgs),
     /// Combine the folders of every shard of a `run` or `sweep` (--shard K/N) into the output of the whole job.
-    Merge(commands::MergeArgs),
+    Merge(cli::merge::MergeArgs),
     /// Benchmark: one replication, one thread, for 1 and 7 days: chats and events per second, peak memory.
-    Bench(commands::BenchArgs),
+    Bench(cli::bench::BenchArgs),
     /// Erlang C figures (Erlang A with --patience) for comparison with a simulation.
-    Erlang(commands::ErlangArgs),
+    Erlang(cli::erlang::ErlangArgs),
     /// Regression check: compare a run folder with a baseline run folder (exit 1 on a regression).
-    Compare(cmd_compare::CompareArgs),
+    Compare(cli::compare::CompareArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     on_interrupt_remove_temporaries();
     let result = match cli.command {
-        Command::Run(args) => commands::run(&args),
-        Command::Check { scenario } => commands::check(&scenario),
-        Command::Erlang(args) => commands::erlang(&args),
-        Command::Bench(args) => commands::bench(&args),
-        Command::Staff(args) => commands::staff(&args),
-        Command::Sweep(args) => commands::sweep(&args),
-        Command::Merge(args) => commands::merge(&args),
-        Command::Compare(args) => cmd_compare::compare(&args),
+        Command::Run(args) => cli::run::run(&args),
+        Command::Check { scenario } => cli::check::check(&scenario),
+        Command::Erlang(args) => cli::erlang::erlang(&args),
+        Command::Bench(args) => cli::bench::bench(&args),
+        Command::Staff(args) => cli::staff::staff(&args),
+        Command::Sweep(args) => cli::sweep::sweep(&args),
+        Command::Merge(args) => cli::merge::merge(&args),
+        Command::Compare(args) => cli::compare::compare(&args),
     };
     match result {
         Ok(code) => code,
@@ -77,8 +75,9 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     use ccsim::report::OutputError;
     let input = err.chain().any(|e| {
         e.is::<ccsim::scenario::ScenarioError>()
-            || e.is::<commands::UsageError>()
+            || e.is::<cli::args::UsageError>()
             || e.is::<ccsim::jobs::sweep::SweepError>()
+            || e.is::<ccsim::jobs::sweep::GridError>()
             || e.is::<ccsim::jobs::compare::CompareError>()
             || e.downcast_ref::<ccsim::jobs::shard::ShardError>().is_some_and(|e| e.is_bad_input())
             || matches!(e.downcast_ref::<OutputError>(), Some(OutputError::Refused(_)))

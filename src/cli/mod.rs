@@ -1,6 +1,14 @@
-//! The command line: each command's arguments and printing. The work is in
-//! the library's jobs; files are written through its report layer.
+//! The command line: each command's arguments and printing, one file each.
+//! The work is in the library's jobs; files are written through its report
+//! layer.
 
-pub mod commands;
+pub mod args;
+pub mod bench;
+pub mod check;
 pub mod compare;
+pub mod erlang;
+pub mod merge;
 pub mod progress;
+pub mod run;
+pub mod staff;
+pub mod sweep;

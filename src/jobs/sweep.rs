@@ -1,7 +1,11 @@
 //! What-if grids: the cross product of values for scenario keys, each point
 //! a scenario of its own, run with the same seed (common random numbers).
 
+use crate::jobs::run::{self, RunOptions};
+use crate::scenario::{self, Scenario, ScenarioError, limits::MAX_SWEEP_POINTS};
+use crate::stats::Aggregate;
 use std::fmt;
+use std::path::Path;
 
 /// One `--set KEY=V1,V2,...`: a key path and its values, as written.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +24,86 @@ pub struct SweepError {
 
 fn err(setting: &str, message: impl fmt::Display) -> SweepError {
     SweepError { setting: setting.to_string(), message: message.to_string() }
+}
+
+/// Why a grid could not be built: a setting, the grid's size, or a point
+/// that is not a valid scenario (bad input, all of them).
+#[derive(Debug, thiserror::Error)]
+pub enum GridError {
+    #[error(transparent)]
+    Setting(#[from] SweepError),
+    #[error("--set: the grid has {points} points; expected at most {MAX_SWEEP_POINTS}")]
+    TooLarge { points: usize },
+    #[error("in the sweep point {point}")]
+    Point {
+        point: String,
+        #[source]
+        error: ScenarioError,
+    },
+}
+
+/// One point of a grid: its value of each setting, and its scenario.
+pub struct Point {
+    pub values: Vec<String>,
+    pub scenario: Scenario,
+}
+
+/// Every point of the grid of `settings` over the scenario file `doc` (read
+/// from `path`), each parsed and checked before any is run, with the
+/// replications and seed of `base`.
+pub fn points(doc: &toml::Table, path: &Path, base: &Scenario, settings: &[Setting]) -> Result<Vec<Point>, GridError> {
+    let count = settings.iter().try_fold(1usize, |n, s| n.checked_mul(s.values.len())).unwrap_or(usize::MAX);
+    if count > MAX_SWEEP_POINTS {
+        return Err(GridError::TooLarge { points: count });
+    }
+    let mut points = Vec::new();
+    for values in grid(settings) {
+        let mut d = doc.clone();
+        for (s, v) in settings.iter().zip(&values) {
+            apply(&mut d, &s.key, v)?;
+        }
+        let point =
+            || settings.iter().zip(&values).map(|(s, v)| format!("{} = {v}", s.key)).collect::<Vec<_>>().join(", ");
+        // A table of plain values always serializes; a failure would be a bug.
+        let text = toml::to_string(&d).map_err(|e| err("", e))?;
+        let mut sc = scenario::parse_str(&text, path).map_err(|mut error| {
+            error.location = None; // a position in the rewritten text would mislead
+            GridError::Point { point: point(), error }
+        })?;
+        sc.simulation.replications = base.simulation.replications;
+        sc.simulation.seed = base.simulation.seed;
+        points.push(Point { values: values.iter().map(|v| v.to_string()).collect(), scenario: sc });
+    }
+    Ok(points)
+}
+
+/// A point's values and its `summary.csv` rows.
+pub type PointSummary = (Vec<String>, Vec<Aggregate>);
+
+/// Runs each point (all replications, `threads` workers) and aggregates it:
+/// per point, its values and its `summary.csv` rows. `done` is called after
+/// each point.
+pub fn run_points(
+    points: &[Point],
+    threads: usize,
+    done: &dyn Fn(),
+) -> Result<Vec<PointSummary>, ScenarioError> {
+    let mut rows = Vec::new();
+    for Point { values, scenario: sc } in points {
+        let opts = RunOptions {
+            replications: sc.simulation.replications,
+            seed: sc.simulation.seed,
+            threads,
+            trace: false,
+            per_day: false,
+        };
+        let reps = run::run_all(sc, &opts, &|_| {});
+        run::check_finished(sc, &reps)?;
+        let results = run::in_pool(threads, || run::aggregate_results(sc, false, &reps));
+        rows.push((values.clone(), results.summary));
+        done();
+    }
+    Ok(rows)
 }
 
 /// Splits at commas outside parentheses, brackets and braces, so that

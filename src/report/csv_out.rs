@@ -257,12 +257,17 @@ pub fn sweep_columns<'a>(keys: &[&'a str]) -> Vec<&'a str> {
 /// `sweep.csv`: `point`, one column per swept key, then the summary columns.
 /// Points are numbered from `first` (1 for a whole grid; a shard's first point
 /// number for a shard).
-pub fn write_sweep(path: &Path, keys: &[&str], first: usize, points: &[(Vec<&str>, Vec<Aggregate>)]) -> io::Result<()> {
+pub fn write_sweep(
+    path: &Path,
+    keys: &[&str],
+    first: usize,
+    points: &[(Vec<String>, Vec<Aggregate>)],
+) -> io::Result<()> {
     let mut w = csv_writer(path)?;
     w.write_record(sweep_columns(keys)).map_err(csv_err)?;
     for (i, (values, rows)) in points.iter().enumerate() {
         let point = (first + i).to_string();
-        let prefix: Vec<&str> = std::iter::once(point.as_str()).chain(values.iter().copied()).collect();
+        let prefix: Vec<&str> = std::iter::once(point.as_str()).chain(values.iter().map(String::as_str)).collect();
         for r in rows {
             write_aggregate(&mut w, &prefix, r)?;
         }

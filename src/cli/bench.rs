@@ -1,0 +1,103 @@
+//! `ccsim bench`: one replication on one thread per horizon, each in a fresh process.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::args::*;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// The scenario to run.
+    #[arg(long, default_value = "scenarios/bench-large.toml")]
+    scenario: PathBuf,
+    /// Horizons to measure, in days, each in a fresh process (so peak memory is its own).
+    #[arg(long, value_delimiter = ',', default_value = "1,7")]
+    days: Vec<u32>,
+    /// Print one JSON line per horizon instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Runs per horizon, each in a fresh process; the fastest counts (timings on shared machines are noisy).
+    #[arg(long, default_value_t = 3)]
+    repeat: u32,
+}
+
+pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
+    let sc = load(&args.scenario)?;
+    for &d in &args.days {
+        ccsim::scenario::limits::check_days(d.into()).map_err(|m| UsageError(format!("--days: {m}")))?;
+    }
+    let mut out = std::io::stdout().lock();
+    if let [days] = args.days[..]
+        && args.json
+    {
+        writeln!(out, "{}", ccsim::jobs::bench::measure(&sc, days).to_json())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // One child process per horizon, so that each peak memory is its own.
+    let exe = std::env::current_exe().context("cannot find the ccsim executable")?;
+    let mut results = Vec::new();
+    for &days in &args.days {
+        let child = std::process::Command::new(&exe)
+            .arg("bench")
+            .arg("--scenario")
+            .arg(&args.scenario)
+            .args(["--days", &days.to_string(), "--json"])
+            .output()
+            .context("cannot run the benchmark")?;
+        let line = String::from_utf8_lossy(&child.stdout);
+        let m = ccsim::jobs::bench::Measurement::from_json(line.trim()).with_context(|| {
+            format!("benchmark of {days} day(s) failed: {}", String::from_utf8_lossy(&child.stderr))
+        })?;
+        if args.json {
+            writeln!(out, "{}", m.to_json())?;
+        }
+        results.push(m);
+    }
+    if args.json {
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        out,
+        "{}: one replication, one thread, statistics on, no trace; fastest of {} runs each",
+        sc.name,
+        args.repeat.max(1)
+    )?;
+    writeln!(
+        out,
+        "  {:>5}  {:>11}  {:>12}  {:>9}  {:>12}  {:>13}  {:>9}",
+        "days", "chats", "events", "wall (s)", "chats/s", "events/s", "peak MiB"
+    )?;
+    for m in &results {
+        writeln!(
+            out,
+            "  {:>5}  {:>11}  {:>12}  {:>9.3}  {:>12.0}  {:>13.0}  {:>9}",
+            m.days,
+            m.chats,
+            m.events,
+            m.seconds,
+            m.chats_per_sec(),
+            m.events_per_sec(),
+            m.peak_mib.map_or("-".to_string(), |p| format!("{p:.1}"))
+        )?;
+    }
+    if let (Some(first), Some(last)) = (results.first(), results.last())
+        && last.days > first.days
+    {
+        let days = last.days as f64 / first.days as f64;
+        writeln!(
+            out,
+            "  time {} days ÷ {} day(s): {:.2} (linear: {:.1})",
+            last.days,
+            first.days,
+            last.seconds / first.seconds,
+            days
+        )?;
+        if let (Some(a), Some(b)) = (first.peak_mib, last.peak_mib) {
+            writeln!(out, "  peak memory {} days ÷ {} day(s): {:.2}", last.days, first.days, b / a)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,128 @@
+//! `ccsim check`: validate a scenario and print what it resolves to.
+
+use anyhow::Result;
+use ccsim::model::peak;
+use ccsim::scenario::Scenario;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::args::*;
+
+pub fn check(path: &Path) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let sc = load(path)?;
+    let sim = &sc.simulation;
+    writeln!(out, "{} — {}", sc.name, if sc.description.is_empty() { "(no description)" } else { &sc.description })?;
+    writeln!(
+        out,
+        "  open {}–{}, {} day(s){}, {}-minute intervals, warm-up {} s, {} replications, seed {}",
+        clock(sim.start),
+        clock(sim.end),
+        sim.days,
+        if sim.back_to_back() { " back to back" } else { "" },
+        sim.interval / 60,
+        sim.warmup,
+        sim.replications,
+        sim.seed
+    )?;
+    writeln!(out, "  skills: {}", sc.skills.join(", "))?;
+    let memory = ccsim::jobs::memory::estimate(&sc, &ccsim::jobs::memory::Plan::run(sim.replications, 0));
+    writeln!(
+        out,
+        "  memory: about {} for a run on all cores (estimate; the limit is {}, see --max-memory)",
+        ccsim::scenario::limits::fmt_bytes(memory.total()),
+        ccsim::scenario::limits::fmt_bytes(ccsim::scenario::limits::DEFAULT_MAX_MEMORY)
+    )?;
+    for r in &sc.reasons {
+        writeln!(
+            out,
+            "  reason {:<12} → {:<10} {:>8.1} chats/day, handle mean {:.0} s",
+            r.name,
+            sc.skills[r.skill],
+            (0..sim.open_intervals()).map(|i| r.volume.mean_at(i)).sum::<f64>(),
+            r.handle.mean()
+        )?;
+    }
+    for g in &sc.groups {
+        let skills: Vec<&str> = g.skills.iter().map(|&s| sc.skills[s].as_str()).collect();
+        writeln!(
+            out,
+            "  group  {:<12} serves {}; up to {} agents × {} slots",
+            g.name,
+            skills.join(", "),
+            peak(&g.staffing, sim),
+            g.rules.max_concurrent
+        )?;
+    }
+    if let Some(replay) = &sc.replay {
+        writeln!(out, "  replays {} chats from arrivals.csv", replay.len())?;
+    }
+    let interval = sim.interval as f64;
+    let days = ccsim::analytic::warnings::distinct_days(&sc);
+    for day in 0..days {
+        writeln!(out)?;
+        if days > 1 {
+            writeln!(out, "  day {}", day + 1)?;
+        }
+        writeln!(
+            out,
+            "  {:>5}  {:>8}  {:>10}  {:>7}  {:>6}  {:>7}",
+            "time", "chats", "load (E)", "agents", "slots", "needed"
+        )?;
+        for i in 0..sim.open_intervals() {
+            let at = sim.start + i as u32 * sim.interval;
+            let volume = |r: &ccsim::scenario::Reason| r.volume.day(day)[i];
+            let chats: f64 = sc.reasons.iter().map(volume).sum();
+            let load: f64 = sc
+                .reasons
+                .iter()
+                .map(|r| volume(r) / interval * (r.handle.mean() + r.auth.mean() + default_wrapup(&sc)))
+                .sum();
+            let agents = ccsim::analytic::warnings::scheduled_agents(&sc, day, i);
+            let slots: u32 = agents.iter().zip(&sc.groups).map(|(n, g)| n * g.rules.max_concurrent).sum();
+            let agents: u32 = agents.iter().sum();
+            let needed = match ccsim::analytic::estimate::agents_needed(&sc, day, i) {
+                Some(e) => format!("{}{}", if e.exact { "" } else { "~" }, e.agents),
+                None => "-".to_string(),
+            };
+            writeln!(
+                out,
+                "  {:>5}  {:>8.1}  {:>10.2}  {:>7}  {:>6}  {:>7}",
+                clock(at),
+                chats,
+                load,
+                agents,
+                slots,
+                needed
+            )?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "  load (E) = chats × (auth + handle + wrap-up) ÷ interval: slot-Erlangs at speed 1")?;
+    writeln!(
+        out,
+        "  needed = agents meeting the service-level goal {} within {} s{} by the exact chat-concurrency chain \
+         (Erlang A with one chat per agent), all reasons pooled; ~ marks Erlang A on slots for large teams",
+        sc.service_level.goal,
+        sc.service_level.threshold,
+        sc.service_level.max_abandon.map(|m| format!(" and abandonment at most {m}")).unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "  `ccsim staff {}` finds the agents by simulation, with every rule of the procedure",
+        path.display()
+    )?;
+    let warnings = ccsim::analytic::warnings::warnings(&sc, sc.simulation.replications);
+    if !warnings.is_empty() {
+        writeln!(out)?;
+        for w in warnings {
+            writeln!(out, "  warning: {w}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn default_wrapup(sc: &Scenario) -> f64 {
+    sc.groups.first().map_or(0.0, |g| g.rules.wrapup.mean())
+}

@@ -1,0 +1,187 @@
+//! `ccsim staff`: the fewest agents per interval meeting the targets, by simulation.
+
+use anyhow::{Context, Result};
+use ccsim::jobs::run::{self};
+use ccsim::report::{self};
+use ccsim::scenario::{self};
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::args::*;
+use super::progress;
+
+#[derive(Args)]
+pub struct StaffArgs {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// Service-level goal: the share of chats answered within the threshold (default: the scenario's).
+    #[arg(long)]
+    goal: Option<f64>,
+    /// Service-level threshold, e.g. 60s (default: the scenario's).
+    #[arg(long)]
+    threshold: Option<String>,
+    /// Highest abandonment rate allowed in any interval (default: the scenario's, if any).
+    #[arg(long)]
+    max_abandon: Option<f64>,
+    /// Staff only this group; the others keep their staffing (default: every group).
+    #[arg(long)]
+    group: Option<String>,
+    /// Most agents an interval may have (staffed groups together); beyond it the target is unreachable.
+    #[arg(long, default_value_t = 1000)]
+    max_agents: u32,
+    /// Output folder (default: results/<name>-staff/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    reps: ReplicationArgs,
+    /// Do not write charts/.
+    #[arg(long)]
+    no_charts: bool,
+    /// No progress bar and no table on stdout.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
+    use ccsim::jobs::staff::{StaffOptions, intervals, staff};
+    let mut sc = load(&args.scenario)?;
+    args.reps.apply(&mut sc, &args.scenario)?;
+    if let Some(goal) = args.goal {
+        if !(goal > 0.0 && goal <= 1.0) {
+            return Err(UsageError(format!("--goal: expected a share above 0 and at most 1, got {goal}")).into());
+        }
+        sc.service_level.goal = goal;
+    }
+    if let Some(t) = &args.threshold {
+        sc.service_level.threshold = flag("threshold", t, duration_flag)?;
+    }
+    if let Some(m) = args.max_abandon {
+        if !(0.0..=1.0).contains(&m) {
+            return Err(UsageError(format!("--max-abandon: expected a share from 0 to 1, got {m}")).into());
+        }
+        sc.service_level.max_abandon = Some(m);
+    }
+    let group = match &args.group {
+        None => None,
+        Some(name) => Some(sc.groups.iter().position(|g| &g.name == name).ok_or_else(|| {
+            let names: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
+            UsageError(format!("--group: unknown group {name:?}; the groups are: {}", names.join(", ")))
+        })?),
+    };
+    if !(1..=ccsim::scenario::limits::MAX_AGENTS).contains(&args.max_agents) {
+        let max = ccsim::scenario::limits::MAX_AGENTS;
+        return Err(
+            UsageError(format!("--max-agents: expected an integer from 1 to {max}, got {}", args.max_agents)).into()
+        );
+    }
+    let plan = ccsim::jobs::memory::Plan {
+        per_day: ccsim::analytic::warnings::distinct_days(&sc) > 1,
+        agents: args.max_agents,
+        ..ccsim::jobs::memory::Plan::run(sc.simulation.replications, args.reps.threads)
+    };
+    check_memory(&sc, &plan, &args.reps)?;
+    let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-staff", sc.name)));
+    let folder = output_folder(&target, "staff")?;
+
+    let started = std::time::Instant::now();
+    let bar = progress::bar(intervals(&sc) as u64, "intervals settled", args.quiet);
+    let opts = StaffOptions { group, max_agents: args.max_agents, threads: args.reps.threads };
+    let found = staff(&sc, &opts, &|i| bar.set_position(i as u64));
+    bar.finish_and_clear();
+    if found.overran {
+        return Err(run::time_limit_error(&sc, "a trial").into());
+    }
+    let elapsed = started.elapsed();
+
+    let layout = run::layout(&found.scenario, found.per_day);
+    let write = || -> Result<()> {
+        report::write_staffing(&folder.file("staffing.csv"), &found)?;
+        report::write_comparison(&folder.file("comparison.csv"), &found)?;
+        report::write_summary(&folder.file("summary.csv"), &found.results.summary)?;
+        report::write_intervals(&folder.file("intervals.csv"), &layout, &found.results)?;
+        report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&found.scenario))?;
+        if !args.no_charts {
+            report::write_staff_chart(&folder.file("charts"), &found)?;
+        }
+        Ok(())
+    };
+    write().with_context(|| cannot_write(&target))?;
+    let dir = folder.commit()?;
+
+    let sim = &found.scenario.simulation;
+    let hours = f64::from(sim.interval) / 3600.0;
+    let day_label = |d: usize| if found.per_day { format!("day {} ", d + 1) } else { String::new() };
+    if !args.quiet {
+        let mut out = std::io::stdout().lock();
+        let sl = &found.scenario.service_level;
+        writeln!(
+            out,
+            "{}: fewest agents with service level ≥ {} within {} s{} per interval ({} replications, {} trials, {:.1} s) → {}",
+            found.scenario.name,
+            sl.goal,
+            report::fmt_num(Some(sl.threshold)),
+            sl.max_abandon.map(|m| format!(" and abandonment ≤ {m}")).unwrap_or_default(),
+            sim.replications,
+            found.trials,
+            elapsed.as_secs_f64(),
+            dir.display()
+        )?;
+        writeln!(
+            out,
+            "  {:>9}  {:>7}  {:>8}  {:>6}  {:>8}  {:>8}  {:>24}  {:>8}",
+            "interval", "offered", "load (E)", "agents", "estimate", "Erlang C", "service level [95% CI]", "abandon"
+        )?;
+        for (d, day) in found.slots.iter().enumerate() {
+            for (i, plan) in day.iter().enumerate() {
+                let slot = found.slot(d, i);
+                let sl = ccsim::jobs::staff::slot_figure(&found.results, slot, "all", "all", "service_level");
+                let ab = ccsim::jobs::staff::slot_figure(&found.results, slot, "all", "all", "abandon_rate");
+                let figure = |a: Option<&ccsim::stats::Aggregate>| {
+                    a.and_then(|a| a.mean).map_or("-".into(), |m| format!("{m:.3}"))
+                };
+                let ci = sl.and_then(|a| a.ci95).map_or(String::new(), |(l, h)| format!(" [{l:.3}, {h:.3}]"));
+                writeln!(
+                    out,
+                    "  {:>9}  {:>7.1}  {:>8.2}  {:>6}{} {:>8}  {:>8}  {:>24}  {:>8}",
+                    format!("{}{}", day_label(d), clock(sim.start + i as u32 * sim.interval)),
+                    plan.offered,
+                    plan.load,
+                    found.staffed_agents(plan),
+                    if plan.unreachable { "!" } else { " " },
+                    plan.estimate.map_or("-".into(), |e| e.to_string()),
+                    plan.erlang_c.map_or("-".into(), |e| e.to_string()),
+                    format!("{}{ci}", figure(sl)),
+                    figure(ab),
+                )?;
+            }
+        }
+        let sum = |f: &dyn Fn(&ccsim::jobs::staff::SlotPlan) -> u32| -> f64 {
+            found.slots.iter().flatten().map(|p| f64::from(f(p))).sum::<f64>() * hours
+        };
+        let per = if found.per_day { "over all days".to_string() } else { "a day".to_string() };
+        writeln!(
+            out,
+            "  agent-hours {per}: simulation {:.1}, plain Erlang C {:.1}, analytic estimate {:.1}",
+            sum(&|p| found.staffed_agents(p)),
+            sum(&|p| p.erlang_c.unwrap_or(0)),
+            sum(&|p| p.estimate.unwrap_or(0)),
+        )?;
+    }
+    let unreachable = found.unreachable();
+    if !unreachable.is_empty() {
+        let list: Vec<String> = unreachable
+            .iter()
+            .map(|&(d, i)| format!("{}{}", day_label(d), clock(sim.start + i as u32 * sim.interval)))
+            .collect();
+        eprintln!(
+            "error: the target is not met within {} agents in {} interval(s): {}",
+            args.max_agents,
+            list.len(),
+            list.join(", ")
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
