@@ -30,17 +30,29 @@ pub struct Estimate {
     pub exact: bool,
 }
 
+/// The mean work of a new chat in day `day`'s open interval `i`
+/// (authentication + handle at speed 1, weighted by the reasons' volumes),
+/// or `None` without arrivals.
+pub fn mean_chat_work(sc: &Scenario, day: u32, i: usize) -> Option<f64> {
+    let volume: f64 = sc.reasons.iter().map(|r| r.volume.day(day)[i]).sum();
+    (volume > 0.0).then(|| {
+        sc.reasons.iter().map(|r| r.volume.day(day)[i] * (r.auth.mean() + r.handle.mean())).sum::<f64>() / volume
+    })
+}
+
+/// The offered load of day `day`'s open interval `i` in Erlangs at one chat
+/// per agent and speed 1: chats × (auth + handle + the first group's
+/// wrap-up) ÷ interval, the load of the pooled model (0 without arrivals).
+/// `check`, `staff` and the estimates all use this one formula.
+pub fn offered_load(sc: &Scenario, day: u32, i: usize) -> f64 {
+    pooled_model(sc, day, i).map_or(0.0, |m| m.rate_per_sec * m.work_mean_secs)
+}
+
 /// The pooled model of day `day`'s open interval `i`, or `None` without arrivals.
 pub fn pooled_model(sc: &Scenario, day: u32, i: usize) -> Option<ChatCenter> {
     let volume: f64 = sc.reasons.iter().map(|r| r.volume.day(day)[i]).sum();
-    if volume <= 0.0 {
-        return None;
-    }
     let rules = &sc.groups.first()?.rules;
-    let weighted = |f: &dyn Fn(&crate::scenario::Reason) -> f64| {
-        sc.reasons.iter().map(|r| r.volume.day(day)[i] * f(r)).sum::<f64>() / volume
-    };
-    let work = weighted(&|r| r.auth.mean() + r.handle.mean()) + rules.wrapup.mean();
+    let work = mean_chat_work(sc, day, i)? + rules.wrapup.mean();
     let patient: f64 = sc.reasons.iter().filter(|r| r.patience.mean().is_finite()).map(|r| r.volume.day(day)[i]).sum();
     let patience = if patient > 0.0 {
         sc.reasons

@@ -79,8 +79,7 @@ pub fn warnings(sc: &Scenario, replications: u32) -> Vec<Warning> {
         let agents = scheduled_agents(sc, day, i);
         let volume = |r: &crate::scenario::Reason| r.volume.day(day)[i];
         let offered: f64 = sc.reasons.iter().map(volume).sum();
-        if offered > 0.0 {
-            let work = sc.reasons.iter().map(|r| volume(r) * (r.auth.mean() + r.handle.mean())).sum::<f64>() / offered;
+        if let Some(work) = crate::analytic::estimate::mean_chat_work(sc, day, i) {
             let capacity: f64 =
                 agents.iter().enumerate().map(|(g, &n)| n as f64 * agent_capacity_per_hour(sc, g, work)).sum();
             if offered / hours > capacity {

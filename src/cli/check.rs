@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use ccsim::model::peak;
-use ccsim::scenario::Scenario;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -58,7 +57,6 @@ pub fn check(path: &Path) -> Result<ExitCode> {
     if let Some(replay) = &sc.replay {
         writeln!(out, "  replays {} chats from arrivals.csv", replay.len())?;
     }
-    let interval = sim.interval as f64;
     let days = ccsim::analytic::warnings::distinct_days(&sc);
     for day in 0..days {
         writeln!(out)?;
@@ -74,11 +72,7 @@ pub fn check(path: &Path) -> Result<ExitCode> {
             let at = sim.start + i as u32 * sim.interval;
             let volume = |r: &ccsim::scenario::Reason| r.volume.day(day)[i];
             let chats: f64 = sc.reasons.iter().map(volume).sum();
-            let load: f64 = sc
-                .reasons
-                .iter()
-                .map(|r| volume(r) / interval * (r.handle.mean() + r.auth.mean() + default_wrapup(&sc)))
-                .sum();
+            let load = ccsim::analytic::estimate::offered_load(&sc, day, i);
             let agents = ccsim::analytic::warnings::scheduled_agents(&sc, day, i);
             let slots: u32 = agents.iter().zip(&sc.groups).map(|(n, g)| n * g.rules.max_concurrent).sum();
             let agents: u32 = agents.iter().sum();
@@ -121,8 +115,4 @@ pub fn check(path: &Path) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-pub fn default_wrapup(sc: &Scenario) -> f64 {
-    sc.groups.first().map_or(0.0, |g| g.rules.wrapup.mean())
 }

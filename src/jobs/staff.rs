@@ -23,7 +23,7 @@
 //! from a group).
 
 use crate::analytic::erlang_c;
-use crate::analytic::estimate::{agents_needed, pooled_model};
+use crate::analytic::estimate::{agents_needed, offered_load, pooled_model};
 use crate::analytic::warnings::{distinct_days, scheduled_agents};
 use crate::jobs::run::{self, Replication, RunOptions};
 use crate::scenario::{DayProfiles, Scenario, Staffing};
@@ -376,7 +376,7 @@ fn first_plan(sc: &Scenario, d: usize, i: usize) -> SlotPlan {
     let day = d as u32;
     let model = pooled_model(sc, day, i);
     let offered: f64 = sc.reasons.iter().map(|r| r.volume.day(day)[i]).sum();
-    let load = model.as_ref().map_or(0.0, |m| m.rate_per_sec * m.work_mean_secs);
+    let load = offered_load(sc, day, i);
     let erlang_c = model
         .as_ref()
         .and_then(|m| erlang_c_agents(m.rate_per_sec, m.work_mean_secs, m.threshold_secs, sc.service_level.goal));

@@ -83,11 +83,7 @@ pub type PointSummary = (Vec<String>, Vec<Aggregate>);
 /// Runs each point (all replications, `threads` workers) and aggregates it:
 /// per point, its values and its `summary.csv` rows. `done` is called after
 /// each point.
-pub fn run_points(
-    points: &[Point],
-    threads: usize,
-    done: &dyn Fn(),
-) -> Result<Vec<PointSummary>, ScenarioError> {
+pub fn run_points(points: &[Point], threads: usize, done: &dyn Fn()) -> Result<Vec<PointSummary>, ScenarioError> {
     let mut rows = Vec::new();
     for Point { values, scenario: sc } in points {
         let opts = RunOptions {
