@@ -26,7 +26,7 @@ pub struct SweepArgs {
     reps: ReplicationArgs,
     #[command(flatten)]
     part: ShardArgs,
-    /// Do not write charts/ (a shard writes none anyway).
+    /// Do not write charts/ (a shard writes none; its merge then draws none either).
     #[arg(long)]
     no_charts: bool,
     /// No table on stdout.
@@ -65,7 +65,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         match args.part.shard {
             Some(shard) => {
                 report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&base))?;
-                let manifest = Manifest::sweep(shard, points.len() as u32, &settings);
+                let manifest = Manifest::sweep(shard, points.len() as u32, &settings, !args.no_charts);
                 manifest.write(&folder.file(ccsim::jobs::shard::MANIFEST))?;
             }
             None if args.no_charts => {}

@@ -111,6 +111,9 @@ pub struct Manifest {
     /// A sweep's grid.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub set: Vec<SetValues>,
+    /// A sweep run with `--no-charts`: its merge draws no charts either.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_charts: bool,
 }
 
 /// The name of the manifest file in a shard folder.
@@ -122,15 +125,26 @@ impl Manifest {
         Manifest::new(Kind::Run, shard, replications, Some(output), Vec::new())
     }
 
-    /// The manifest of shard `shard` of a sweep over `settings` with `points` grid points.
-    pub fn sweep(shard: Shard, points: u32, settings: &[Setting]) -> Manifest {
+    /// The manifest of shard `shard` of a sweep over `settings` with `points`
+    /// grid points, with charts or not.
+    pub fn sweep(shard: Shard, points: u32, settings: &[Setting], charts: bool) -> Manifest {
         let set = settings.iter().map(|s| SetValues { key: s.key.clone(), values: s.values.clone() }).collect();
-        Manifest::new(Kind::Sweep, shard, points, None, set)
+        Manifest { no_charts: !charts, ..Manifest::new(Kind::Sweep, shard, points, None, set) }
     }
 
     fn new(kind: Kind, shard: Shard, items: u32, run: Option<RunOutput>, set: Vec<SetValues>) -> Manifest {
         let share = shard.share(items);
-        Manifest { kind, shard: shard.k, of: shard.n, items, from: share.start, to: share.end, run, set }
+        Manifest {
+            kind,
+            shard: shard.k,
+            of: shard.n,
+            items,
+            from: share.start,
+            to: share.end,
+            run,
+            set,
+            no_charts: false,
+        }
     }
 
     /// Writes the manifest to `path`, with a comment saying what it is.
@@ -291,7 +305,7 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<ShardDir>, ShardError> {
         if n.items != m.items {
             return differ(&format!("{} and {} items (replications or grid points)", m.items, n.items));
         }
-        if n.run != m.run {
+        if n.run != m.run || n.no_charts != m.no_charts {
             return differ("different --per-day, --trace or --no-charts");
         }
         if n.set != m.set {
@@ -380,8 +394,10 @@ fn merge_sweep(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<Path
     let folder = OutputDir::create(target, "sweep")?;
     let sweep_csv = folder.file("sweep.csv");
     concat_csv(&sweep_csv, &parts, Some(&header))?;
-    report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, sc.service_level.goal)
-        .map_err(write_err(target))?;
+    if !shards[0].manifest.no_charts {
+        report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, sc.service_level.goal)
+            .map_err(write_err(target))?;
+    }
     Ok(folder.commit()?)
 }
 
@@ -692,7 +708,7 @@ mod tests {
         m.write(&dir.path().join(MANIFEST)).unwrap();
         assert_eq!(Manifest::read(dir.path()).unwrap(), m);
         let set = [Setting::parse("chat.max_concurrent=1,2").unwrap()];
-        let m = Manifest::sweep(Shard { k: 1, n: 2 }, 2, &set);
+        let m = Manifest::sweep(Shard { k: 1, n: 2 }, 2, &set, false);
         m.write(&dir.path().join(MANIFEST)).unwrap();
         assert_eq!(Manifest::read(dir.path()).unwrap(), m);
     }
