@@ -33,7 +33,7 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
     if let [days] = args.days[..]
         && args.json
     {
-        writeln!(out, "{}", ccsim::jobs::bench::measure(&sc, days).to_json())?;
+        writeln!(out, "{}", ccsim::jobs::bench::measure(&sc, days)?.to_json())?;
         return Ok(ExitCode::SUCCESS);
     }
     // One child process per horizon, so that each peak memory is its own.
@@ -47,6 +47,11 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
             .args(["--days", &days.to_string(), "--json"])
             .output()
             .context("cannot run the benchmark")?;
+        if child.status.code() == Some(2) {
+            // Bad input found by the child (a run past its time limit): its message, its code.
+            std::io::stderr().write_all(&child.stderr)?;
+            return Ok(ExitCode::from(2));
+        }
         let line = String::from_utf8_lossy(&child.stdout);
         let m = ccsim::jobs::bench::Measurement::from_json(line.trim()).with_context(|| {
             format!("benchmark of {days} day(s) failed: {}", String::from_utf8_lossy(&child.stderr))

@@ -1,8 +1,8 @@
 //! The benchmark behind `ccsim bench`: one replication on one thread,
 //! timed from the first event to the last, with the process's peak memory.
 
-use crate::jobs::run::{RunOptions, run_one};
-use crate::scenario::Scenario;
+use crate::jobs::run::{RunOptions, check_finished, run_one};
+use crate::scenario::{Scenario, ScenarioError};
 use std::time::Instant;
 
 /// What one benchmark run measured.
@@ -70,14 +70,16 @@ pub fn peak_memory_mib() -> Option<f64> {
 
 /// Runs replication 0 of `sc` over `days` days on this thread, with full
 /// statistics and no trace.
-pub fn measure(sc: &Scenario, days: u32) -> Measurement {
+pub fn measure(sc: &Scenario, days: u32) -> Result<Measurement, ScenarioError> {
     let mut sc = sc.clone();
     sc.simulation.days = days;
     let opts = RunOptions { replications: 1, seed: sc.simulation.seed, threads: 1, trace: false, per_day: false };
     let started = Instant::now();
     let rep = run_one(&sc, &opts, 0);
     let seconds = started.elapsed().as_secs_f64();
-    Measurement { days, chats: rep.counts.chats, events: rep.counts.events, seconds, peak_mib: peak_memory_mib() }
+    // A run stopped at its time limit would time less than the scenario asks.
+    check_finished(&sc, std::slice::from_ref(&rep))?;
+    Ok(Measurement { days, chats: rep.counts.chats, events: rep.counts.events, seconds, peak_mib: peak_memory_mib() })
 }
 
 #[cfg(test)]
