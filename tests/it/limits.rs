@@ -5,8 +5,6 @@
 //! tighter than documented. Nothing here may hang or take long: every
 //! command runs under a timeout.
 
-mod common;
-
 use assert_cmd::Command;
 use ccsim::run::{RunOptions, run_one};
 use ccsim::scenario::{Dist, parse_str};
@@ -224,9 +222,9 @@ fn a_chat_of_the_longest_duration_runs_to_its_end() {
     ]);
     let w = Work::new(&text, &[("arrivals.csv", "time,reason,handle,patience\n0,billing,100000,10000000\n")]);
     w.accepted(&["run", "s.toml", "--quiet", "--no-charts", "--trace", "--out", "{out}"]);
-    let segs = common::read_segs(&w.path().join("out/chats.csv"));
+    let segs = crate::common::read_segs(&w.path().join("out/chats.csv"));
     assert_eq!(segs.len(), 2, "{segs:?}");
-    common::assert_close(segs[0].chat_time, 1e7, "chat_time");
+    crate::common::assert_close(segs[0].chat_time, 1e7, "chat_time");
 }
 
 #[test]

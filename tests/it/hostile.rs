@@ -4,9 +4,7 @@
 //! survive byte for byte; none ever targets `/` (the refusal of `/` is tested
 //! on the path, through `check_target`).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;

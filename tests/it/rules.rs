@@ -4,9 +4,7 @@
 //! also checks that its case really exercised the rule (the cap was reached,
 //! a refusal happened, chats were waiting…), so none can pass vacuously.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::collections::{BTreeMap, HashMap};
 
 /// A one-hour replay day, 08:00–09:00 (times 0–3600), followed by `body`

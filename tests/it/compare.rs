@@ -7,11 +7,9 @@
 //! `tests/baselines/retail-weekday/`. The judging rule itself is unit-tested
 //! in `src/compare.rs`.
 
-mod common;
-
+use crate::common::reseal;
 use assert_cmd::Command;
 use ccsim::compare::{CompareOptions, Verdict, compare};
-use common::reseal;
 use std::fs;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;

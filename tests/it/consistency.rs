@@ -3,11 +3,9 @@
 //! `summary.csv` and `intervals.csv` are exactly what `replications.csv`
 //! aggregates to, and `run.toml` repeats its run byte for byte.
 
-mod common;
-
+use crate::common::*;
 use ccsim::report::fmt_num;
 use ccsim::stats::summary::summarize;
-use common::*;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

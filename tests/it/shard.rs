@@ -4,9 +4,7 @@
 //! damaged value in a shard file, or a malformed `--shard`, exits 2 and
 //! writes nothing.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
