@@ -1,14 +1,31 @@
-//! Shared helpers for the integration tests: write a scenario into a temp
-//! folder, run `ccsim` as a user would, and read its CSV output back into rows
-//! (by header name, never by comparing text).
+//! The one set of helpers of the integration tests: start `ccsim` as a user
+//! would ([`ccsim`], [`Work`]), write a scenario into a temp folder and run it
+//! with the trace on ([`replay`], [`run_text`]), read CSV output back into rows
+//! by header name ([`read_csv`], [`rows`]), never by comparing text, read a
+//! whole folder ([`files`]) and compare two ([`assert_same_files`]), and the
+//! Student-t half-width of a mean ([`mean_and_half_width`]).
 
 #![allow(dead_code)]
 
 use assert_cmd::Command;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
 use tempfile::TempDir;
+
+/// The package root: `scenarios/`, `tests/data/`, `tests/baselines/`.
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+/// The bundled retail scenario most end-to-end tests run.
+pub const RETAIL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/retail-weekday.toml");
+/// A small scenario for `staff`: one group, eight intervals.
+pub const STAFF_SMALL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/staff-small.toml");
+
+/// A path under the package root.
+pub fn root(rel: &str) -> PathBuf {
+    Path::new(ROOT).join(rel)
+}
 
 /// Times in the output have at most 6 decimals and come from integer
 /// microseconds rounded up: compare them to this tolerance.
@@ -86,21 +103,29 @@ pub fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Vec<T> {
     r.deserialize().map(|row| row.unwrap_or_else(|e| panic!("bad row in {}: {e}", path.display()))).collect()
 }
 
-pub fn read_segs(path: &Path) -> Vec<Seg> {
+/// Reads any CSV file with a header into rows of cells by column name.
+pub fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
     read_csv(path)
 }
 
-pub fn read_events(path: &Path) -> Vec<Ev> {
-    read_csv(path)
+// ---- starting the program ----
+
+/// The one way the tests start the program: the `ccsim` binary cargo built,
+/// run from the package root (as `cargo test` runs the tests).
+pub fn ccsim() -> Command {
+    Command::cargo_bin("ccsim").expect("the ccsim binary is built")
 }
 
-pub fn read_summary(path: &Path) -> Vec<SummaryRow> {
-    read_csv(path)
+/// The same, run inside `dir`.
+pub fn ccsim_in(dir: &Path) -> Command {
+    let mut cmd = ccsim();
+    cmd.current_dir(dir);
+    cmd
 }
 
 /// Runs `ccsim ARGS` and asserts it succeeds; returns stderr.
 pub fn ccsim_ok(args: &[&str]) -> String {
-    let out = Command::cargo_bin("ccsim").expect("ccsim binary").args(args).output().expect("ccsim runs");
+    let out = ccsim().args(args).output().expect("ccsim runs");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
         out.status.success(),
@@ -110,6 +135,140 @@ pub fn ccsim_ok(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stdout)
     );
     stderr
+}
+
+/// Runs `ccsim run SCENARIO --out OUT --quiet EXTRA…` and asserts it succeeds;
+/// returns stderr.
+pub fn run_to(scenario: impl AsRef<Path>, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["run", scenario.as_ref().to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"];
+    args.extend_from_slice(extra);
+    ccsim_ok(&args)
+}
+
+/// `text` with each `(from, to)` replaced; each `from` must occur exactly once.
+#[track_caller]
+pub fn edited(text: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = text.to_string();
+    for (from, to) in edits {
+        assert_eq!(text.matches(from).count(), 1, "the edit target {from:?} must occur exactly once");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// A temporary working folder where `ccsim` runs as a user would run it:
+/// write files into it, run commands inside it, and check that a refused
+/// command changed nothing.
+pub struct Work {
+    dir: TempDir,
+    timeout: Option<Duration>,
+}
+
+impl Default for Work {
+    fn default() -> Self {
+        Work::new()
+    }
+}
+
+impl Work {
+    /// An empty folder.
+    pub fn new() -> Work {
+        Work { dir: tempfile::tempdir().expect("temp dir"), timeout: None }
+    }
+
+    /// The folder with `name` (which may hold `/`) written into it.
+    pub fn with(self, name: &str, text: &str) -> Work {
+        self.write(name, text);
+        self
+    }
+
+    /// Kills every command after `limit` (it then fails).
+    pub fn timeout(mut self, limit: Duration) -> Work {
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// The folder itself.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The path of `name` inside the folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes `text` as `name`, making the folders on the way.
+    pub fn write(&self, name: &str, text: &str) {
+        let path = self.path(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Every file under the folder, with its bytes.
+    pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        files(self.root())
+    }
+
+    /// Names of the entries directly inside the folder.
+    pub fn entries(&self) -> BTreeSet<String> {
+        entries(self.root())
+    }
+
+    /// `ccsim` to be run inside the folder (under the timeout, if any).
+    pub fn command(&self) -> Command {
+        let mut cmd = ccsim_in(self.root());
+        if let Some(limit) = self.timeout {
+            cmd.timeout(limit);
+        }
+        cmd
+    }
+
+    /// Runs `ccsim ARGS` inside the folder.
+    pub fn ccsim(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().unwrap()
+    }
+
+    /// Runs `ccsim ARGS` and asserts it succeeds; returns stderr.
+    #[track_caller]
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.ccsim(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "ccsim {} failed with {:?}:\n{stderr}", args.join(" "), out.status);
+        stderr
+    }
+
+    /// Runs `ccsim ARGS` and asserts it fails with `code` without a panic,
+    /// that stderr holds every fragment, and that no file under the folder
+    /// changed, appeared or vanished; returns stderr.
+    #[track_caller]
+    pub fn refused(&self, args: &[&str], code: i32, fragments: &[&str]) -> String {
+        self.refused_naming(args, code, "", fragments)
+    }
+
+    /// As [`Work::refused`], with every fragment found after the first
+    /// mention of `key` (a file, a key path, a flag).
+    #[track_caller]
+    pub fn refused_naming(&self, args: &[&str], code: i32, key: &str, says: &[&str]) -> String {
+        let before = self.snapshot();
+        let out = self.ccsim(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let shown = format!("ccsim {}\n--- stderr ---\n{stderr}", args.join(" "));
+        assert!(!stderr.contains("panicked"), "{shown}\npanicked instead of refusing");
+        assert_eq!(out.status.code(), Some(code), "{shown}\nexpected exit code {code}");
+        let at = stderr.find(key).unwrap_or_else(|| panic!("{shown}\nthe message does not name {key:?}"));
+        for s in says {
+            assert!(stderr[at..].contains(s), "{shown}\nthe message lacks {s:?} (after {key:?})");
+        }
+        let after = self.snapshot();
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            after.keys().collect::<Vec<_>>(),
+            "{shown}\nthe files of the folder changed"
+        );
+        assert!(before == after, "{shown}\na file of the folder changed");
+        stderr
+    }
 }
 
 /// The traced output of one run.
@@ -149,14 +308,14 @@ pub fn run_traced(scenario: &Path, work: &Path, extra: &[&str]) -> Run {
     let mut args = vec!["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--trace", "--quiet"];
     args.extend_from_slice(extra);
     let stderr = ccsim_ok(&args);
-    let segs = read_segs(&out.join("chats.csv"));
-    let evs = read_events(&out.join("events.csv"));
+    let segs = read_csv(&out.join("chats.csv"));
+    let evs = read_csv(&out.join("events.csv"));
     Run { _dir: None, out, stderr, segs, evs }
 }
 
 impl Run {
     pub fn summary(&self) -> Vec<SummaryRow> {
-        read_summary(&self.out.join("summary.csv"))
+        read_csv(&self.out.join("summary.csv"))
     }
 
     /// The mean of `metric` in scope `all`.
@@ -267,6 +426,50 @@ pub fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
     walk(dir, dir, &mut out);
     out
+}
+
+/// Names of the entries directly inside `dir`.
+pub fn entries(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+}
+
+/// Asserts the folders `a` and `b` hold the same files, byte for byte,
+/// naming the first file and line that differ; `what` starts each message.
+#[track_caller]
+pub fn assert_same_files(a: &Path, b: &Path, what: &str) {
+    let (fa, fb) = (files(a), files(b));
+    let names = |f: &BTreeMap<PathBuf, Vec<u8>>| f.keys().map(|p| p.display().to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&fa), names(&fb), "{what}: {} and {} hold different files", a.display(), b.display());
+    for (name, bytes) in &fa {
+        let other = &fb[name];
+        if bytes != other {
+            let (ta, tb) = (String::from_utf8_lossy(bytes), String::from_utf8_lossy(other));
+            let line = ta
+                .lines()
+                .zip(tb.lines())
+                .position(|(x, y)| x != y)
+                .unwrap_or(ta.lines().count().min(tb.lines().count()));
+            panic!(
+                "{what}: {} differs at line {}:\n  {}: {:?}\n  {}: {:?}",
+                name.display(),
+                line + 1,
+                a.display(),
+                ta.lines().nth(line),
+                b.display(),
+                tb.lines().nth(line)
+            );
+        }
+    }
+}
+
+/// The mean of `values` and the half-width of its Student-t interval at
+/// confidence `level` (two-sided): `t(1 − (1 − level)/2, n − 1) · sd / √n`.
+pub fn mean_and_half_width(values: &[f64], level: f64) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let sd = (values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let half = ccsim::stats::summary::t_quantile(1.0 - (1.0 - level) / 2.0, n - 1.0) * sd / n.sqrt();
+    (mean, half)
 }
 
 /// Rewrites the SHA-256 sums in the `.ccsim` marker of `dir` to match its

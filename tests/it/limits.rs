@@ -5,16 +5,11 @@
 //! tighter than documented. Nothing here may hang or take long: every
 //! command runs under a timeout.
 
-mod common;
-
-use assert_cmd::Command;
+use crate::common::{Seg, Work, assert_close, ccsim, read_csv};
 use ccsim::jobs::run::{RunOptions, run_one};
 use ccsim::scenario::{Dist, parse_str};
-use std::collections::BTreeSet;
-use std::fs;
 use std::path::Path;
 use std::time::Duration;
-use tempfile::TempDir;
 
 /// A valid scenario; every case edits it.
 const VALID: &str = r#"name = "limits"
@@ -42,88 +37,31 @@ agents = 3
 
 /// The valid scenario with each `(from, to)` replaced (each `from` exactly once).
 fn edited(edits: &[(&str, &str)]) -> String {
-    let mut text = VALID.to_string();
-    for (from, to) in edits {
-        assert_eq!(text.matches(from).count(), 1, "{from:?} must occur once");
-        text = text.replacen(from, to, 1);
-    }
-    text
+    crate::common::edited(VALID, edits)
 }
 
-/// A temporary folder holding `s.toml` (and `files`), where commands run.
-struct Work {
-    dir: TempDir,
-}
-
-impl Work {
-    fn new(scenario: &str, files: &[(&str, &str)]) -> Work {
-        let dir = TempDir::new().unwrap();
-        fs::write(dir.path().join("s.toml"), scenario).unwrap();
-        for (name, text) in files {
-            fs::write(dir.path().join(name), text).unwrap();
-        }
-        Work { dir }
+/// A temporary folder holding `s.toml` (and `files`), where commands run,
+/// each under a timeout.
+fn work(scenario: &str, files: &[(&str, &str)]) -> Work {
+    let work = Work::new().with("s.toml", scenario).timeout(Duration::from_secs(30));
+    for (name, text) in files {
+        work.write(name, text);
     }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Runs `ccsim ARGS` in the folder (`{out}` is the output folder), with a timeout.
-    fn ccsim(&self, args: &[&str]) -> (Option<i32>, String) {
-        let out = self.path().join("out");
-        let args: Vec<String> = args.iter().map(|a| a.replace("{out}", out.to_str().unwrap())).collect();
-        let output = Command::cargo_bin("ccsim")
-            .unwrap()
-            .current_dir(self.path())
-            .args(&args)
-            .timeout(Duration::from_secs(30))
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        (output.status.code(), format!("ccsim {}\n{stderr}", args.join(" ")))
-    }
-
-    fn entries(&self) -> BTreeSet<String> {
-        fs::read_dir(self.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
-    }
-
-    /// Asserts `ccsim ARGS` is refused with exit code 2, a message naming
-    /// `key` followed by each of `says`, and nothing written.
-    #[track_caller]
-    fn refused(&self, args: &[&str], key: &str, says: &[&str]) {
-        let before = self.entries();
-        let (code, stderr) = self.ccsim(args);
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        assert_eq!(code, Some(2), "expected exit code 2: {stderr}");
-        let at = stderr.find(key).unwrap_or_else(|| panic!("the message does not name {key:?}: {stderr}"));
-        for s in says {
-            assert!(stderr[at..].contains(s), "the message lacks {s:?} after {key:?}: {stderr}");
-        }
-        assert_eq!(self.entries(), before, "something was written: {stderr}");
-    }
-
-    /// Asserts `ccsim ARGS` succeeds.
-    #[track_caller]
-    fn accepted(&self, args: &[&str]) -> String {
-        let (code, stderr) = self.ccsim(args);
-        assert_eq!(code, Some(0), "expected success: {stderr}");
-        stderr
-    }
+    work
 }
 
 /// `run` (into `out`) and `check` both refuse the scenario.
 #[track_caller]
 fn file_refused(scenario: &str, files: &[(&str, &str)], key: &str, says: &[&str]) {
-    let w = Work::new(scenario, files);
-    w.refused(&["run", "s.toml", "--quiet", "--out", "{out}"], key, says);
-    w.refused(&["check", "s.toml"], key, says);
+    let w = work(scenario, files);
+    w.refused_naming(&["run", "s.toml", "--quiet", "--out", "out"], 2, key, says);
+    w.refused_naming(&["check", "s.toml"], 2, key, says);
 }
 
 /// `check` accepts the scenario.
 #[track_caller]
 fn file_accepted(scenario: &str, files: &[(&str, &str)]) {
-    Work::new(scenario, files).accepted(&["check", "s.toml"]);
+    work(scenario, files).ok(&["check", "s.toml"]);
 }
 
 const TOO_LONG: &str = "at most 10000000 s";
@@ -199,10 +137,10 @@ fn an_arrivals_csv_value_beyond_the_limit_is_refused() {
     let text = edited(&[("name = \"limits\"", ARRIVALS), ("rate = \"60/h\"\n", "")]);
     for column in ["handle", "auth", "patience"] {
         let csv = format!("time,reason,{column}\n0,billing,60\n10,billing,1e300\n");
-        let w = Work::new(&text, &[("arrivals.csv", &csv)]);
+        let w = work(&text, &[("arrivals.csv", &csv)]);
         let key = format!("arrivals.csv:3:3: {column}");
-        w.refused(&["run", "s.toml", "--quiet", "--out", "{out}"], &key, &["1e300", TOO_LONG]);
-        w.refused(&["check", "s.toml"], &key, &["1e300"]);
+        w.refused_naming(&["run", "s.toml", "--quiet", "--out", "out"], 2, &key, &["1e300", TOO_LONG]);
+        w.refused_naming(&["check", "s.toml"], 2, &key, &["1e300"]);
     }
     let inline = edited(&[
         ("name = \"limits\"", "name = \"limits\"\narrivals = [{ time = 0, reason = \"billing\", handle = 1e300 }]"),
@@ -222,22 +160,27 @@ fn a_chat_of_the_longest_duration_runs_to_its_end() {
         ("speed = [1.0, 0.8]", "speed = [0.01, 0.01]"),
         ("commitment = { p = 0.1, after = \"30m\", skill = \"billing\" }\n", ""),
     ]);
-    let w = Work::new(&text, &[("arrivals.csv", "time,reason,handle,patience\n0,billing,100000,10000000\n")]);
-    w.accepted(&["run", "s.toml", "--quiet", "--no-charts", "--trace", "--out", "{out}"]);
-    let segs = common::read_segs(&w.path().join("out/chats.csv"));
+    let w = work(&text, &[("arrivals.csv", "time,reason,handle,patience\n0,billing,100000,10000000\n")]);
+    w.ok(&["run", "s.toml", "--quiet", "--no-charts", "--trace", "--out", "out"]);
+    let segs = read_csv::<Seg>(&w.path("out/chats.csv"));
     assert_eq!(segs.len(), 2, "{segs:?}");
-    common::assert_close(segs[0].chat_time, 1e7, "chat_time");
+    assert_close(segs[0].chat_time, 1e7, "chat_time");
 }
 
 #[test]
 fn a_center_that_cannot_drain_in_time_is_an_error_not_a_result() {
     // Every chat takes 10^7 s with 6 slots: the queue needs years to drain.
     let text = edited(&[("handle = \"lognormal(mean=5m, sd=2m)\"", "handle = \"const(10000000s)\"")]);
-    let w = Work::new(&text, &[]);
+    let w = work(&text, &[]);
     let says = ["did not finish", "10000000 s", "after the last day's end"];
-    w.refused(&["run", "s.toml", "--quiet", "--no-charts", "--out", "{out}"], "s.toml", &says);
-    w.refused(&["staff", "s.toml", "--quiet", "--max-agents", "2", "--out", "{out}"], "s.toml", &says);
-    w.refused(&["sweep", "s.toml", "--quiet", "--set", "groups.tier1.agents=3", "--out", "{out}"], "s.toml", &says);
+    w.refused_naming(&["run", "s.toml", "--quiet", "--no-charts", "--out", "out"], 2, "s.toml", &says);
+    w.refused_naming(&["staff", "s.toml", "--quiet", "--max-agents", "2", "--out", "out"], 2, "s.toml", &says);
+    w.refused_naming(
+        &["sweep", "s.toml", "--quiet", "--set", "groups.tier1.agents=3", "--out", "out"],
+        2,
+        "s.toml",
+        &says,
+    );
 }
 
 #[test]
@@ -270,9 +213,9 @@ fn arrival_rates_and_volumes_beyond_the_limit_are_refused() {
     file_refused(&edited(&[(rate, volume)]), &[], "reasons.billing.volume[1]", &["500000", "1000000 chats/h"]);
     let forecast = edited(&[("name = \"limits\"", "name = \"limits\"\nforecast = \"f.csv\""), (rate, "")]);
     let csv = "interval,reason,volume\n08:00,billing,10\n08:30,billing,1e9\n";
-    let w = Work::new(&forecast, &[("f.csv", csv)]);
-    w.refused(&["check", "s.toml"], "f.csv:3:3: volume", &["at most 500000 chats", "1000000000"]);
-    w.refused(&["run", "s.toml", "--out", "{out}"], "f.csv:3:3: volume", &["at most 500000"]);
+    let w = work(&forecast, &[("f.csv", csv)]);
+    w.refused_naming(&["check", "s.toml"], 2, "f.csv:3:3: volume", &["at most 500000 chats", "1000000000"]);
+    w.refused_naming(&["run", "s.toml", "--out", "out"], 2, "f.csv:3:3: volume", &["at most 500000"]);
 
     file_accepted(&edited(&[(rate, "rate = \"1000000/h\"")]), &[]);
     file_accepted(&edited(&[(rate, "volume = [500000, 0, 0, 0]")]), &[]);
@@ -312,73 +255,99 @@ const OVER_BUDGET: [&str; 3] = ["needs about", "above the limit of", "--max-memo
 
 #[test]
 fn the_command_line_has_the_caps_of_the_file() {
-    let w = Work::new(VALID, &[]);
-    let run = ["run", "s.toml", "--quiet", "--out", "{out}"];
+    let w = work(VALID, &[]);
+    let run = ["run", "s.toml", "--quiet", "--out", "out"];
     let with = |extra: &[&'static str]| -> Vec<&'static str> {
         let mut args: Vec<&str> = run.to_vec();
         args.extend_from_slice(extra);
         args
     };
-    w.refused(&with(&["--replications", "1000000000"]), "--replications", &["from 1 to 1000000", "1000000000"]);
-    w.refused(&with(&["--replications", "0"]), "--replications", &["from 1 to 1000000"]);
+    w.refused_naming(
+        &with(&["--replications", "1000000000"]),
+        2,
+        "--replications",
+        &["from 1 to 1000000", "1000000000"],
+    );
+    w.refused_naming(&with(&["--replications", "0"]), 2, "--replications", &["from 1 to 1000000"]);
     // At the limit the count passes, and the memory budget speaks.
-    w.refused(&with(&["--replications", "1000000"]), "s.toml", &OVER_BUDGET);
-    w.refused(&with(&["--threads", "100000"]), "--threads", &["at most 1024"]);
-    w.refused(&with(&["--threads", "1024", "--max-memory", "1MiB"]), "s.toml", &OVER_BUDGET);
+    w.refused_naming(&with(&["--replications", "1000000"]), 2, "s.toml", &OVER_BUDGET);
+    w.refused_naming(&with(&["--threads", "100000"]), 2, "--threads", &["at most 1024"]);
+    w.refused_naming(&with(&["--threads", "1024", "--max-memory", "1MiB"]), 2, "s.toml", &OVER_BUDGET);
 
     let staff = |extra: &[&'static str]| -> Vec<&'static str> {
-        let mut args = vec!["staff", "s.toml", "--quiet", "--out", "{out}"];
+        let mut args = vec!["staff", "s.toml", "--quiet", "--out", "out"];
         args.extend_from_slice(extra);
         args
     };
-    w.refused(&staff(&["--max-agents", "1000000000"]), "--max-agents", &["from 1 to 1000000", "1000000000"]);
-    w.refused(&staff(&["--max-agents", "1000000", "--max-memory", "1MiB"]), "s.toml", &OVER_BUDGET);
-    w.refused(&staff(&["--replications", "1000000000"]), "--replications", &["1000000"]);
-    w.refused(&staff(&["--threshold", "1000000000000000s"]), "--threshold", &[TOO_LONG]);
+    w.refused_naming(&staff(&["--max-agents", "1000000000"]), 2, "--max-agents", &["from 1 to 1000000", "1000000000"]);
+    w.refused_naming(&staff(&["--max-agents", "1000000", "--max-memory", "1MiB"]), 2, "s.toml", &OVER_BUDGET);
+    w.refused_naming(&staff(&["--replications", "1000000000"]), 2, "--replications", &["1000000"]);
+    w.refused_naming(&staff(&["--threshold", "1000000000000000s"]), 2, "--threshold", &[TOO_LONG]);
 
     let sweep = |extra: &[&'static str]| -> Vec<&'static str> {
-        let mut args = vec!["sweep", "s.toml", "--quiet", "--out", "{out}"];
+        let mut args = vec!["sweep", "s.toml", "--quiet", "--out", "out"];
         args.extend_from_slice(extra);
         args
     };
     let set = "reasons.billing.handle=const(1000000000000000s)";
-    w.refused(&sweep(&["--set", set]), "reasons.billing.handle", &[TOO_LONG]);
-    w.refused(&sweep(&["--set", "reasons.billing.rate=1000000000/h"]), "reasons.billing.rate", &["1000000 chats/h"]);
-    w.refused(&sweep(&["--set", "chat.refuse=0", "--replications", "1000000000"]), "--replications", &["1000000"]);
+    w.refused_naming(&sweep(&["--set", set]), 2, "reasons.billing.handle", &[TOO_LONG]);
+    w.refused_naming(
+        &sweep(&["--set", "reasons.billing.rate=1000000000/h"]),
+        2,
+        "reasons.billing.rate",
+        &["1000000 chats/h"],
+    );
+    w.refused_naming(
+        &sweep(&["--set", "chat.refuse=0", "--replications", "1000000000"]),
+        2,
+        "--replications",
+        &["1000000"],
+    );
     let many: &'static str = Box::leak((0..101).map(|i| i.to_string()).collect::<Vec<_>>().join(",").into_boxed_str());
     let hundred: &'static str =
         Box::leak((0..100).map(|i| i.to_string()).collect::<Vec<_>>().join(",").into_boxed_str());
     let a: &'static str = Box::leak(format!("reasons.billing.priority={many}").into_boxed_str());
     let b: &'static str = Box::leak(format!("groups.tier1.agents={hundred}").into_boxed_str());
-    w.refused(&sweep(&["--set", a, "--set", b]), "--set", &["10100 points", "at most 10000"]);
+    w.refused_naming(&sweep(&["--set", a, "--set", b]), 2, "--set", &["10100 points", "at most 10000"]);
     let b: &'static str = Box::leak(format!("groups.tier1.agents={}", &hundred[..hundred.len() - 3]).into_boxed_str());
-    w.refused(&sweep(&["--set", a, "--set", b, "--max-memory", "1MiB"]), "s.toml", &OVER_BUDGET);
+    w.refused_naming(&sweep(&["--set", a, "--set", b, "--max-memory", "1MiB"]), 2, "s.toml", &OVER_BUDGET);
 
     let erlang = ["erlang", "--aht", "5m", "--agents", "10", "--rate"];
-    w.refused(&[&erlang[..], &["1000000000/h"]].concat(), "--rate", &["1000000 chats/h"]);
-    w.refused(&["erlang", "--rate", "60/h", "--aht", "1000000000000000s", "--agents", "10"], "--aht", &[TOO_LONG]);
-    w.refused(&["erlang", "--rate", "60/h", "--aht", "5m", "--agents", "1000000000"], "--agents", &["1000000"]);
-    w.accepted(&["erlang", "--rate", "1000000/h", "--aht", "10000000s", "--agents", "1000000"]);
-    w.refused(&["bench", "--scenario", "s.toml", "--days", "36601"], "--days", &["from 1 to 36600"]);
+    w.refused_naming(&[&erlang[..], &["1000000000/h"]].concat(), 2, "--rate", &["1000000 chats/h"]);
+    w.refused_naming(
+        &["erlang", "--rate", "60/h", "--aht", "1000000000000000s", "--agents", "10"],
+        2,
+        "--aht",
+        &[TOO_LONG],
+    );
+    w.refused_naming(
+        &["erlang", "--rate", "60/h", "--aht", "5m", "--agents", "1000000000"],
+        2,
+        "--agents",
+        &["1000000"],
+    );
+    w.ok(&["erlang", "--rate", "1000000/h", "--aht", "10000000s", "--agents", "1000000"]);
+    w.refused_naming(&["bench", "--scenario", "s.toml", "--days", "36601"], 2, "--days", &["from 1 to 36600"]);
 }
 
 #[test]
 fn a_run_over_the_memory_budget_is_refused_with_its_estimate() {
     // --per-day keeps every day's intervals: a century of them is far too much.
-    let w = Work::new(&edited(&[("replications = 2", "replications = 2\ndays = 36600")]), &[]);
-    w.refused(&["run", "s.toml", "--quiet", "--per-day", "--out", "{out}"], "s.toml", &OVER_BUDGET);
-    w.refused(
-        &["run", "s.toml", "--quiet", "--per-day", "--max-memory", "8GiB", "--out", "{out}"],
+    let w = work(&edited(&[("replications = 2", "replications = 2\ndays = 36600")]), &[]);
+    w.refused_naming(&["run", "s.toml", "--quiet", "--per-day", "--out", "out"], 2, "s.toml", &OVER_BUDGET);
+    w.refused_naming(
+        &["run", "s.toml", "--quiet", "--per-day", "--max-memory", "8GiB", "--out", "out"],
+        2,
         "s.toml",
         &OVER_BUDGET,
     );
 
     // A small run fits a small budget, and not a tiny one.
-    let w = Work::new(VALID, &[]);
-    let args = ["run", "s.toml", "--quiet", "--no-charts", "--out", "{out}", "--max-memory"];
-    w.refused(&[&args[..], &["1MiB"]].concat(), "s.toml", &OVER_BUDGET);
-    w.refused(&[&args[..], &["lots"]].concat(), "--max-memory", &["2GiB"]);
-    w.accepted(&[&args[..], &["64MiB"]].concat());
+    let w = work(VALID, &[]);
+    let args = ["run", "s.toml", "--quiet", "--no-charts", "--out", "out", "--max-memory"];
+    w.refused_naming(&[&args[..], &["1MiB"]].concat(), 2, "s.toml", &OVER_BUDGET);
+    w.refused_naming(&[&args[..], &["lots"]].concat(), 2, "--max-memory", &["2GiB"]);
+    w.ok(&[&args[..], &["64MiB"]].concat());
 }
 
 #[test]
@@ -387,8 +356,7 @@ fn the_estimate_is_close_above_the_measured_peak_of_a_bundled_scenario() {
     // thread; the estimate of the same must cover it, within a factor of 3.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let scenario = root.join("scenarios/retail-week.toml");
-    let output = Command::cargo_bin("ccsim")
-        .unwrap()
+    let output = ccsim()
         .args(["bench", "--scenario", scenario.to_str().unwrap(), "--days", "7", "--json"])
         .timeout(Duration::from_secs(60))
         .output()

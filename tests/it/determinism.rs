@@ -1,28 +1,12 @@
 //! The same scenario and seed give byte-identical files, whatever the
 //! number of threads; another seed gives other results.
 
-use std::path::{Path, PathBuf};
+use crate::common::{RETAIL, files, run_to};
+use std::path::Path;
 
+/// Runs the retail scenario, traced, with 6 replications into `out`.
 fn run(out: &Path, extra: &[&str]) {
-    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/retail-weekday.toml");
-    assert_cmd::Command::cargo_bin("ccsim")
-        .unwrap()
-        .args(["run", scenario, "--quiet", "--trace", "--replications", "6", "--out"])
-        .arg(out)
-        .args(extra)
-        .assert()
-        .success();
-}
-
-fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| (p.file_name().unwrap().into(), std::fs::read(&p).unwrap()))
-        .collect();
-    out.sort();
-    out
+    run_to(RETAIL, out, &[&["--trace", "--replications", "6"], extra].concat());
 }
 
 #[test]
@@ -33,7 +17,7 @@ fn same_seed_gives_byte_identical_files_whatever_the_thread_count() {
     run(&b, &["--threads", "2"]);
     run(&c, &["--threads", "2"]);
     let (fa, fb, fc) = (files(&a), files(&b), files(&c));
-    let names: Vec<_> = fa.iter().map(|f| f.0.to_string_lossy().into_owned()).collect();
+    let names: Vec<_> = fa.keys().map(|f| f.to_string_lossy().into_owned()).collect();
     for expected in ["chats.csv", "events.csv", "replications.csv", "run.toml", "summary.csv"] {
         assert!(names.contains(&expected.to_string()), "{expected} missing from {names:?}");
     }

@@ -4,9 +4,7 @@
 //! counts and shares agree. Checked on every bundled scenario and on a few
 //! small random cases with every rule switched on.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 

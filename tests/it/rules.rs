@@ -4,9 +4,7 @@
 //! also checks that its case really exercised the rule (the cap was reached,
 //! a refusal happened, chats were waiting…), so none can pass vacuously.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::collections::{BTreeMap, HashMap};
 
 /// A one-hour replay day, 08:00–09:00 (times 0–3600), followed by `body`
@@ -16,6 +14,29 @@ fn scenario(body: &str) -> String {
         "name = \"case\"\narrivals = \"arrivals.csv\"\n\n[simulation]\nstart = \"08:00\"\nend = \"09:00\"\n\
          replications = 1\n\n{body}"
     )
+}
+
+/// The shape most cases share: `[chat]` with the lines `chat`, one reason
+/// `a` on skill `s` (its lines after `skill`: `reason`) and one group `g` of
+/// `agents` agents serving `s`.
+fn one_group(chat: &str, reason: &str, agents: u32) -> String {
+    let (chat, reason) = (chat.trim(), reason.trim());
+    scenario(&format!(
+        r#"
+[chat]
+{chat}
+
+[[reasons]]
+name = "a"
+skill = "s"
+{reason}
+
+[[groups]]
+name = "g"
+skills = ["s"]
+agents = {agents}
+"#
+    ))
 }
 
 /// `arrivals.csv` with `n` chats of reason `reason` at each of `times`.
@@ -99,28 +120,25 @@ wrapup_blocks = "agent"
 
 // ---- 2. inactivity ----
 
-#[test]
-fn an_inactivity_disconnect_comes_exactly_the_timeout_after_the_silence_began() {
-    let sc = scenario(
+/// Four agents of one slot, 100 s of work; every customer falls silent once
+/// and comes back with probability `returns`; a silence of 2 min
+/// disconnects. Four chats at 0 and four at 1000.
+fn silence_case(returns: f64) -> Run {
+    let sc = one_group(
         r#"
-[chat]
 max_concurrent = 1
 inactivity_timeout = "2m"
 wrapup = "5s"
-
-[[reasons]]
-name = "a"
-skill = "s"
-handle = "100s"
-nonresponsive = { p = 1.0, returns = 0.0 }
-
-[[groups]]
-name = "g"
-skills = ["s"]
-agents = 4
 "#,
+        &format!("handle = \"100s\"\nnonresponsive = {{ p = 1.0, returns = {returns:?} }}"),
+        4,
     );
-    let run = replay(&sc, &burst("a", &[0.0, 1000.0], 4));
+    replay(&sc, &burst("a", &[0.0, 1000.0], 4))
+}
+
+#[test]
+fn an_inactivity_disconnect_comes_exactly_the_timeout_after_the_silence_began() {
+    let run = silence_case(0.0);
     assert_eq!(run.segs.len(), 8);
     assert!(run.events_named("resolved").is_empty(), "a silent customer that never returns cannot be resolved");
     for s in &run.segs {
@@ -141,26 +159,7 @@ agents = 4
 
 #[test]
 fn a_customer_who_answers_the_prompt_resumes_the_work_where_it_stopped() {
-    let sc = scenario(
-        r#"
-[chat]
-max_concurrent = 1
-inactivity_timeout = "2m"
-wrapup = "5s"
-
-[[reasons]]
-name = "a"
-skill = "s"
-handle = "100s"
-nonresponsive = { p = 1.0, returns = 1.0 }
-
-[[groups]]
-name = "g"
-skills = ["s"]
-agents = 4
-"#,
-    );
-    let run = replay(&sc, &burst("a", &[0.0, 1000.0], 4));
+    let run = silence_case(1.0);
     assert_eq!(run.segs.len(), 8);
     assert!(run.events_named("inactive_disconnect").is_empty(), "a returning customer was disconnected");
     for s in &run.segs {
@@ -256,24 +255,15 @@ fn with_wrapup_blocking_only_the_slot_the_free_slot_takes_an_offer_during_the_wr
 
 #[test]
 fn a_refused_chat_is_never_offered_again_to_the_agent_that_refused_it() {
-    let sc = scenario(
+    let sc = one_group(
         r#"
-[chat]
 max_concurrent = 2
 accept = "5s"
 refuse = 0.5
 wrapup = "5s"
-
-[[reasons]]
-name = "a"
-skill = "s"
-handle = "60s"
-
-[[groups]]
-name = "g"
-skills = ["s"]
-agents = 3
 "#,
+        r#"handle = "60s""#,
+        3,
     );
     let times: Vec<f64> = (0..40).map(|i| i as f64 * 30.0).collect();
     let run = replay(&sc, &burst("a", &times, 2));
@@ -374,22 +364,15 @@ agents = 2
 
 #[test]
 fn a_commitment_comes_back_as_a_followup_after_its_delay_unless_due_after_the_last_end() {
-    let sc = scenario(
+    let sc = one_group(
         r#"
-[chat]
 max_concurrent = 1
-
-[[reasons]]
-name = "a"
-skill = "s"
+"#,
+        r#"
 handle = "100s"
 commitment = { p = 1.0, after = "10m", skill = "s" }
-
-[[groups]]
-name = "g"
-skills = ["s"]
-agents = 1
 "#,
+        1,
     );
     let run = replay(&sc, "time,reason\n0,a\n3000,a\n");
     // Chat 0 resolves at 100; its follow-up is due at 700.
@@ -419,27 +402,20 @@ agents = 1
 #[test]
 fn a_failed_authentication_ends_the_chat_right_after_the_authentication() {
     // Silence and transfer are certain too: the failure pre-empts both.
-    let sc = scenario(
+    let sc = one_group(
         r#"
-[chat]
 max_concurrent = 2
 speed = [1.0, 0.5]
 wrapup = "10s"
-
-[[reasons]]
-name = "a"
-skill = "s"
+"#,
+        r#"
 handle = "100s"
 auth = "30s"
 auth_fail = 1.0
 nonresponsive = { p = 1.0, returns = 0.0 }
 transfer = { p = 1.0, to = "s" }
-
-[[groups]]
-name = "g"
-skills = ["s"]
-agents = 1
 "#,
+        1,
     );
     let run = replay(&sc, "time,reason\n0,a\n");
     assert_eq!(run.segs.len(), 1, "{}", run.dump());
@@ -460,23 +436,14 @@ agents = 1
 fn concurrent_chats_share_the_agent_at_the_speed_of_their_number() {
     // speed = [1.0, 0.5]: two chats together take twice as long as one alone,
     // and a chat's end moves whenever the number worked changes.
-    let sc = scenario(
+    let sc = one_group(
         r#"
-[chat]
 max_concurrent = 2
 speed = [1.0, 0.5]
 wrapup = "0s"
-
-[[reasons]]
-name = "a"
-skill = "s"
-handle = "100s"
-
-[[groups]]
-name = "g"
-skills = ["s"]
-agents = 1
 "#,
+        r#"handle = "100s""#,
+        1,
     );
     let run = replay(&sc, "time,reason\n0,a\n0,a\n1000,a\n2000,a\n2050,a\n");
     let ends: Vec<f64> = (0..5).map(|c| run.seg(c, 0).ended).collect();
@@ -741,23 +708,16 @@ shifts = [{ start = "08:00", end = "08:30", agents = 1 }]
 fn authentication_time_is_elapsed_time_at_the_shared_speed() {
     // Two chats accepted together at speed 0.5: 30 s of authentication takes
     // 60 s, and the 130 s of work ends at 260.
-    let sc = scenario(
+    let sc = one_group(
         r#"
-[chat]
 max_concurrent = 2
 speed = [1.0, 0.5]
-
-[[reasons]]
-name = "a"
-skill = "s"
+"#,
+        r#"
 handle = "100s"
 auth = "30s"
-
-[[groups]]
-name = "g"
-skills = ["s"]
-agents = 1
 "#,
+        1,
     );
     let run = replay(&sc, "time,reason\n0,a\n0,a\n");
     for c in 0..2 {
@@ -775,25 +735,16 @@ fn only_chats_being_worked_share_the_speed_not_offers_or_wrapups() {
     // offer (30–50): 30 done at 50, then 10 left at 0.5 → ends at 70.
     // Chat 1 (100 s) works 50–70 at 0.5 (10 done), then alone while chat 0
     // is wrapped up: 90 left at speed 1 → ends at 160.
-    let sc = scenario(
+    let sc = one_group(
         r#"
-[chat]
 max_concurrent = 2
 speed = [1.0, 0.5]
 accept = "20s"
 wrapup = "50s"
 wrapup_blocks = "slot"
-
-[[reasons]]
-name = "a"
-skill = "s"
-handle = "100s"
-
-[[groups]]
-name = "g"
-skills = ["s"]
-agents = 1
 "#,
+        r#"handle = "100s""#,
+        1,
     );
     let run = replay(&sc, "time,reason,handle\n0,a,40\n30,a,100\n");
     assert_close(run.seg(0, 0).accepted.unwrap(), 20.0, "chat 0 accepted");

@@ -3,6 +3,7 @@
 //! staffing or the rule probabilities, because each customer draws from
 //! its own streams in a fixed order.
 
+use crate::common::{RETAIL, edited, rows, run_to};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -13,18 +14,9 @@ fn run(dir: &Path, name: &str, scenario: &str) -> Customers {
     let file = dir.join(format!("{name}.toml"));
     std::fs::write(&file, scenario).unwrap();
     let out = dir.join(name);
-    assert_cmd::Command::cargo_bin("ccsim")
-        .unwrap()
-        .args(["run", "--quiet", "--trace", "--replications", "2"])
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    run_to(&file, &out, &["--trace", "--replications", "2"]);
     let mut customers = Customers::new();
-    let mut reader = csv::Reader::from_path(out.join("chats.csv")).unwrap();
-    for row in reader.deserialize::<BTreeMap<String, String>>() {
-        let row = row.unwrap();
+    for row in rows(&out.join("chats.csv")) {
         if row["kind"] == "new" {
             let id: u64 = row["chat"].parse().unwrap();
             let rep: u64 = row["replication"].parse().unwrap();
@@ -37,12 +29,11 @@ fn run(dir: &Path, name: &str, scenario: &str) -> Customers {
 }
 
 fn retail() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/retail-weekday.toml")).unwrap()
+    std::fs::read_to_string(RETAIL).unwrap()
 }
 
 fn edit(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(text.matches(from).count(), 1, "{from:?} must occur once");
-    text.replace(from, to)
+    edited(text, &[(from, to)])
 }
 
 #[test]

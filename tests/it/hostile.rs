@@ -4,12 +4,8 @@
 //! survive byte for byte; none ever targets `/` (the refusal of `/` is tested
 //! on the path, through `check_target`).
 
-mod common;
-
-use common::*;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use crate::common::*;
+use std::path::Path;
 
 /// One hour, a handful of chats: fast enough to run many times.
 const TINY: &str = r#"
@@ -32,81 +28,24 @@ skills = ["billing"]
 agents = 4
 "#;
 
-/// A working folder with a scenario and decoys: files a user keeps beside
-/// their scenarios, in the folder itself and in subfolders.
-struct Work {
-    dir: tempfile::TempDir,
-}
-
-impl Work {
-    fn new() -> Work {
-        let dir = tempfile::tempdir().unwrap();
-        let work = Work { dir };
-        work.write("tiny.toml", TINY);
-        work.write("notes.txt", "my notes\n");
-        work.write("data/history.csv", "id,reason\n1,billing\n");
-        work.write("results/earlier/summary.csv", "made by hand\n");
-        work
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        let path = self.path(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-
-    /// Every file under the working folder, with its bytes.
-    fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
-        files(self.dir.path())
-    }
-
-    /// Runs `ccsim ARGS` in the working folder.
-    fn ccsim(&self, args: &[&str]) -> Output {
-        assert_cmd::Command::cargo_bin("ccsim").unwrap().current_dir(self.dir.path()).args(args).output().unwrap()
-    }
-
-    /// Runs `ccsim ARGS` and asserts it fails with `code`, that stderr holds
-    /// every fragment, and that no file under the working folder changed,
-    /// appeared or vanished.
-    #[track_caller]
-    fn refused(&self, args: &[&str], code: i32, fragments: &[&str]) {
-        let before = self.snapshot();
-        let out = self.ccsim(args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(code), "ccsim {}: stderr:\n{stderr}", args.join(" "));
-        for f in fragments {
-            assert!(stderr.contains(f), "ccsim {}: stderr should mention {f:?}:\n{stderr}", args.join(" "));
-        }
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        let after = self.snapshot();
-        assert_eq!(
-            before.keys().collect::<Vec<_>>(),
-            after.keys().collect::<Vec<_>>(),
-            "ccsim {} changed the files of the folder",
-            args.join(" ")
-        );
-        assert!(before == after, "ccsim {} changed a file", args.join(" "));
-    }
-
-    #[track_caller]
-    fn ok(&self, args: &[&str]) {
-        let out = self.ccsim(args);
-        assert!(out.status.success(), "ccsim {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
-    }
+/// A working folder with the tiny scenario and decoys: files a user keeps
+/// beside their scenarios, in the folder itself and in subfolders.
+fn decoys() -> Work {
+    Work::new()
+        .with("tiny.toml", TINY)
+        .with("notes.txt", "my notes\n")
+        .with("data/history.csv", "id,reason\n1,billing\n")
+        .with("results/earlier/summary.csv", "made by hand\n")
 }
 
 #[test]
 fn out_naming_the_current_folder_or_a_parent_is_refused_and_nothing_is_touched() {
-    let work = Work::new();
+    let work = decoys();
     std::fs::create_dir(work.path("sub")).unwrap();
     for out in [".", "sub/..", "./", "data/..", ".."] {
         work.refused(&["run", "tiny.toml", "--quiet", "--out", out], 2, &["the current folder or a folder above it"]);
     }
-    let absolute = work.dir.path().display().to_string();
+    let absolute = work.root().display().to_string();
     work.refused(&["run", "tiny.toml", "--quiet", "--out", &absolute], 2, &["--out results/NAME"]);
 }
 
@@ -122,15 +61,9 @@ fn the_root_folder_is_refused_by_its_path() {
 
 #[test]
 fn the_home_folder_is_refused() {
-    let work = Work::new();
+    let work = decoys();
     let home = work.path("data").display().to_string();
-    let out = assert_cmd::Command::cargo_bin("ccsim")
-        .unwrap()
-        .current_dir(work.dir.path())
-        .env("HOME", &home)
-        .args(["run", "tiny.toml", "--quiet", "--out", &home])
-        .output()
-        .unwrap();
+    let out = work.command().env("HOME", &home).args(["run", "tiny.toml", "--quiet", "--out", &home]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("the home folder"));
     assert_eq!(std::fs::read_to_string(work.path("data/history.csv")).unwrap(), "id,reason\n1,billing\n");
@@ -138,7 +71,7 @@ fn the_home_folder_is_refused() {
 
 #[test]
 fn a_folder_ccsim_did_not_write_is_refused_for_every_command() {
-    let work = Work::new();
+    let work = decoys();
     let marker = "no .ccsim marker";
     work.refused(&["run", "tiny.toml", "--quiet", "--out", "data"], 2, &["output folder data", marker, "--out"]);
     work.refused(&["run", "tiny.toml", "--quiet", "--out", "results/earlier"], 2, &[marker]);
@@ -152,7 +85,7 @@ fn a_folder_ccsim_did_not_write_is_refused_for_every_command() {
 
 #[test]
 fn a_folder_of_ccsim_holding_a_file_of_the_users_is_refused() {
-    let work = Work::new();
+    let work = decoys();
     work.ok(&["run", "tiny.toml", "--quiet", "--out", "out"]);
     work.write("out/my-analysis.xlsx", "precious");
     work.refused(&["run", "tiny.toml", "--quiet", "--out", "out"], 2, &["my-analysis.xlsx", "did not write"]);
@@ -160,7 +93,7 @@ fn a_folder_of_ccsim_holding_a_file_of_the_users_is_refused() {
 
 #[test]
 fn ccsim_replaces_its_own_folder_whole_and_an_empty_one() {
-    let work = Work::new();
+    let work = decoys();
     work.ok(&["run", "tiny.toml", "--quiet", "--trace", "--out", "out"]);
     assert!(work.path("out/chats.csv").exists());
     work.ok(&["run", "tiny.toml", "--quiet", "--no-charts", "--out", "out"]);
@@ -168,24 +101,20 @@ fn ccsim_replaces_its_own_folder_whole_and_an_empty_one() {
     assert!(work.path("out/.ccsim").exists());
     std::fs::create_dir(work.path("empty")).unwrap();
     work.ok(&["run", "tiny.toml", "--quiet", "--no-charts", "--out", "empty"]);
-    let hidden: Vec<String> = std::fs::read_dir(work.dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".ccsim-"))
-        .collect();
+    let hidden = temporaries(&work);
     assert!(hidden.is_empty(), "no temporary or old folder is left: {hidden:?}");
 }
 
 #[test]
 fn a_scenario_name_that_is_not_a_plain_file_name_is_refused() {
-    let work = Work::new();
+    let work = decoys();
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("keep.txt"), "outside").unwrap();
     let abs = outside.path().display().to_string();
     for name in ["..", ".", "../escape", "a/b", abs.as_str(), ".hidden", "", "x\\y", &"n".repeat(101)] {
         work.write("bad.toml", &TINY.replace("name = \"tiny\"", &format!("name = {name:?}")));
         work.refused(&["run", "bad.toml", "--quiet"], 2, &["bad.toml", "name", "plain file name"]);
-        work.std_remove("bad.toml");
+        std::fs::remove_file(work.path("bad.toml")).unwrap();
     }
     assert_eq!(std::fs::read_to_string(outside.path().join("keep.txt")).unwrap(), "outside");
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 1);
@@ -194,15 +123,9 @@ fn a_scenario_name_that_is_not_a_plain_file_name_is_refused() {
     assert!(work.path("results/Week_12.v2-a/summary.csv").exists());
 }
 
-impl Work {
-    fn std_remove(&self, name: &str) {
-        std::fs::remove_file(self.path(name)).unwrap();
-    }
-}
-
 #[test]
 fn merge_of_shards_whose_run_toml_names_a_parent_is_refused() {
-    let work = Work::new();
+    let work = decoys();
     for k in 1..=2 {
         work.ok(&["run", "tiny.toml", "--quiet", "--shard", &format!("{k}/2"), "--out", &format!("s{k}")]);
     }
@@ -219,7 +142,7 @@ fn merge_of_shards_whose_run_toml_names_a_parent_is_refused() {
 
 #[test]
 fn an_output_folder_that_cannot_be_made_is_an_environment_error_naming_the_path() {
-    let work = Work::new();
+    let work = decoys();
     work.refused(&["run", "tiny.toml", "--quiet", "--out", "notes.txt/out"], 3, &["cannot write notes.txt"]);
 }
 
@@ -231,7 +154,7 @@ fn interrupt(work: &Work, out: &str, signal: &str) -> std::process::ExitStatus {
     work.write("long.toml", &long);
     let exe = assert_cmd::cargo::cargo_bin("ccsim");
     let mut child = std::process::Command::new(exe)
-        .current_dir(work.dir.path())
+        .current_dir(work.root())
         .args(["run", "long.toml", "--quiet", "--replications", "200", "--threads", "1", "--out", out])
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -249,7 +172,7 @@ fn interrupt(work: &Work, out: &str, signal: &str) -> std::process::ExitStatus {
 
 /// The hidden temporary and old folders ccsim makes in the working folder.
 fn temporaries(work: &Work) -> Vec<String> {
-    std::fs::read_dir(work.dir.path())
+    std::fs::read_dir(work.root())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains(".ccsim-"))
@@ -259,7 +182,7 @@ fn temporaries(work: &Work) -> Vec<String> {
 #[cfg(unix)]
 #[test]
 fn sigint_and_sigterm_remove_the_temporary_folder_and_keep_the_previous_results() {
-    let work = Work::new();
+    let work = decoys();
     work.ok(&["run", "tiny.toml", "--quiet", "--out", "out"]);
     let before = files(&work.path("out"));
     for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
@@ -274,7 +197,7 @@ fn sigint_and_sigterm_remove_the_temporary_folder_and_keep_the_previous_results(
 #[test]
 fn a_killed_run_leaves_a_temporary_folder_that_the_next_run_removes() {
     use std::os::unix::process::ExitStatusExt;
-    let work = Work::new();
+    let work = decoys();
     let status = interrupt(&work, "out", "-KILL");
     assert_eq!(status.signal(), Some(9));
     assert_eq!(temporaries(&work).len(), 1, "kill -9 cannot be caught");
@@ -288,7 +211,7 @@ fn a_killed_run_leaves_a_temporary_folder_that_the_next_run_removes() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_full_disk_is_an_environment_error_naming_the_folder_and_leaves_nothing() {
-    let work = Work::new();
+    let work = decoys();
     let full = work.path("full");
     std::fs::create_dir(&full).unwrap();
     let mounted = std::process::Command::new("mount")

@@ -3,24 +3,14 @@
 //! `summary.csv` and `intervals.csv` are exactly what `replications.csv`
 //! aggregates to, and `run.toml` repeats its run byte for byte.
 
-mod common;
-
+use crate::common::*;
 use ccsim::report::fmt_num;
 use ccsim::stats::summary::summarize;
-use common::*;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-const RETAIL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/retail-weekday.toml");
 const REPLAY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/replay.toml");
-
-/// Runs `ccsim run SCENARIO --out OUT --quiet EXTRA…` and asserts success.
-fn run_to(scenario: &Path, out: &Path, extra: &[&str]) {
-    let mut args = vec!["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"];
-    args.extend_from_slice(extra);
-    ccsim_ok(&args);
-}
 
 /// One row of `intervals.csv`.
 #[derive(Debug, Clone, Deserialize)]
@@ -62,7 +52,7 @@ fn offered_summed_over_the_intervals_equals_offered_in_the_summary() {
     let out = tmp.path().join("out");
     run_to(Path::new(RETAIL), &out, &["--replications", "4"]);
 
-    let total = read_summary(&out.join("summary.csv"))
+    let total = read_csv::<SummaryRow>(&out.join("summary.csv"))
         .into_iter()
         .find(|r| r.scope == "all" && r.metric == "offered")
         .expect("offered in summary.csv");
@@ -295,35 +285,16 @@ fn assert_run_toml_repeats(scenario: &Path, extra: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("A"), tmp.path().join("B"));
     run_to(scenario, &a, extra);
-    run_to(&a.join("run.toml"), &b, extra);
-    let (fa, fb) = (files(&a), files(&b));
+    run_to(a.join("run.toml"), &b, extra);
+    let fa = files(&a);
     let names = |f: &BTreeMap<PathBuf, Vec<u8>>| f.keys().map(|p| p.display().to_string()).collect::<Vec<_>>();
-    assert_eq!(names(&fa), names(&fb), "{} {extra:?}: the two runs wrote different files", scenario.display());
     for name in ["summary.csv", "intervals.csv", "replications.csv", "run.toml"] {
         assert!(fa.contains_key(Path::new(name)), "{name} missing from {:?}", names(&fa));
     }
     if extra.contains(&"--trace") {
         assert!(fa.contains_key(Path::new("chats.csv")) && fa.contains_key(Path::new("events.csv")));
     }
-    for (name, bytes) in &fa {
-        let other = &fb[name];
-        if bytes != other {
-            let (ta, tb) = (String::from_utf8_lossy(bytes), String::from_utf8_lossy(other));
-            let line = ta
-                .lines()
-                .zip(tb.lines())
-                .position(|(x, y)| x != y)
-                .unwrap_or(ta.lines().count().min(tb.lines().count()));
-            panic!(
-                "{} {extra:?}: {} differs at line {}:\n  A: {:?}\n  B: {:?}",
-                scenario.display(),
-                name.display(),
-                line + 1,
-                ta.lines().nth(line),
-                tb.lines().nth(line)
-            );
-        }
-    }
+    assert_same_files(&a, &b, &format!("{} {extra:?}", scenario.display()));
 }
 
 #[test]

@@ -13,11 +13,11 @@
 // Each case reads best as one call with its parameters in a row.
 #![allow(clippy::too_many_arguments)]
 
+use crate::common::mean_and_half_width;
 use ccsim::analytic::chat::{ChatCenter, solve_chat_center};
 use ccsim::analytic::{erlang_a, erlang_c};
 use ccsim::jobs::run::{RunOptions, run_all, run_one, scope_names};
 use ccsim::stats::metric_labels;
-use ccsim::stats::summary::t_quantile;
 use std::path::Path;
 
 /// How precise a check must be.
@@ -239,10 +239,7 @@ fn the_simulator_agrees_with_queueing_theory() {
         println!("\n{}", case.name);
         for check in &case.checks {
             let v = values(&reps, &labels, check.metric);
-            let n = v.len() as f64;
-            let mean = v.iter().sum::<f64>() / n;
-            let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-            let half = t_quantile(1.0 - (1.0 - level) / 2.0, n - 1.0) * sd / n.sqrt();
+            let (mean, half) = mean_and_half_width(&v, level);
             let allowed = match check.tolerance {
                 Tolerance::Probability => 0.01,
                 Tolerance::Relative => 0.02 * check.analytic,

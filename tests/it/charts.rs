@@ -5,6 +5,7 @@
 //! configuration, `run`, `staff` and `sweep` write the same charts, byte for
 //! byte. `staff --no-charts` and `sweep --no-charts` write every other file.
 
+use crate::common::{RETAIL, STAFF_SMALL, ccsim, files, run_to};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,15 +20,9 @@ const CHARTS: [(&str, &str); 7] = [
     ("outcomes", "Inactivity disconnects and transfers by reason"),
 ];
 
+/// Runs the retail scenario with 4 replications into `out`.
 fn run(out: &Path, extra: &[&str]) {
-    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/retail-weekday.toml");
-    assert_cmd::Command::cargo_bin("ccsim")
-        .unwrap()
-        .args(["run", scenario, "--quiet", "--replications", "4", "--out"])
-        .arg(out)
-        .args(extra)
-        .assert()
-        .success();
+    run_to(RETAIL, out, &[&["--replications", "4"], extra].concat());
 }
 
 /// Decodes a PNG: (width, height, RGBA pixels).
@@ -129,11 +124,11 @@ fn no_charts_writes_neither_charts_nor_report() {
     assert!(!out.join("report.html").exists(), "report.html written with --no-charts");
 }
 
+/// The charts and the report of a run folder, by path relative to it.
 fn chart_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir.join("charts")).unwrap().map(|e| e.unwrap().path()).collect();
-    files.push(dir.join("report.html"));
-    files.sort();
-    files.into_iter().map(|p| (p.file_name().unwrap().into(), std::fs::read(&p).unwrap())).collect()
+    let mut found: Vec<_> = files(dir).into_iter().filter(|(p, _)| p.starts_with("charts")).collect();
+    found.push(("report.html".into(), std::fs::read(dir.join("report.html")).unwrap()));
+    found
 }
 
 #[test]
@@ -202,9 +197,6 @@ fn the_report_renders_in_a_headless_browser() {
     assert!(share > 0.02, "the rendered report is blank ({:.2}% non-white pixels)", share * 100.0);
 }
 
-const RETAIL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/retail-weekday.toml");
-const STAFF_SMALL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/staff-small.toml");
-
 /// The three commands that draw charts, each writing into the folder given last.
 fn chart_commands() -> [(&'static str, Vec<&'static str>); 3] {
     [
@@ -212,23 +204,6 @@ fn chart_commands() -> [(&'static str, Vec<&'static str>); 3] {
         ("staff", vec!["staff", STAFF_SMALL, "--quiet", "--out"]),
         ("sweep", vec!["sweep", RETAIL, "--set", "chat.max_concurrent=1,2", "--replications", "2", "--quiet", "--out"]),
     ]
-}
-
-/// Every file under `dir`, by path relative to it, with its bytes.
-fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
-    let mut found = std::collections::BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                found.insert(path.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    found
 }
 
 /// Hides every font from fontconfig: an empty configuration, and a home
@@ -254,8 +229,8 @@ fn charts_need_no_fonts_on_the_machine_and_are_the_same_bytes_without_them() {
     let tmp = tempfile::tempdir().unwrap();
     for (name, args) in chart_commands() {
         let (normal, hidden) = (tmp.path().join(format!("{name}-normal")), tmp.path().join(format!("{name}-hidden")));
-        assert_cmd::Command::cargo_bin("ccsim").unwrap().args(&args).arg(&normal).assert().success();
-        let mut cmd = assert_cmd::Command::cargo_bin("ccsim").unwrap();
+        ccsim().args(&args).arg(&normal).assert().success();
+        let mut cmd = ccsim();
         without_fonts(&mut cmd, &tmp.path().join(format!("{name}-fontconfig")));
         let out = cmd.args(&args).arg(&hidden).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -276,14 +251,8 @@ fn staff_and_sweep_with_no_charts_write_every_file_but_the_charts() {
     let tmp = tempfile::tempdir().unwrap();
     for (name, args) in chart_commands().into_iter().filter(|(name, _)| *name != "run") {
         let (with, without) = (tmp.path().join(format!("{name}-charts")), tmp.path().join(format!("{name}-no-charts")));
-        assert_cmd::Command::cargo_bin("ccsim").unwrap().args(&args).arg(&with).assert().success();
-        assert_cmd::Command::cargo_bin("ccsim")
-            .unwrap()
-            .args(&args)
-            .arg(&without)
-            .arg("--no-charts")
-            .assert()
-            .success();
+        ccsim().args(&args).arg(&with).assert().success();
+        ccsim().args(&args).arg(&without).arg("--no-charts").assert().success();
         assert!(with.join("charts").is_dir(), "{name} wrote no charts/");
         assert!(!without.join("charts").exists(), "{name} --no-charts wrote charts/");
         // The marker .ccsim lists every file written, charts included: it differs.

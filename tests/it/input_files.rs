@@ -5,11 +5,8 @@
 //! with exit code 2, a message naming the CSV file, `:LINE:COL` and the column,
 //! no panic, and no output folder left behind.
 
-use assert_cmd::Command;
-use std::collections::BTreeSet;
+use crate::common::{Work, ccsim_in};
 use std::fs;
-use std::path::{Path, PathBuf};
-use tempfile::TempDir;
 
 /// Two days of four 30-minute intervals; `billing` arrives per `forecast.csv`,
 /// `tier1` is staffed per `staffing.csv`, `orders` and `tier2` are set here.
@@ -58,47 +55,26 @@ const STAFFING_BY_DAY: &str = "day,interval,group,agents,service_level,ci95_low,
 
 const OUT: &str = "out";
 
-fn ccsim(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("ccsim").expect("the ccsim binary is built");
-    cmd.current_dir(dir);
-    cmd
-}
-
-/// Writes the scenario and the two CSV files into a fresh folder.
-fn prepare(forecast: &str, staffing: &str) -> (TempDir, PathBuf) {
-    let tmp = TempDir::new().unwrap();
-    let scenario = tmp.path().join("scenario.toml");
-    fs::write(&scenario, SCENARIO).unwrap();
-    fs::write(tmp.path().join("forecast.csv"), forecast).unwrap();
-    fs::write(tmp.path().join("staffing.csv"), staffing).unwrap();
-    (tmp, scenario)
-}
-
-fn entries(dir: &Path) -> BTreeSet<String> {
-    fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+/// A fresh folder with the scenario (as `scenario.toml`) and the two CSV files.
+fn prepare(forecast: &str, staffing: &str) -> Work {
+    Work::new().with("scenario.toml", SCENARIO).with("forecast.csv", forecast).with("staffing.csv", staffing)
 }
 
 /// Runs the scenario; returns `run.toml`.
 fn runs(forecast: &str, staffing: &str) -> String {
-    let (tmp, scenario) = prepare(forecast, staffing);
-    let out = tmp.path().join(OUT);
-    let output = ccsim(tmp.path())
-        .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "stderr:\n{stderr}");
+    let work = prepare(forecast, staffing);
+    let (scenario, out) = (work.path("scenario.toml"), work.path(OUT));
+    let stderr = work.ok(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
     assert!(out.join("summary.csv").is_file(), "no summary.csv; stderr:\n{stderr}");
-    let output = ccsim(tmp.path()).args(["check", scenario.to_str().unwrap()]).output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "check stderr:\n{}", String::from_utf8_lossy(&output.stderr));
+    work.ok(&["check", scenario.to_str().unwrap()]);
     let resolved = fs::read_to_string(out.join("run.toml")).unwrap();
     assert!(!resolved.contains("forecast") && !resolved.contains("staffing"), "run.toml names a file:\n{resolved}");
 
     // run.toml repeats the run without the CSV files.
-    let again = tmp.path().join("again");
+    let again = work.path("again");
     fs::create_dir(&again).unwrap();
     fs::write(again.join("run.toml"), &resolved).unwrap();
-    let output = ccsim(&again).args(["run", "run.toml", "--out", "rerun", "--quiet"]).output().unwrap();
+    let output = ccsim_in(&again).args(["run", "run.toml", "--out", "rerun", "--quiet"]).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "rerun stderr:\n{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(
         fs::read(again.join("rerun/summary.csv")).unwrap(),
@@ -122,28 +98,22 @@ fn forecast_and_staffing_files_by_day_run() {
     assert!(resolved.contains("agents = [[3, 4, 3, 0], [1, 0, 0, 2]]"), "{resolved}");
 }
 
-/// Runs `run --out` and `check` on bad CSV input; both must refuse it.
-/// `at` is (CSV file, line, column, column name).
+/// Runs `run --out` and `check` on bad CSV input; both must refuse it,
+/// naming `{file}:{line}:{column}: {key}: ` and then `says`, and leave
+/// nothing behind. `at` is (CSV file, line, column, column name).
 fn refused(name: &str, forecast: &str, staffing: &str, at: (&str, usize, usize, &str), says: &str) {
     let (file, line, column, key) = at;
-    let (tmp, scenario) = prepare(forecast, staffing);
-    let dir = tmp.path();
-    let inputs = entries(dir);
-    let out = dir.join(OUT);
+    let work = prepare(forecast, staffing);
+    let (scenario, out) = (work.path("scenario.toml"), work.path(OUT));
     let scenario = scenario.to_str().unwrap();
+    let at = format!("{}:{line}:{column}: {key}: ", work.path(file).display());
     for args in [vec!["run", scenario, "--out", out.to_str().unwrap(), "--quiet"], vec!["check", scenario]] {
-        let output = ccsim(dir).args(&args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let shown = format!("[{name}] ccsim {}\n--- stderr ---\n{stderr}", args.join(" "));
-        assert!(!stderr.contains("panicked"), "{shown}\npanicked instead of reporting bad input");
-        assert_eq!(output.status.code(), Some(2), "{shown}\nexpected exit code 2 (bad input)");
-        let at = format!("{}:{line}:{column}: {key}: ", dir.join(file).display());
-        assert!(stderr.contains(&at), "{shown}\nthe message does not start with {at:?}");
-        let message = &stderr[stderr.find(&at).unwrap_or(0) + at.len()..];
-        assert!(message.contains(says), "{shown}\nthe message lacks {says:?}");
-        assert!(!out.exists(), "{shown}\nthe output folder was created");
-        let left: Vec<String> = entries(dir).difference(&inputs).cloned().collect();
-        assert!(left.is_empty(), "{shown}\nleft behind: {left:?}");
+        let stderr = work.refused_naming(&args, 2, &at, &[says]);
+        assert!(
+            !out.exists(),
+            "[{name}] ccsim {}\n--- stderr ---\n{stderr}\nthe output folder was created",
+            args.join(" ")
+        );
     }
 }
 
@@ -265,18 +235,15 @@ fn a_duplicate_row_names_the_earlier_line() {
 
 #[test]
 fn a_missing_file_is_named_by_the_scenario() {
-    let (tmp, scenario) = prepare(FORECAST, STAFFING);
-    fs::remove_file(tmp.path().join("staffing.csv")).unwrap();
-    let out = tmp.path().join(OUT);
-    let output = ccsim(tmp.path())
-        .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
-        .output()
-        .unwrap();
+    let work = prepare(FORECAST, STAFFING);
+    let (scenario, out) = (work.path("scenario.toml"), work.path(OUT));
+    fs::remove_file(work.path("staffing.csv")).unwrap();
+    let output = work.ccsim(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     let at = format!("{}:3:", scenario.display());
     assert!(stderr.contains(&at) && stderr.contains(": staffing: cannot read "), "{stderr}");
-    assert!(stderr.contains(&tmp.path().join("staffing.csv").display().to_string()), "{stderr}");
+    assert!(stderr.contains(&work.path("staffing.csv").display().to_string()), "{stderr}");
     assert!(!out.exists());
 }

@@ -1,18 +1,7 @@
 //! `ccsim sweep`: every point of the grid runs with the same seed, so the
 //! point that repeats the scenario as written gives exactly its results.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
-const RETAIL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/retail-weekday.toml");
-
-fn ccsim() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("ccsim").unwrap()
-}
-
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    csv::Reader::from_path(path).unwrap().deserialize().map(|r| r.unwrap()).collect()
-}
+use crate::common::{RETAIL, ccsim, rows, run_to};
 
 #[test]
 fn a_sweep_point_equal_to_the_scenario_repeats_its_run() {
@@ -23,11 +12,7 @@ fn a_sweep_point_equal_to_the_scenario_repeats_its_run() {
         .arg(&sweep)
         .assert()
         .success();
-    ccsim()
-        .args(["run", RETAIL, "--replications", "4", "--quiet", "--no-charts", "--out"])
-        .arg(&run)
-        .assert()
-        .success();
+    run_to(RETAIL, &run, &["--replications", "4", "--no-charts"]);
 
     let points = rows(&sweep.join("sweep.csv"));
     let summary = rows(&run.join("summary.csv"));

@@ -1,20 +1,11 @@
 //! `ccsim staff`: the staffing it returns meets the goal in every interval,
 //! and is the fewest: one agent fewer where the load peaks misses it.
 
+use crate::common::{RETAIL, STAFF_SMALL as SMALL, ccsim, rows, run_to};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const SMALL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/staff-small.toml");
-const RETAIL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/retail-weekday.toml");
 const GOAL: f64 = 0.80;
-
-fn ccsim() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("ccsim").unwrap()
-}
-
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    csv::Reader::from_path(path).unwrap().deserialize().map(|r| r.unwrap()).collect()
-}
 
 /// The overall service level per interval of a run folder: (mean, ci95_high);
 /// intervals without arrivals (the drain after closing) have none.
@@ -28,7 +19,7 @@ fn service_levels(run: &Path) -> BTreeMap<String, (f64, f64)> {
 
 /// Runs `scenario` (a file) with `seed` into `out`.
 fn run(scenario: &Path, seed: &str, out: &Path) {
-    ccsim().args(["run", "--no-charts", "--quiet", "--seed", seed, "--out"]).arg(out).arg(scenario).assert().success();
+    run_to(scenario, out, &["--no-charts", "--seed", seed]);
 }
 
 /// The small scenario with the agents per interval given.

@@ -4,12 +4,9 @@
 //! damaged value in a shard file, or a malformed `--shard`, exits 2 and
 //! writes nothing.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::Path;
 
 /// Two short days, two reasons on two skills, two groups; transfers,
 /// silences and impatient customers, so every file has something in it.
@@ -58,71 +55,19 @@ agents = [2, 3, 3, 2]
 "#;
 
 /// A temp folder holding the small scenario as `small.toml`.
-struct Work {
-    dir: tempfile::TempDir,
+fn small() -> Work {
+    Work::new().with("small.toml", SMALL)
 }
 
-impl Work {
-    fn new() -> Work {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("small.toml"), SMALL).unwrap();
-        Work { dir }
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn scenario(&self) -> String {
-        self.path("small.toml").display().to_string()
-    }
-    /// Runs `ccsim ARGS` in the temp folder.
-    fn ccsim(&self, args: &[&str]) -> Output {
-        assert_cmd::Command::cargo_bin("ccsim").unwrap().current_dir(self.dir.path()).args(args).output().unwrap()
-    }
-    /// Runs `ccsim ARGS` in the temp folder and asserts success.
-    fn ok(&self, args: &[&str]) {
-        let out = self.ccsim(args);
-        assert!(out.status.success(), "ccsim {} failed:\n{}", args.join(" "), String::from_utf8_lossy(&out.stderr));
-    }
-    /// Runs `ccsim ARGS`, asserts exit code 2 and that stderr mentions every
-    /// fragment; returns stderr.
-    fn refused(&self, args: &[&str], fragments: &[&str]) -> String {
-        let out = self.ccsim(args);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(2), "ccsim {} should exit 2; stderr:\n{stderr}", args.join(" "));
-        for f in fragments {
-            assert!(stderr.contains(f), "ccsim {}: stderr should mention {f:?}:\n{stderr}", args.join(" "));
-        }
-        stderr
-    }
-}
-
-/// Asserts two folders hold the same files, byte for byte, naming the first
-/// file and line that differ.
-#[track_caller]
-fn assert_same_folders(expected: &Path, actual: &Path) {
-    let (fa, fb) = (files(expected), files(actual));
-    let names = |f: &BTreeMap<PathBuf, Vec<u8>>| f.keys().map(|p| p.display().to_string()).collect::<Vec<_>>();
-    assert_eq!(names(&fa), names(&fb), "{} and {} hold different files", expected.display(), actual.display());
-    for (name, bytes) in &fa {
-        let other = &fb[name];
-        if bytes != other {
-            let (ta, tb) = (String::from_utf8_lossy(bytes), String::from_utf8_lossy(other));
-            let line = ta.lines().zip(tb.lines()).position(|(x, y)| x != y).unwrap_or(0);
-            panic!(
-                "{} differs at line {}:\n  unsharded {:?}\n  merged    {:?}",
-                name.display(),
-                line + 1,
-                ta.lines().nth(line),
-                tb.lines().nth(line)
-            );
-        }
-    }
+/// The path of the small scenario in `work`.
+fn scenario(work: &Work) -> String {
+    work.path("small.toml").display().to_string()
 }
 
 /// Runs the small scenario whole into `whole` and as 3 shards, merges the
 /// shards twice (in two orders) and checks both merges equal the whole run.
 fn check_run_shards(work: &Work, extra: &[&str]) {
-    let sc = work.scenario();
+    let sc = scenario(work);
     let whole = work.path("whole");
     let mut args = vec!["run", &sc, "--quiet", "--out", "whole"];
     args.extend_from_slice(extra);
@@ -136,9 +81,9 @@ fn check_run_shards(work: &Work, extra: &[&str]) {
         assert!(!work.path(&out).join("summary.csv").exists(), "a shard writes only what merge needs");
     }
     work.ok(&["merge", "shard1", "shard2", "shard3", "--quiet", "--out", "merged"]);
-    assert_same_folders(&whole, &work.path("merged"));
+    assert_same_files(&whole, &work.path("merged"), "unsharded vs merged");
     work.ok(&["merge", "shard3", "shard1", "shard2", "--quiet", "--out", "reordered"]);
-    assert_same_folders(&whole, &work.path("reordered"));
+    assert_same_files(&whole, &work.path("reordered"), "unsharded vs merged");
     let names = files(&whole);
     for name in ["summary.csv", "intervals.csv", "replications.csv", "wait_histograms.csv", "run.toml"] {
         assert!(names.contains_key(Path::new(name)), "{name} missing");
@@ -148,7 +93,7 @@ fn check_run_shards(work: &Work, extra: &[&str]) {
 
 #[test]
 fn three_run_shards_merged_equal_the_unsharded_run_byte_for_byte_charts_and_report_included() {
-    let work = Work::new();
+    let work = small();
     check_run_shards(&work, &[]);
     let names = files(&work.path("merged"));
     for name in ["report.html", "charts/waits.svg", "charts/waits.png", "charts/service_level.png"] {
@@ -158,17 +103,17 @@ fn three_run_shards_merged_equal_the_unsharded_run_byte_for_byte_charts_and_repo
 
 #[test]
 fn three_run_shards_merged_equal_the_unsharded_run_with_trace_and_per_day() {
-    let work = Work::new();
+    let work = small();
     check_run_shards(&work, &["--trace", "--per-day", "--replications", "4"]);
-    let segs = read_segs(&work.path("merged/chats.csv"));
+    let segs = read_csv::<Seg>(&work.path("merged/chats.csv"));
     let reps: std::collections::BTreeSet<u32> = segs.iter().map(|s| s.replication).collect();
     assert_eq!(reps.into_iter().collect::<Vec<_>>(), vec![0, 1, 2, 3]);
 }
 
 #[test]
 fn more_shards_than_replications_leave_some_empty_and_still_merge() {
-    let work = Work::new();
-    let sc = work.scenario();
+    let work = small();
+    let sc = scenario(&work);
     work.ok(&["run", &sc, "--quiet", "--no-charts", "--replications", "2", "--out", "whole"]);
     let mut dirs = Vec::new();
     for k in 1..=4 {
@@ -179,26 +124,26 @@ fn more_shards_than_replications_leave_some_empty_and_still_merge() {
     let mut args = vec!["merge", "--quiet", "--out", "merged"];
     args.extend(dirs.iter().map(String::as_str));
     work.ok(&args);
-    assert_same_folders(&work.path("whole"), &work.path("merged"));
+    assert_same_files(&work.path("whole"), &work.path("merged"), "unsharded vs merged");
 }
 
 #[test]
 fn shard_and_merge_folders_default_to_results() {
-    let work = Work::new();
-    let sc = work.scenario();
+    let work = small();
+    let sc = scenario(&work);
     work.ok(&["run", &sc, "--quiet", "--no-charts", "--replications", "2", "--out", "results/small"]);
     std::fs::rename(work.path("results/small"), work.path("whole")).unwrap();
     for k in 1..=2 {
         work.ok(&["run", &sc, "--quiet", "--no-charts", "--replications", "2", "--shard", &format!("{k}/2")]);
     }
     work.ok(&["merge", "results/small-shard-1-of-2", "results/small-shard-2-of-2", "--quiet"]);
-    assert_same_folders(&work.path("whole"), &work.path("results/small"));
+    assert_same_files(&work.path("whole"), &work.path("results/small"), "unsharded vs merged");
 }
 
 #[test]
 fn wait_histograms_count_every_answered_new_chat_of_each_replication() {
-    let work = Work::new();
-    work.ok(&["run", &work.scenario(), "--quiet", "--no-charts", "--out", "out"]);
+    let work = small();
+    work.ok(&["run", &scenario(&work), "--quiet", "--no-charts", "--out", "out"]);
     let mut counted: BTreeMap<u32, u64> = BTreeMap::new();
     let mut reader = csv::Reader::from_path(work.path("out/wait_histograms.csv")).unwrap();
     assert_eq!(reader.headers().unwrap(), vec!["replication", "scope", "key", "bin", "wait_from", "wait_to", "count"]);
@@ -223,7 +168,7 @@ fn wait_histograms_count_every_answered_new_chat_of_each_replication() {
 /// Runs a 2×2 sweep whole and as `n` shards; the shards merged (in reverse
 /// order) equal the whole sweep.
 fn check_sweep_shards(work: &Work, sets: &[&str], n: u32) {
-    let sc = work.scenario();
+    let sc = scenario(work);
     let mut base = vec!["sweep", sc.as_str(), "--replications", "3", "--quiet"];
     for s in sets {
         base.extend(["--set", s]);
@@ -241,12 +186,12 @@ fn check_sweep_shards(work: &Work, sets: &[&str], n: u32) {
     let mut args = vec!["merge", "--quiet", "--out", &merged];
     args.extend(dirs.iter().map(String::as_str));
     work.ok(&args);
-    assert_same_folders(&work.path(&whole), &work.path(&merged));
+    assert_same_files(&work.path(&whole), &work.path(&merged), "unsharded vs merged");
 }
 
 #[test]
 fn three_sweep_shards_merged_equal_the_unsharded_sweep_byte_for_byte() {
-    let work = Work::new();
+    let work = small();
     check_sweep_shards(&work, &["chat.max_concurrent=1,2", "groups.front.agents=2,4"], 3);
     let names = files(&work.path("merged-3"));
     for name in ["sweep.csv", "charts/sweep_chat_max_concurrent.svg", "charts/sweep_groups_front_agents.png"] {
@@ -261,7 +206,7 @@ fn three_sweep_shards_merged_equal_the_unsharded_sweep_byte_for_byte() {
 
 /// Runs shards `ks` of 3 of the small scenario into `prefix1`, … with `extra`.
 fn shards(work: &Work, prefix: &str, ks: &[u32], extra: &[&str]) {
-    let sc = work.scenario();
+    let sc = scenario(work);
     for k in ks {
         let (shard, out) = (format!("{k}/3"), format!("{prefix}{k}"));
         let mut args = vec!["run", sc.as_str(), "--quiet", "--no-charts", "--replications", "3"];
@@ -273,47 +218,47 @@ fn shards(work: &Work, prefix: &str, ks: &[u32], extra: &[&str]) {
 
 #[test]
 fn a_missing_or_duplicated_shard_exits_2_and_writes_nothing() {
-    let work = Work::new();
+    let work = small();
     shards(&work, "s", &[1, 2, 3], &[]);
-    work.refused(&["merge", "s1", "s3", "--out", "out"], &["shard 2/3 missing"]);
-    work.refused(&["merge", "s1", "s2", "s3", "s2", "--out", "out"], &["shard 2/3 is given twice", "s2"]);
+    work.refused(&["merge", "s1", "s3", "--out", "out"], 2, &["shard 2/3 missing"]);
+    work.refused(&["merge", "s1", "s2", "s3", "s2", "--out", "out"], 2, &["shard 2/3 is given twice", "s2"]);
     std::fs::create_dir(work.path("copy")).unwrap();
     for f in [".ccsim", "shard.toml", "run.toml", "replications.csv", "wait_histograms.csv"] {
         std::fs::copy(work.path("s3").join(f), work.path("copy").join(f)).unwrap();
     }
-    work.refused(&["merge", "s1", "s2", "s3", "copy", "--out", "out"], &["shard 3/3 is given twice", "copy"]);
+    work.refused(&["merge", "s1", "s2", "s3", "copy", "--out", "out"], 2, &["shard 3/3 is given twice", "copy"]);
     assert!(!work.path("out").exists(), "a refused merge leaves no output folder");
 }
 
 #[test]
 fn shards_of_different_scenarios_or_options_exit_2_and_write_nothing() {
-    let work = Work::new();
+    let work = small();
     shards(&work, "s", &[1, 2, 3], &[]);
     shards(&work, "seed", &[2], &["--seed", "99"]);
-    work.refused(&["merge", "s1", "seed2", "s3", "--out", "out"], &["different scenarios", "run.toml"]);
+    work.refused(&["merge", "s1", "seed2", "s3", "--out", "out"], 2, &["different scenarios", "run.toml"]);
     shards(&work, "perday", &[2], &["--per-day"]);
-    work.refused(&["merge", "s1", "perday2", "s3", "--out", "out"], &["different jobs", "--per-day"]);
-    let sc = work.scenario();
+    work.refused(&["merge", "s1", "perday2", "s3", "--out", "out"], 2, &["different jobs", "--per-day"]);
+    let sc = scenario(&work);
     work.ok(&["run", &sc, "--quiet", "--no-charts", "--replications", "3", "--shard", "2/2", "--out", "half"]);
-    work.refused(&["merge", "s1", "half", "--out", "out"], &["different jobs", "split into 3 and into 2"]);
+    work.refused(&["merge", "s1", "half", "--out", "out"], 2, &["different jobs", "split into 3 and into 2"]);
     work.ok(&["sweep", &sc, "--quiet", "--replications", "3", "--set", "groups.front.agents=2,3,4", "--shard", "2/3"]);
-    work.refused(&["merge", "s1", "results/small-sweep-shard-2-of-3", "s3", "--out", "out"], &["a run and a sweep"]);
+    work.refused(&["merge", "s1", "results/small-sweep-shard-2-of-3", "s3", "--out", "out"], 2, &["a run and a sweep"]);
     work.ok(&["run", &sc, "--quiet", "--no-charts", "--replications", "3", "--out", "whole"]);
-    work.refused(&["merge", "whole", "--out", "out"], &["whole", "no shard.toml"]);
+    work.refused(&["merge", "whole", "--out", "out"], 2, &["whole", "no shard.toml"]);
     assert!(!work.path("out").exists(), "a refused merge leaves no output folder");
 }
 
 #[test]
 fn a_damaged_shard_file_is_named_and_nothing_is_written() {
-    let work = Work::new();
+    let work = small();
     shards(&work, "s", &[1, 2, 3], &[]);
     let path = work.path("s2/replications.csv");
     let text = std::fs::read_to_string(&path).unwrap();
     let kept: Vec<&str> = text.lines().filter(|l| !l.contains(",all,all,all,all,asa,")).collect();
     std::fs::write(&path, kept.join("\n") + "\n").unwrap();
-    work.refused(&["merge", "s1", "s2", "s3", "--out", "out"], &["s2/replications.csv was changed", ".ccsim"]);
+    work.refused(&["merge", "s1", "s2", "s3", "--out", "out"], 2, &["s2/replications.csv was changed", ".ccsim"]);
     reseal(&work.path("s2"));
-    work.refused(&["merge", "s1", "s2", "s3", "--out", "out"], &["replications.csv", "line", "asa"]);
+    work.refused(&["merge", "s1", "s2", "s3", "--out", "out"], 2, &["replications.csv", "line", "asa"]);
     assert!(!work.path("out").exists());
 }
 
@@ -351,7 +296,7 @@ fn whole(rep: &'static str, metric: &'static str) -> impl Fn(&csv::StringRecord)
 
 #[test]
 fn a_damaged_value_in_replications_csv_exits_2_naming_file_line_metric_and_value() {
-    let work = Work::new();
+    let work = small();
     shards(&work, "s", &[1, 2, 3], &[]);
     // (metric, bad value, what the message says is expected)
     let cases = [
@@ -370,6 +315,7 @@ fn a_damaged_value_in_replications_csv_exits_2_naming_file_line_metric_and_value
         let line = set_cell(&work.path(&bad).join("replications.csv"), whole("1", metric), "value", value);
         let stderr = work.refused(
             &["merge", "s1", &bad, "s3", "--out", "out"],
+            2,
             &[
                 "replications.csv",
                 &format!("line {line}"),
@@ -387,24 +333,25 @@ fn a_damaged_value_in_replications_csv_exits_2_naming_file_line_metric_and_value
 
 #[test]
 fn an_edited_wait_histogram_count_exits_2_naming_both_files() {
-    let work = Work::new();
+    let work = small();
     shards(&work, "s", &[1, 2, 3], &[]);
     copy_shard(&work, "s2", "big");
     set_cell(&work.path("big/wait_histograms.csv"), |r| &r[1] == "skill", "count", "100000");
     work.refused(
         &["merge", "s1", "big", "s3", "--out", "out"],
+        2,
         &["wait_histograms.csv", "replication 1", "scope skill,", "add up to", "replications.csv", "answered"],
     );
     copy_shard(&work, "s3", "neg");
     set_cell(&work.path("neg/wait_histograms.csv"), |r| &r[1] == "all", "count", "-1");
-    work.refused(&["merge", "s1", "s2", "neg", "--out", "out"], &["wait_histograms.csv", "line 2", "count \"-1\""]);
+    work.refused(&["merge", "s1", "s2", "neg", "--out", "out"], 2, &["wait_histograms.csv", "line 2", "count \"-1\""]);
     assert!(!work.path("out").exists());
 }
 
 #[test]
 fn an_edited_sweep_csv_value_exits_2_naming_file_line_metric_and_value() {
-    let work = Work::new();
-    let sc = work.scenario();
+    let work = small();
+    let sc = scenario(&work);
     let set = "groups.front.agents=2,3";
     for k in 1..=2 {
         let (shard, out) = (format!("{k}/2"), format!("w{k}"));
@@ -428,7 +375,7 @@ fn an_edited_sweep_csv_value_exits_2_naming_file_line_metric_and_value() {
         let line = set_cell(&work.path(&bad).join("sweep.csv"), row(metric), column, value);
         let line = format!("line {line}");
         let metric = format!("all,all,{metric}");
-        work.refused(&["merge", "w1", &bad, "--out", "out"], &[&bad, "sweep.csv", &line, &metric, value, says]);
+        work.refused(&["merge", "w1", &bad, "--out", "out"], 2, &[&bad, "sweep.csv", &line, &metric, value, says]);
         assert!(!work.path("out").exists(), "a refused merge leaves no output folder ({metric} {column} = {value:?})");
     }
     work.ok(&["merge", "w1", "w2", "--quiet", "--out", "out"]);
@@ -436,12 +383,13 @@ fn an_edited_sweep_csv_value_exits_2_naming_file_line_metric_and_value() {
 
 #[test]
 fn a_malformed_shard_exits_2_naming_the_option_and_its_form() {
-    let work = Work::new();
-    let sc = work.scenario();
+    let work = small();
+    let sc = scenario(&work);
     for bad in ["0/3", "4/3", "3", "a/b", "1/0", "", "2/3/4"] {
-        work.refused(&["run", &sc, "--quiet", "--shard", bad, "--out", "out"], &["--shard", "K/N"]);
+        work.refused(&["run", &sc, "--quiet", "--shard", bad, "--out", "out"], 2, &["--shard", "K/N"]);
         work.refused(
             &["sweep", &sc, "--quiet", "--set", "chat.max_concurrent=1,2", "--shard", bad, "--out", "out"],
+            2,
             &["--shard", "K/N"],
         );
     }

@@ -7,6 +7,7 @@
 //! valid scenario itself is run first (`the_valid_minimal_scenario_runs`), so a
 //! failure here is about the broken thing, not the harness.
 
+use crate::common::{ccsim_in, edited, entries};
 use assert_cmd::Command;
 use std::collections::BTreeSet;
 use std::fs;
@@ -39,20 +40,12 @@ shifts = [{ start = "08:00", end = "09:00", agents = 3 }, { start = "09:00", end
 const SCENARIO: &str = "scenario.toml";
 const OUT: &str = "out";
 
-/// The one way these tests start the program.
-fn ccsim(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("ccsim").expect("the ccsim binary is built");
-    // Run inside the temporary folder, so a stray default `results/` would be
-    // caught by the folder listing below.
-    cmd.current_dir(dir);
-    cmd
-}
-
-/// The same, with address space capped at 4 GB (on Unix), for inputs that
+/// `ccsim` run inside `dir` (so a stray default `results/` would be caught
+/// by the folder listing), with address space capped at 4 GB (on Unix), for inputs that
 /// might otherwise make the program allocate without bound.
 fn ccsim_capped(dir: &Path) -> Command {
     if !cfg!(unix) {
-        return ccsim(dir);
+        return ccsim_in(dir);
     }
     let bin = assert_cmd::cargo::cargo_bin("ccsim");
     let mut sh = std::process::Command::new("sh");
@@ -108,11 +101,7 @@ const CASE: Case = Case {
 
 /// Writes the case's scenario and files into `dir`; returns the scenario path.
 fn prepare(case: &Case, dir: &Path) -> PathBuf {
-    let mut text = VALID.to_string();
-    for (from, to) in case.edits {
-        assert_eq!(text.matches(from).count(), 1, "[{}] the edit target {from:?} must occur exactly once", case.name);
-        text = text.replacen(from, to, 1);
-    }
+    let text = edited(VALID, case.edits);
     let path = dir.join(SCENARIO);
     if case.no_scenario {
         return dir.join("missing.toml");
@@ -122,11 +111,6 @@ fn prepare(case: &Case, dir: &Path) -> PathBuf {
         fs::write(dir.join(name), contents).unwrap();
     }
     path
-}
-
-/// Names of the entries directly inside `dir`.
-fn entries(dir: &Path) -> BTreeSet<String> {
-    fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
 }
 
 /// True when `text` mentions `fragment`; digits-only fragments must stand as a whole number.
@@ -160,7 +144,7 @@ fn after_key<'a>(text: &'a str, key: &str) -> Option<&'a str> {
 /// Runs `args`, then checks everything a refusal must satisfy.
 fn assert_refused(case: &Case, dir: &Path, scenario: &Path, args: &[&str], inputs: &BTreeSet<String>) {
     let what = format!("[{}] ccsim {}", case.name, args.join(" "));
-    let mut cmd = if case.capped { ccsim_capped(dir) } else { ccsim(dir) };
+    let mut cmd = if case.capped { ccsim_capped(dir) } else { ccsim_in(dir) };
     let output = cmd.args(args).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -223,7 +207,7 @@ fn the_valid_minimal_scenario_runs() {
     let dir = tmp.path();
     let scenario = prepare(&CASE, dir);
     let out = dir.join(OUT);
-    let output = ccsim(dir)
+    let output = ccsim_in(dir)
         .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
         .output()
         .unwrap();
@@ -233,7 +217,7 @@ fn the_valid_minimal_scenario_runs() {
     let tmp_left: Vec<String> = entries(dir).into_iter().filter(|e| e.starts_with(".out.tmp-")).collect();
     assert!(tmp_left.is_empty(), "temporary folders left: {tmp_left:?}");
 
-    let output = ccsim(dir).args(["check", scenario.to_str().unwrap()]).output().unwrap();
+    let output = ccsim_in(dir).args(["check", scenario.to_str().unwrap()]).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "check stderr:\n{}", String::from_utf8_lossy(&output.stderr));
 }
 
@@ -247,7 +231,7 @@ fn a_refused_scenario_leaves_an_existing_output_folder_untouched() {
     fs::create_dir(&out).unwrap();
     fs::write(out.join("summary.csv"), "earlier run\n").unwrap();
     let inputs = entries(dir);
-    let output = ccsim(dir)
+    let output = ccsim_in(dir)
         .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
         .output()
         .unwrap();

@@ -9,9 +9,7 @@
 //! at every concurrency, so a chat's slot is busy exactly from its arrival
 //! (or the moment its agent frees) for its replayed `handle` seconds.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// A one-hour replay day, 08:00–09:00 (times 0–3600), with the given routing
 /// policies, followed by `body` (`[[reasons]]` and `[[groups]]` tables).

@@ -7,33 +7,13 @@
 //! `tests/baselines/retail-weekday/`. The judging rule itself is unit-tested
 //! in `src/compare.rs`.
 
-mod common;
-
-use assert_cmd::Command;
+use crate::common::{RETAIL, ccsim, reseal, root, run_to};
 use ccsim::jobs::compare::{CompareOptions, Verdict, compare};
-use common::reseal;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tempfile::TempDir;
 
-const SCENARIO: &str = "scenarios/retail-weekday.toml";
 const BASELINE: &str = "tests/baselines/retail-weekday";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ccsim() -> Command {
-    let mut cmd = Command::cargo_bin("ccsim").unwrap();
-    cmd.current_dir(root());
-    cmd
-}
-
-/// `ccsim run SCENARIO --out OUT --quiet ARGS...`; panics unless it succeeds.
-fn run(scenario: &Path, out: &Path, args: &[&str]) {
-    let output = ccsim().arg("run").arg(scenario).arg("--out").arg(out).arg("--quiet").args(args).output().unwrap();
-    assert!(output.status.success(), "ccsim run failed: {}", String::from_utf8_lossy(&output.stderr));
-}
 
 /// `ccsim compare BASELINE CURRENT ARGS...`: (exit code, stdout, stderr).
 fn run_compare(baseline: &Path, current: &Path, args: &[&str]) -> (i32, String, String) {
@@ -69,8 +49,8 @@ fn cut_agents(text: &str) -> String {
 fn different_seeds_are_no_regression() {
     let tmp = TempDir::new().unwrap();
     let (a, b) = (tmp.path().join("seed1"), tmp.path().join("seed2"));
-    run(&root().join(SCENARIO), &a, &["--seed", "1", "--replications", "10"]);
-    run(&root().join(SCENARIO), &b, &["--seed", "2", "--replications", "10"]);
+    run_to(RETAIL, &a, &["--seed", "1", "--replications", "10"]);
+    run_to(RETAIL, &b, &["--seed", "2", "--replications", "10"]);
     let (code, stdout, stderr) = run_compare(&a, &b, &[]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.ends_with("no regression\n"), "{stdout}");
@@ -83,12 +63,12 @@ fn different_seeds_are_no_regression() {
 #[test]
 fn a_twenty_percent_staffing_cut_is_a_service_level_regression() {
     let tmp = TempDir::new().unwrap();
-    let text = fs::read_to_string(root().join(SCENARIO)).unwrap();
+    let text = fs::read_to_string(RETAIL).unwrap();
     let cut = tmp.path().join("cut.toml");
     fs::write(&cut, cut_agents(&text)).unwrap();
     let (base, current) = (tmp.path().join("base"), tmp.path().join("cut"));
-    run(&root().join(SCENARIO), &base, &["--replications", "10"]);
-    run(&cut, &current, &["--replications", "10"]);
+    run_to(RETAIL, &base, &["--replications", "10"]);
+    run_to(&cut, &current, &["--replications", "10"]);
 
     let (code, stdout, stderr) = run_compare(&base, &current, &[]);
     assert_eq!(code, 1, "{stdout}{stderr}");
@@ -126,14 +106,14 @@ fn a_twenty_percent_staffing_cut_is_a_service_level_regression() {
 fn incomparable_runs_and_bad_folders_exit_2() {
     let tmp = TempDir::new().unwrap();
     let base = tmp.path().join("base");
-    run(&root().join(SCENARIO), &base, &["--replications", "3"]);
+    run_to(RETAIL, &base, &["--replications", "3"]);
 
     // a different scenario name
     let renamed = tmp.path().join("renamed.toml");
-    let text = fs::read_to_string(root().join(SCENARIO)).unwrap();
+    let text = fs::read_to_string(RETAIL).unwrap();
     fs::write(&renamed, text.replace("name = \"retail-weekday\"", "name = \"retail-other\"")).unwrap();
     let other = tmp.path().join("other");
-    run(&renamed, &other, &["--replications", "3"]);
+    run_to(&renamed, &other, &["--replications", "3"]);
     let (code, _, stderr) = run_compare(&base, &other, &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("name") && stderr.contains("retail-other"), "{stderr}");
@@ -230,7 +210,7 @@ fn refused(baseline: &Path, current: &Path, fragments: &[&str]) {
 fn a_compared_metric_deleted_on_either_side_exits_2_naming_it() {
     let tmp = TempDir::new().unwrap();
     let base = tmp.path().join("base");
-    run(&root().join(SCENARIO), &base, &["--replications", "3"]);
+    run_to(RETAIL, &base, &["--replications", "3"]);
     let key = ["service_level", "asa", "abandon_rate"];
     let without = |cells: Vec<String>| (!key.contains(&cells[2].as_str())).then_some(cells);
 
@@ -260,7 +240,7 @@ fn a_compared_metric_deleted_on_either_side_exits_2_naming_it() {
 fn a_summary_row_that_cannot_be_exits_2_naming_file_line_metric_and_value() {
     let tmp = TempDir::new().unwrap();
     let base = tmp.path().join("base");
-    run(&root().join(SCENARIO), &base, &["--replications", "3"]);
+    run_to(RETAIL, &base, &["--replications", "3"]);
     let line = line_of(&base, "all,all,service_level,");
     let at = format!("summary.csv:{line}");
     type Edit = fn(&mut Vec<String>);
@@ -317,8 +297,8 @@ fn a_summary_row_that_cannot_be_exits_2_naming_file_line_metric_and_value() {
 fn a_fresh_run_passes_against_the_committed_baseline() {
     let tmp = TempDir::new().unwrap();
     let current = tmp.path().join("current");
-    run(&root().join(SCENARIO), &current, &[]);
-    let (code, stdout, stderr) = run_compare(&root().join(BASELINE), &current, &[]);
+    run_to(RETAIL, &current, &[]);
+    let (code, stdout, stderr) = run_compare(&root(BASELINE), &current, &[]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.ends_with("no regression\n"), "{stdout}");
 }

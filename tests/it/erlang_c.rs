@@ -7,7 +7,7 @@
 //! least 95% probability; each half-width must also be within 2% of the
 //! value, so that the check has the power to catch a real discrepancy.
 
-use ccsim::stats::summary::t_quantile;
+use crate::common::{mean_and_half_width, root, rows, run_to};
 use std::collections::BTreeMap;
 
 /// Erlang C figures computed here, independently of the library:
@@ -30,21 +30,13 @@ fn erlang_c(rate_per_sec: f64, aht: f64, agents: u32, threshold: f64) -> (f64, f
 fn the_erlang_c_scenario_matches_the_erlang_c_formula() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/erlang-c.toml");
-    assert_cmd::Command::cargo_bin("ccsim")
-        .unwrap()
-        .args(["run", scenario, "--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    run_to(root("scenarios/erlang-c.toml"), &out, &[]);
 
     // The scenario: 240 chats/h, exponential handle of 5 min, 24 agents, threshold 20 s.
     let (_, asa, service_level, occupancy) = erlang_c(240.0 / 3600.0, 300.0, 24, 20.0);
 
     let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut reader = csv::Reader::from_path(out.join("replications.csv")).unwrap();
-    for row in reader.deserialize::<BTreeMap<String, String>>() {
-        let row = row.unwrap();
+    for row in rows(&out.join("replications.csv")) {
         if row["scope"] == "all" && row["interval"] == "all" && !row["value"].is_empty() {
             values.entry(row["metric"].clone()).or_default().push(row["value"].parse().unwrap());
         }
@@ -55,10 +47,7 @@ fn the_erlang_c_scenario_matches_the_erlang_c_formula() {
     let mut failures = Vec::new();
     for (metric, expected) in checks {
         let v = &values[metric];
-        let n = v.len() as f64;
-        let mean = v.iter().sum::<f64>() / n;
-        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-        let half = t_quantile(1.0 - (1.0 - level) / 2.0, n - 1.0) * sd / n.sqrt();
+        let (mean, half) = mean_and_half_width(v, level);
         println!(
             "{metric:<14} Erlang C {expected:.5}  simulated {mean:.5} ± {half:.5} ({:.2}% of the value, {} replications)",
             100.0 * half / expected,

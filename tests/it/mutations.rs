@@ -8,11 +8,11 @@ use ccsim::scenario::parse_str;
 use rand::RngExt;
 
 const SCENARIOS: [&str; 5] = [
-    include_str!("../scenarios/retail-weekday.toml"),
-    include_str!("../scenarios/erlang-c.toml"),
-    include_str!("../scenarios/peer-chat.toml"),
-    include_str!("data/staff-small.toml"),
-    include_str!("data/retail.toml"),
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/retail-weekday.toml")),
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/erlang-c.toml")),
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/peer-chat.toml")),
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/staff-small.toml")),
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/retail.toml")),
 ];
 
 /// Values that a careless or hostile file might hold.

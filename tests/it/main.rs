@@ -1,0 +1,26 @@
+//! ccsim's integration tests: one test binary, a module per behaviour, one
+//! set of helpers in `common`. Each module says what it checks; the data
+//! they read lie in `tests/data/` and `tests/baselines/`.
+
+mod common;
+
+mod bad_input;
+mod charts;
+mod compare;
+mod conservation;
+mod consistency;
+mod crn;
+mod determinism;
+mod erlang_c;
+mod hostile;
+mod input_files;
+mod layers;
+mod limits;
+mod mutations;
+mod readme;
+mod routing;
+mod rules;
+mod shard;
+mod staff;
+mod sweep;
+mod validation;
