@@ -370,3 +370,17 @@ fn the_estimate_is_close_above_the_measured_peak_of_a_bundled_scenario() {
         ccsim::jobs::memory::estimate(&sc, &ccsim::jobs::memory::Plan::run(1, 1)).total() as f64 / (1 << 20) as f64;
     assert!(estimate >= peak && estimate <= 3.0 * peak, "estimate {estimate:.1} MiB, measured peak {peak:.1} MiB");
 }
+
+#[test]
+fn bench_of_a_run_past_its_time_limit_is_refused_not_timed() {
+    let work = Work::new().with(
+        "stuck.toml",
+        "name = \"stuck\"\n[simulation]\nstart = \"09:00\"\nend = \"10:00\"\n\n[[reasons]]\nname = \"billing\"\n\
+         skill = \"billing\"\nrate = \"60/h\"\nhandle = \"const(9000000s)\"\n\n[[groups]]\nname = \"front\"\n\
+         skills = [\"billing\"]\nagents = 1\n",
+    );
+    for json in [&["--json"][..], &[]] {
+        let args = [&["bench", "--scenario", "stuck.toml", "--days", "1", "--repeat", "1"][..], json].concat();
+        work.refused(&args, 2, &["did not finish", "the limit of simulated time"]);
+    }
+}

@@ -190,6 +190,24 @@ fn check_sweep_shards(work: &Work, sets: &[&str], n: u32) {
 }
 
 #[test]
+fn sweep_shards_without_charts_merge_to_the_sweep_without_charts() {
+    let work = small();
+    let sc = scenario(&work);
+    let base = ["sweep", sc.as_str(), "--replications", "3", "--quiet", "--set", "groups.front.agents=2,4"];
+    work.ok(&[base.as_slice(), &["--no-charts", "--out", "whole"]].concat());
+    for k in 1..=2 {
+        let (shard, out) = (format!("{k}/2"), format!("bare{k}"));
+        work.ok(&[base.as_slice(), &["--no-charts", "--shard", &shard, "--out", &out]].concat());
+    }
+    work.ok(&["merge", "--quiet", "--out", "merged", "bare2", "bare1"]);
+    assert_same_files(&work.path("whole"), &work.path("merged"), "unsharded vs merged, no charts");
+    assert!(!work.path("merged/charts").exists());
+    // A shard with charts and one without are shards of different jobs.
+    work.ok(&[base.as_slice(), &["--shard", "1/2", "--out", "drawn1"]].concat());
+    work.refused(&["merge", "drawn1", "bare2", "--out", "mixed"], 2, &["different jobs", "--no-charts"]);
+}
+
+#[test]
 fn three_sweep_shards_merged_equal_the_unsharded_sweep_byte_for_byte() {
     let work = small();
     check_sweep_shards(&work, &["chat.max_concurrent=1,2", "groups.front.agents=2,4"], 3);
