@@ -2,6 +2,7 @@
 //! expects. Printed on stderr; the run goes on.
 
 use crate::model::day_timeline;
+use crate::scenario::duration::fmt_clock as clock;
 use crate::scenario::{Scenario, Staffing};
 use std::fmt;
 
@@ -36,10 +37,6 @@ impl fmt::Display for Warning {
             ),
         }
     }
-}
-
-fn clock(secs: u32) -> String {
-    format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60)
 }
 
 /// Agents of each group scheduled on day `day` during open interval `i` (at its start).

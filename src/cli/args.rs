@@ -106,9 +106,7 @@ pub fn share_text(range: &std::ops::Range<u32>, total: u32, items: &str, first: 
     }
 }
 
-pub fn clock(secs: u32) -> String {
-    format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60)
-}
+pub use ccsim::scenario::duration::fmt_clock as clock;
 
 pub fn flag<T>(name: &str, value: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<T> {
     parse(value).map_err(|m| UsageError(format!("--{name}: {m}")).into())

@@ -8,6 +8,10 @@ use std::fmt;
 pub struct SimTime(pub i64);
 
 const MICROS: f64 = 1e6;
+/// Microseconds in a second.
+pub const SEC_US: i64 = 1_000_000;
+/// Microseconds in a day.
+pub const DAY_US: i64 = 86_400 * SEC_US;
 
 impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
@@ -17,6 +21,16 @@ impl SimTime {
     /// The instant `secs` seconds after the origin, rounded to the microsecond.
     pub fn from_secs(secs: f64) -> SimTime {
         if secs >= (i64::MAX as f64) / MICROS { SimTime::NEVER } else { SimTime(round_to_i64(secs * MICROS)) }
+    }
+
+    /// The instant `secs` whole seconds after the origin (exact).
+    pub const fn from_whole_secs(secs: i64) -> SimTime {
+        SimTime(secs * SEC_US)
+    }
+
+    /// The instant `secs` seconds into day `day` (both from the origin's midnight).
+    pub const fn of_day(day: u32, secs: u32) -> SimTime {
+        SimTime(day as i64 * DAY_US + secs as i64 * SEC_US)
     }
 
     /// Seconds since the origin.

@@ -4,11 +4,9 @@
 //! draws come from the reason's own stream, so a reason's arrival times
 //! depend on nothing but (seed, replication, reason) and its volumes.
 
-use crate::engine::{SimTime, Stream, round_to_i64};
+use crate::engine::{DAY_US, SimTime, Stream, round_to_i64};
 use crate::scenario::{DayProfiles, Simulation};
 use rand_distr::{Distribution, Exp1};
-
-pub const DAY_US: i64 = 86_400_000_000;
 
 /// The arrival process of one reason over the whole run.
 pub struct ArrivalProcess {
@@ -27,8 +25,8 @@ pub struct ArrivalProcess {
 
 impl ArrivalProcess {
     pub fn new(volume: &DayProfiles<f64>, sim: &Simulation, rng: Stream) -> Self {
-        let interval_us = sim.interval as i64 * 1_000_000;
-        let start_us = sim.start as i64 * 1_000_000;
+        let interval_us = SimTime::from_whole_secs(sim.interval.into()).0;
+        let start_us = SimTime::from_whole_secs(sim.start.into()).0;
         ArrivalProcess {
             rates: volume.profiles().iter().map(|p| p.iter().map(|v| v / interval_us as f64).collect()).collect(),
             intervals: sim.open_intervals(),
@@ -72,7 +70,7 @@ impl ArrivalProcess {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::stream;
+    use crate::engine::{SEC_US, stream};
 
     #[test]
     fn counts_follow_the_volumes_and_stay_in_opening_hours() {
@@ -89,7 +87,7 @@ mod tests {
         let mut p = ArrivalProcess::new(&DayProfiles::every_day(vec![100.0, 300.0]), &sim, stream(&[7]));
         let (mut first, mut second) = (0, 0);
         while let Some(t) = p.next_arrival() {
-            let tod = t.0.rem_euclid(DAY_US) / 1_000_000;
+            let tod = t.0.rem_euclid(DAY_US) / SEC_US;
             assert!((8 * 3600..10 * 3600).contains(&tod), "{tod}");
             if tod < 9 * 3600 { first += 1 } else { second += 1 }
         }

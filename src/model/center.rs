@@ -1,12 +1,12 @@
 //! The contact center: queues, agents, routing and the chat life of
 //! docs/design.md §2, driven by the engine's event queue.
 
-use super::arrivals::{ArrivalProcess, DAY_US};
+use super::arrivals::ArrivalProcess;
 use super::draws::{self, ChatStreams, SegmentDraws};
 use super::records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 use super::routing::{RoutingIndex, RoutingKey};
 use super::staffing::{day_timeline, peak};
-use crate::engine::{EventKey, EventQueue, SimTime, Stream, ceil_to_i64, stream};
+use crate::engine::{DAY_US, EventKey, EventQueue, SimTime, Stream, ceil_to_i64, stream};
 use crate::scenario::{AgentSelect, QueueSelect, Scenario, WrapupBlocks};
 use rand::RngExt;
 use std::collections::BTreeMap;
@@ -215,7 +215,7 @@ pub const fn agent_bytes(cap: u32) -> usize {
 }
 
 fn secs_of_day(day: u32, secs: u32) -> SimTime {
-    SimTime(day as i64 * DAY_US + secs as i64 * 1_000_000)
+    SimTime::of_day(day, secs)
 }
 
 impl<'a, O: Observer> Center<'a, O> {

@@ -70,7 +70,7 @@ pub fn write_trace(dir: &Path, sc: &Scenario, reps: &[Replication]) -> io::Resul
         skills: sc.skills.clone(),
         groups: sc.groups.iter().map(|g| g.name.clone()).collect(),
     };
-    let origin = SimTime(sc.simulation.start as i64 * 1_000_000);
+    let origin = SimTime::from_whole_secs(sc.simulation.start.into());
     write_chats(&dir.join("chats.csv"), &traces, origin, &names)?;
     write_events(&dir.join("events.csv"), &traces, origin)
 }

@@ -4,15 +4,12 @@
 use super::charts::{Chart2d, Drawn, Mark, PALETTE, SIZE, YAxis, axes, frame, plain, stacked_bars, top};
 use super::csv_out::fmt_num;
 use super::typeset::{png_area, svg_area};
+use crate::scenario::duration::fmt_clock as clock;
 use crate::stats::{SlotPlan, Staffed, slot_figure};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::io;
 use std::path::Path;
-
-fn clock(secs: u32) -> String {
-    format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60)
-}
 
 /// One planned interval: its plan, its result slot, and its `day` and
 /// `interval` cells (`day` is `all` when one staffing serves every day).

@@ -3,10 +3,8 @@
 //! (unless results are kept per day).
 
 use super::hist::WaitHistogram;
-use crate::engine::SimTime;
+use crate::engine::{DAY_US, SimTime};
 use crate::model::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord};
-
-const DAY_US: i64 = 86_400_000_000;
 
 /// Dimensions and rules a collector needs from the scenario.
 #[derive(Debug, Clone)]

@@ -24,12 +24,12 @@ pub struct Replication {
 /// The statistics layout of a scenario.
 pub fn layout(sc: &Scenario, per_day: bool) -> Layout {
     let sim = &sc.simulation;
-    let origin = SimTime(sim.start as i64 * 1_000_000);
+    let origin = SimTime::from_whole_secs(sim.start.into());
     Layout {
         reasons: sc.reasons.len(),
         skills: sc.skills.len(),
         caps: sc.groups.iter().map(|g| g.rules.max_concurrent).collect(),
-        interval_us: sim.interval as i64 * 1_000_000,
+        interval_us: SimTime::from_whole_secs(sim.interval.into()).0,
         per_day,
         warmup_at: if sim.warmup > 0.0 { origin.after_secs(sim.warmup) } else { SimTime(i64::MIN) },
         threshold: sc.service_level.threshold,
