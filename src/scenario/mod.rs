@@ -7,8 +7,16 @@
 pub mod dist;
 pub mod duration;
 mod error;
+mod fields;
+mod groups;
+mod interval_tables;
+mod key_path;
 pub mod limits;
 mod parse;
+mod reasons;
+mod replay;
+mod schema;
+mod settings;
 mod write;
 
 pub use dist::{Dist, parse_dist};
