@@ -34,6 +34,11 @@ pub(super) struct At {
 }
 
 impl At {
+    /// A cell of a CSV input: its column name and 1-based line and column.
+    pub(super) fn cell(file: &Path, key: &str, line: u64, column: usize) -> At {
+        At { file: file.to_path_buf(), key: key.to_string(), location: Some((line as usize, column)) }
+    }
+
     pub(super) fn err(&self, message: impl Into<String>) -> ScenarioError {
         ScenarioError {
             file: self.file.clone(),

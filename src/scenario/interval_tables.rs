@@ -9,8 +9,9 @@ use super::duration::{fmt_clock, fmt_duration, parse_clock};
 use super::fields::{At, Ctx, MAX_COUNT, Result, got};
 use super::limits;
 use super::{DayProfiles, Simulation};
+use csv::StringRecord;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use toml::{Spanned, Value};
 
 /// A top-level per-interval CSV input: columns `[day,]interval,NAME,VALUE`.
@@ -75,6 +76,37 @@ pub(super) struct CsvProfiles<T> {
     pub(super) by_name: HashMap<String, DayProfiles<T>>,
 }
 
+/// Where the columns of an interval table are, 0-based.
+struct Columns {
+    day: Option<usize>,
+    interval: usize,
+    name: usize,
+    value: usize,
+}
+
+/// One row of an interval table, its cells checked.
+struct Row<'r, 'n, T> {
+    line: u64,
+    /// `None`: every day (a day cell of `all`, as `staff` writes).
+    day: Option<usize>,
+    /// The index of the open interval.
+    interval: usize,
+    /// The interval cell as written, for messages.
+    interval_text: &'r str,
+    name: &'n str,
+    value: T,
+}
+
+/// The rows read so far: values by name (in order of first appearance), day
+/// and interval, and the line that gave each (day, interval, name).
+struct Found<'n, T> {
+    /// Days of values per name: `simulation.days` with a `day` column, else 1.
+    days: usize,
+    per_day: usize,
+    by_name: Vec<(&'n str, Vec<Vec<T>>)>,
+    lines: HashMap<(usize, usize, &'n str), u64>,
+}
+
 impl Ctx<'_> {
     /// A top-level per-interval CSV input (`forecast`, `staffing`): columns
     /// `interval,NAME,VALUE` with an optional `day` column (1-based).
@@ -101,31 +133,47 @@ impl Ctx<'_> {
             }
         };
         let path = self.base_dir.join(file);
-        let at = |key: &str, line: u64, column: usize| At {
-            file: path.clone(),
-            key: key.to_string(),
-            location: Some((line as usize, column)),
-        };
         let csv_err = |e: csv::Error| {
             let line = e.position().map_or(1, |p| p.line().max(1));
-            at("", line, 1).err(e.to_string())
+            At::cell(&path, "", line, 1).err(e.to_string())
         };
-        let header_hint = format!(
-            "a header line day,interval,{},{} (the leading day column is optional{})",
-            spec.name_column,
-            spec.value_column,
-            if spec.extra_columns { "; further columns are ignored" } else { "" }
-        );
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .flexible(true)
             .from_path(&path)
             .map_err(|e| self.err(key, v, format!("cannot read {}: {e}", path.display())))?;
         let header = reader.headers().map_err(csv_err)?.clone();
+        let columns = spec.columns(&path, &header)?;
+        let days = if columns.day.is_some() { sim.days as usize } else { 1 };
+        let mut found = Found { days, per_day: sim.open_intervals(), by_name: Vec::new(), lines: HashMap::new() };
+        for record in reader.records() {
+            let record = record.map_err(csv_err)?;
+            let row = spec.row(&path, &record, &columns, sim, names)?;
+            found.add(spec, &path, &columns, row)?;
+        }
+        found.into_profiles(spec, path)
+    }
+}
+
+impl<T: Copy> TableSpec<T> {
+    /// What the header line should be, for messages.
+    fn header_hint(&self) -> String {
+        format!(
+            "a header line day,interval,{},{} (the leading day column is optional{})",
+            self.name_column,
+            self.value_column,
+            if self.extra_columns { "; further columns are ignored" } else { "" }
+        )
+    }
+
+    /// Finds the columns in the header line: each at most once, `day` optional.
+    fn columns(&self, path: &Path, header: &StringRecord) -> Result<Columns> {
+        let at = |key: &str, line: u64, column: usize| At::cell(path, key, line, column);
+        let header_hint = self.header_hint();
         if header.iter().all(str::is_empty) {
             return Err(at("", 1, 1).err(format!("empty file; expected {header_hint}, then one row per interval")));
         }
-        let wanted = ["day", "interval", spec.name_column, spec.value_column];
+        let wanted = ["day", "interval", self.name_column, self.value_column];
         let mut columns = [None; 4];
         for (i, name) in header.iter().enumerate() {
             match wanted.iter().position(|c| *c == name) {
@@ -136,90 +184,109 @@ impl Ctx<'_> {
                         columns[c].unwrap_or_default() + 1
                     )));
                 }
-                None if spec.extra_columns => {}
+                None if self.extra_columns => {}
                 None => return Err(at(name, 1, i + 1).err(format!("unknown column; expected {header_hint}"))),
             }
         }
-        let [day_col, Some(interval_col), Some(name_col), Some(value_col)] = columns else {
+        let [day, Some(interval), Some(name), Some(value)] = columns else {
             let missing = wanted[1..].iter().zip(&columns[1..]).find(|(_, c)| c.is_none()).map_or("", |(n, _)| n);
             return Err(at(missing, 1, 1).err(format!(
                 "missing column; expected {header_hint}, got {:?}",
                 header.iter().collect::<Vec<_>>().join(",")
             )));
         };
+        Ok(Columns { day, interval, name, value })
+    }
 
-        let per_day = sim.open_intervals();
-        let days = if day_col.is_some() { sim.days as usize } else { 1 };
-        // Values by name (in order of first appearance), day and interval, and
-        // the line that gave each (day, interval, name).
-        let mut found: Vec<(&str, Vec<Vec<T>>)> = Vec::new();
-        let mut seen = HashMap::new();
-        for record in reader.records() {
-            let record = record.map_err(csv_err)?;
-            let line = record.position().map_or(0, |p| p.line());
-            let cell = |col: usize| record.get(col).unwrap_or("");
-            // `None`: every day (a day cell of `all`, as `staff` writes).
-            let day = match day_col {
-                None => Some(0),
-                Some(col) if cell(col) == "all" => None,
-                Some(col) => match cell(col).parse::<u32>() {
-                    Ok(d) if (1..=sim.days).contains(&d) => Some((d - 1) as usize),
-                    _ => {
-                        return Err(at("day", line, col + 1).err(format!(
-                            "expected a day number from 1 to {} (simulation.days) or all, got {:?}",
-                            sim.days,
-                            cell(col)
-                        )));
-                    }
-                },
-            };
-            let text = cell(interval_col);
-            let interval = parse_clock(text)
-                .ok()
-                .filter(|t| (sim.start..sim.end).contains(t) && (t - sim.start).is_multiple_of(sim.interval))
-                .map(|t| ((t - sim.start) / sim.interval) as usize)
-                .ok_or_else(|| {
-                    at("interval", line, interval_col + 1)
-                        .err(format!("expected {} (HH:MM), got {text:?}", interval_starts(sim)))
-                })?;
-            let name = cell(name_col);
-            let Some(&name) = names.iter().find(|n| **n == name) else {
-                return Err(at(spec.name_column, line, name_col + 1).err(format!(
-                    "unknown {} {name:?}; the {} are: {}",
-                    spec.name_column,
-                    spec.names,
-                    names.join(", ")
-                )));
-            };
-            let text = cell(value_col);
-            let value = (spec.value)(text).ok_or_else(|| {
-                at(spec.value_column, line, value_col + 1).err(format!("expected {}, got {text:?}", spec.value_hint))
-            })?;
-            (spec.limit)(value, sim).map_err(|m| at(spec.value_column, line, value_col + 1).err(m))?;
-            let slot = match found.iter().position(|(n, _)| *n == name) {
-                Some(i) => i,
-                None => {
-                    found.push((name, vec![vec![T::default(); per_day]; days]));
-                    found.len() - 1
-                }
-            };
-            for day in day.map_or(0..days, |d| d..d + 1) {
-                if let Some(earlier) = seen.insert((day, interval, name), line) {
-                    let day = if day_col.is_some() { format!("day {}, ", day + 1) } else { String::new() };
-                    return Err(at(spec.name_column, line, name_col + 1).err(format!(
-                        "duplicate row for {day}{} and {} {name:?}; line {earlier} already gives it",
-                        cell(interval_col),
-                        spec.name_column
+    /// Reads one row: its day (or all days), interval, name and value.
+    fn row<'r, 'n>(
+        &self,
+        path: &Path,
+        record: &'r StringRecord,
+        columns: &Columns,
+        sim: &Simulation,
+        names: &[&'n str],
+    ) -> Result<Row<'r, 'n, T>> {
+        let at = |key: &str, line: u64, column: usize| At::cell(path, key, line, column);
+        let line = record.position().map_or(0, |p| p.line());
+        let cell = |col: usize| record.get(col).unwrap_or("");
+        let day = match columns.day {
+            None => Some(0),
+            Some(col) if cell(col) == "all" => None,
+            Some(col) => match cell(col).parse::<u32>() {
+                Ok(d) if (1..=sim.days).contains(&d) => Some((d - 1) as usize),
+                _ => {
+                    return Err(at("day", line, col + 1).err(format!(
+                        "expected a day number from 1 to {} (simulation.days) or all, got {:?}",
+                        sim.days,
+                        cell(col)
                     )));
                 }
-                found[slot].1[day][interval] = value;
+            },
+        };
+        let interval_col = columns.interval;
+        let interval_text = cell(interval_col);
+        let interval = parse_clock(interval_text)
+            .ok()
+            .filter(|t| (sim.start..sim.end).contains(t) && (t - sim.start).is_multiple_of(sim.interval))
+            .map(|t| ((t - sim.start) / sim.interval) as usize)
+            .ok_or_else(|| {
+                at("interval", line, interval_col + 1)
+                    .err(format!("expected {} (HH:MM), got {interval_text:?}", interval_starts(sim)))
+            })?;
+        let name_col = columns.name;
+        let name = cell(name_col);
+        let Some(&name) = names.iter().find(|n| **n == name) else {
+            return Err(at(self.name_column, line, name_col + 1).err(format!(
+                "unknown {} {name:?}; the {} are: {}",
+                self.name_column,
+                self.names,
+                names.join(", ")
+            )));
+        };
+        let value_col = columns.value;
+        let text = cell(value_col);
+        let value = (self.value)(text).ok_or_else(|| {
+            at(self.value_column, line, value_col + 1).err(format!("expected {}, got {text:?}", self.value_hint))
+        })?;
+        (self.limit)(value, sim).map_err(|m| at(self.value_column, line, value_col + 1).err(m))?;
+        Ok(Row { line, day, interval, interval_text, name, value })
+    }
+}
+
+impl<'n, T: Copy + Default + PartialEq> Found<'n, T> {
+    /// Puts a row's value in place; a second row for the same day, interval
+    /// and name is an error.
+    fn add(&mut self, spec: &TableSpec<T>, path: &Path, columns: &Columns, row: Row<'_, 'n, T>) -> Result<()> {
+        let Row { line, day, interval, interval_text, name, value } = row;
+        let slot = match self.by_name.iter().position(|(n, _)| *n == name) {
+            Some(i) => i,
+            None => {
+                self.by_name.push((name, vec![vec![T::default(); self.per_day]; self.days]));
+                self.by_name.len() - 1
             }
+        };
+        for day in day.map_or(0..self.days, |d| d..d + 1) {
+            if let Some(earlier) = self.lines.insert((day, interval, name), line) {
+                let day = if columns.day.is_some() { format!("day {}, ", day + 1) } else { String::new() };
+                return Err(At::cell(path, spec.name_column, line, columns.name + 1).err(format!(
+                    "duplicate row for {day}{interval_text} and {} {name:?}; line {earlier} already gives it",
+                    spec.name_column
+                )));
+            }
+            self.by_name[slot].1[day][interval] = value;
         }
-        if found.is_empty() {
-            return Err(at("", 1, 1)
+        Ok(())
+    }
+
+    /// The profiles by name; one for every day where all days are the same.
+    fn into_profiles(self, spec: &TableSpec<T>, path: PathBuf) -> Result<CsvProfiles<T>> {
+        if self.by_name.is_empty() {
+            return Err(At::cell(&path, "", 1, 1)
                 .err(format!("no rows after the header; expected one row per interval and {}", spec.name_column)));
         }
-        let by_name = found
+        let by_name = self
+            .by_name
             .into_iter()
             .map(|(name, mut profiles)| {
                 // The same profile every day (no day column, or days of `all`) is one profile.

@@ -10,7 +10,7 @@ use super::fields::{At, Ctx, Result, got, number};
 use super::interval_tables::CsvProfiles;
 use super::limits;
 use super::parse::Ref;
-use super::schema::RawReason;
+use super::schema::{RawCommitment, RawNonresponsive, RawReason, RawTransfer};
 use super::{Commitment, DayProfiles, Dist, Nonresponsive, Reason, Simulation, Transfer};
 use toml::{Spanned, Value};
 
@@ -49,10 +49,56 @@ impl Ctx<'_> {
         let name_v = self.required(&k("name"), &r.name, "a string")?;
         let name = self.name(&k("name"), name_v)?;
         let skill = self.skill_ref(&k("skill"), self.required(&k("skill"), &r.skill, "a skill name")?)?;
+        let volume = self.reason_volume(key, raw, &name, sim, inputs)?;
 
+        let handle_v = self.required(&k("handle"), &r.handle, "a duration or distribution")?;
+        let handle = self.dist(&k("handle"), handle_v, false)?;
+        let auth = self.opt(&r.auth, Dist::Const(0.0), |v| self.dist(&k("auth"), v, false))?;
+        let auth_fail = self.opt(&r.auth_fail, 0.0, |v| self.probability(&k("auth_fail"), v))?;
+        let patience = self.opt(&r.patience, Dist::Never, |v| self.dist(&k("patience"), v, true))?;
+        let priority = self.opt(&r.priority, 1, |v| {
+            self.integer(&k("priority"), v, i32::MIN.into(), i32::MAX.into(), "an integer").map(|p| p as i32)
+        })?;
+        let nonresponsive = r.nonresponsive.as_ref().map(|n| self.nonresponsive(key, n.get_ref())).transpose()?;
+        let (transfer, transfer_to) = r.transfer.as_ref().map(|t| self.transfer(key, t.get_ref())).transpose()?.unzip();
+        let (commitment, commitment_skill) =
+            r.commitment.as_ref().map(|c| self.commitment(key, c.get_ref())).transpose()?.unzip();
+        Ok(ReasonDraft {
+            reason: Reason {
+                name,
+                skill: 0,
+                volume,
+                handle,
+                auth,
+                auth_fail,
+                patience,
+                priority,
+                nonresponsive,
+                transfer,
+                commitment,
+            },
+            name_at: self.at(&k("name"), Some(name_v.span())),
+            skill,
+            transfer_to,
+            commitment_skill,
+        })
+    }
+
+    /// Expected chats per open interval: from exactly one of `rate`, `volume`
+    /// or the reason's rows of the `forecast` file; all 0 under a replay.
+    fn reason_volume(
+        &self,
+        key: &str,
+        raw: &Spanned<RawReason>,
+        name: &str,
+        sim: &Simulation,
+        inputs: &ArrivalInputs,
+    ) -> Result<DayProfiles<f64>> {
+        let r = raw.get_ref();
+        let k = |field: &str| format!("{key}.{field}");
         let given =
             [("rate", &r.rate), ("volume", &r.volume)].into_iter().find_map(|(f, v)| v.as_ref().map(|v| (f, v)));
-        let from_forecast = inputs.forecast.and_then(|t| t.by_name.get(&name).map(|p| (t, p)));
+        let from_forecast = inputs.forecast.and_then(|t| t.by_name.get(name).map(|p| (t, p)));
         if let (Some((field, v)), true) = (given, inputs.replaying) {
             return Err(self.err(
                 &k(field),
@@ -70,48 +116,11 @@ impl Ctx<'_> {
                 ),
             ));
         }
-        let volume = match (&r.rate, &r.volume) {
+        Ok(match (&r.rate, &r.volume) {
             (None, None) if inputs.replaying => DayProfiles::every_day(vec![0.0; sim.open_intervals()]),
             (None, None) if let Some((_, profiles)) = from_forecast => profiles.clone(),
-            (Some(v), None) => {
-                let (count, unit) = match v.get_ref() {
-                    Value::String(s) => {
-                        let (count, unit) = parse_rate_parts(s).map_err(|m| self.err(&k("rate"), v, m))?;
-                        limits::check_rate(count, unit).map_err(|m| self.err(&k("rate"), v, format!("{s:?}: {m}")))?;
-                        (count, unit)
-                    }
-                    other => {
-                        return Err(self.err(
-                            &k("rate"),
-                            v,
-                            format!("expected a rate like \"120/h\", got {}", got(other)),
-                        ));
-                    }
-                };
-                DayProfiles::every_day(vec![count * f64::from(sim.interval) / unit; sim.open_intervals()])
-            }
-            (None, Some(v)) => {
-                let profiles = self.day_profiles(&k("volume"), v, sim, "a number of chats >= 0", |x| {
-                    number(x).filter(|x| x.is_finite() && *x >= 0.0).map(|x| x + 0.0)
-                })?;
-                let max = limits::max_volume(sim.interval);
-                for (d, day) in profiles.profiles().iter().enumerate() {
-                    if let Some(i) = day.iter().position(|&x| x > max) {
-                        let at = if profiles.is_every_day() { format!("[{i}]") } else { format!("[{d}][{i}]") };
-                        return Err(self.err(
-                            &format!("{}{at}", k("volume")),
-                            v,
-                            format!(
-                                "expected at most {max} chats in a {} interval ({} chats/h per reason), got {}",
-                                fmt_duration(sim.interval.into()),
-                                limits::MAX_RATE_PER_HOUR,
-                                day[i]
-                            ),
-                        ));
-                    }
-                }
-                profiles
-            }
+            (Some(v), None) => self.rate(&k("rate"), v, sim)?,
+            (None, Some(v)) => self.volume(&k("volume"), v, sim)?,
             (Some(v), Some(_)) => {
                 return Err(self.err(&k("rate"), v, "expected exactly one of `rate` or `volume`, got both"));
             }
@@ -123,57 +132,73 @@ impl Ctx<'_> {
                     "missing arrivals; expected `rate` (like \"120/h\") or `volume` (a list per interval), or {file}"
                 )));
             }
-        };
-
-        let handle_v = self.required(&k("handle"), &r.handle, "a duration or distribution")?;
-        let handle = self.dist(&k("handle"), handle_v, false)?;
-        let mut reason = Reason {
-            name,
-            skill: 0,
-            volume,
-            handle,
-            auth: self.opt(&r.auth, Dist::Const(0.0), |v| self.dist(&k("auth"), v, false))?,
-            auth_fail: self.opt(&r.auth_fail, 0.0, |v| self.probability(&k("auth_fail"), v))?,
-            patience: self.opt(&r.patience, Dist::Never, |v| self.dist(&k("patience"), v, true))?,
-            priority: self.opt(&r.priority, 1, |v| {
-                self.integer(&k("priority"), v, i32::MIN.into(), i32::MAX.into(), "an integer").map(|p| p as i32)
-            })?,
-            nonresponsive: None,
-            transfer: None,
-            commitment: None,
-        };
-        if let Some(n) = &r.nonresponsive {
-            let (n, nk) = (n.get_ref(), |f: &str| format!("{key}.nonresponsive.{f}"));
-            reason.nonresponsive = Some(Nonresponsive {
-                p: self.probability(&nk("p"), self.required(&nk("p"), &n.p, "a probability")?)?,
-                returns: self.opt(&n.returns, 0.0, |v| self.probability(&nk("returns"), v))?,
-            });
-        }
-        let mut transfer_to = None;
-        if let Some(t) = &r.transfer {
-            let (t, tk) = (t.get_ref(), |f: &str| format!("{key}.transfer.{f}"));
-            let p = self.probability(&tk("p"), self.required(&tk("p"), &t.p, "a probability")?)?;
-            transfer_to = Some(self.skill_ref(&tk("to"), self.required(&tk("to"), &t.to, "a skill name")?)?);
-            let handle = self.opt(&t.handle, None, |v| self.dist(&tk("handle"), v, false).map(Some))?;
-            reason.transfer = Some(Transfer { p, to: 0, handle });
-        }
-        let mut commitment_skill = None;
-        if let Some(c) = &r.commitment {
-            let (c, ck) = (c.get_ref(), |f: &str| format!("{key}.commitment.{f}"));
-            let p = self.probability(&ck("p"), self.required(&ck("p"), &c.p, "a probability")?)?;
-            let after =
-                self.duration(&ck("after"), self.required(&ck("after"), &c.after, "a duration like \"2h\"")?)?;
-            commitment_skill =
-                Some(self.skill_ref(&ck("skill"), self.required(&ck("skill"), &c.skill, "a skill name")?)?);
-            let handle = self.opt(&c.handle, None, |v| self.dist(&ck("handle"), v, false).map(Some))?;
-            reason.commitment = Some(Commitment { p, after, skill: 0, handle });
-        }
-        Ok(ReasonDraft {
-            reason,
-            name_at: self.at(&k("name"), Some(name_v.span())),
-            skill,
-            transfer_to,
-            commitment_skill,
         })
+    }
+
+    /// `rate`: a constant rate like "120/h", as the same volume every interval.
+    fn rate(&self, key: &str, v: &Spanned<Value>, sim: &Simulation) -> Result<DayProfiles<f64>> {
+        let (count, unit) = match v.get_ref() {
+            Value::String(s) => {
+                let (count, unit) = parse_rate_parts(s).map_err(|m| self.err(key, v, m))?;
+                limits::check_rate(count, unit).map_err(|m| self.err(key, v, format!("{s:?}: {m}")))?;
+                (count, unit)
+            }
+            other => {
+                return Err(self.err(key, v, format!("expected a rate like \"120/h\", got {}", got(other))));
+            }
+        };
+        Ok(DayProfiles::every_day(vec![count * f64::from(sim.interval) / unit; sim.open_intervals()]))
+    }
+
+    /// `volume`: chats per open interval (or one such list per day), each
+    /// within the limit on rates.
+    fn volume(&self, key: &str, v: &Spanned<Value>, sim: &Simulation) -> Result<DayProfiles<f64>> {
+        let profiles = self.day_profiles(key, v, sim, "a number of chats >= 0", |x| {
+            number(x).filter(|x| x.is_finite() && *x >= 0.0).map(|x| x + 0.0)
+        })?;
+        let max = limits::max_volume(sim.interval);
+        for (d, day) in profiles.profiles().iter().enumerate() {
+            if let Some(i) = day.iter().position(|&x| x > max) {
+                let at = if profiles.is_every_day() { format!("[{i}]") } else { format!("[{d}][{i}]") };
+                return Err(self.err(
+                    &format!("{key}{at}"),
+                    v,
+                    format!(
+                        "expected at most {max} chats in a {} interval ({} chats/h per reason), got {}",
+                        fmt_duration(sim.interval.into()),
+                        limits::MAX_RATE_PER_HOUR,
+                        day[i]
+                    ),
+                ));
+            }
+        }
+        Ok(profiles)
+    }
+
+    fn nonresponsive(&self, key: &str, n: &RawNonresponsive) -> Result<Nonresponsive> {
+        let nk = |f: &str| format!("{key}.nonresponsive.{f}");
+        Ok(Nonresponsive {
+            p: self.probability(&nk("p"), self.required(&nk("p"), &n.p, "a probability")?)?,
+            returns: self.opt(&n.returns, 0.0, |v| self.probability(&nk("returns"), v))?,
+        })
+    }
+
+    /// `transfer`, and the skill it goes to (resolved in pass 2).
+    fn transfer(&self, key: &str, t: &RawTransfer) -> Result<(Transfer, Ref)> {
+        let tk = |f: &str| format!("{key}.transfer.{f}");
+        let p = self.probability(&tk("p"), self.required(&tk("p"), &t.p, "a probability")?)?;
+        let to = self.skill_ref(&tk("to"), self.required(&tk("to"), &t.to, "a skill name")?)?;
+        let handle = self.opt(&t.handle, None, |v| self.dist(&tk("handle"), v, false).map(Some))?;
+        Ok((Transfer { p, to: 0, handle }, to))
+    }
+
+    /// `commitment`, and the skill of its follow-up (resolved in pass 2).
+    fn commitment(&self, key: &str, c: &RawCommitment) -> Result<(Commitment, Ref)> {
+        let ck = |f: &str| format!("{key}.commitment.{f}");
+        let p = self.probability(&ck("p"), self.required(&ck("p"), &c.p, "a probability")?)?;
+        let after = self.duration(&ck("after"), self.required(&ck("after"), &c.after, "a duration like \"2h\"")?)?;
+        let skill = self.skill_ref(&ck("skill"), self.required(&ck("skill"), &c.skill, "a skill name")?)?;
+        let handle = self.opt(&c.handle, None, |v| self.dist(&ck("handle"), v, false).map(Some))?;
+        Ok((Commitment { p, after, skill: 0, handle }, skill))
     }
 }

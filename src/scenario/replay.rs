@@ -93,11 +93,7 @@ impl Ctx<'_> {
 
     fn arrivals_csv(&self, v: &Spanned<Value>, file: &str, sim: &Simulation) -> Result<Vec<(ReplayArrival, Ref)>> {
         let path = self.base_dir.join(file);
-        let at = |key: &str, line: u64, column: usize| At {
-            file: path.clone(),
-            key: key.to_string(),
-            location: Some((line as usize, column)),
-        };
+        let at = |key: &str, line: u64, column: usize| At::cell(&path, key, line, column);
         let csv_err = |e: csv::Error| {
             let line = e.position().map_or(0, |p| p.line());
             ScenarioError {

@@ -1,8 +1,8 @@
 //! The raw schema: the scenario file as serde reads it, before any check.
 //!
 //! Every leaf is a spanned TOML value, so that pass 1 can name the key and
-//! the position of a bad value; serde itself only rejects unknown keys and
-//! tables where values belong (the `expecting` texts are its messages).
+//! the position of a bad value; serde itself rejects only unknown keys and a
+//! value where a table belongs (the `expecting` texts are its messages).
 
 use serde::Deserialize;
 use toml::{Spanned, Value};
