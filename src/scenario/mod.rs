@@ -3,12 +3,28 @@
 //! [`load`] turns a TOML file into a resolved, checked [`Scenario`]: every
 //! default applied, every name resolved to an index, every file input read.
 //! Nothing downstream re-validates; the model trusts these types.
+//!
+//! The way through: `schema` is the file as serde reads it; pass 1 checks
+//! each field on its own, single values in `fields`, then per section in
+//! `settings` (`[simulation]`, `[service_level]`, `[chat]`, `[routing]`),
+//! `groups`, `reasons`, `replay` (the top-level `arrivals`) and
+//! `interval_tables` (the `forecast` and `staffing` CSV files); pass 2, in
+//! `parse`, resolves names and cross-references. `key_path` names the key at
+//! the position of a TOML error.
 
 pub mod dist;
 pub mod duration;
 mod error;
+mod fields;
+mod groups;
+mod interval_tables;
+mod key_path;
 pub mod limits;
 mod parse;
+mod reasons;
+mod replay;
+mod schema;
+mod settings;
 mod write;
 
 pub use dist::{Dist, parse_dist};
