@@ -62,13 +62,11 @@ pub(super) const STAFFING_TABLE: TableSpec<u32> = TableSpec {
     name_column: "group",
     names: "groups",
     value_column: "agents",
-    value_hint: "a number of agents (an integer from 0 to 1000000)",
+    value_hint: "a number of agents (an integer from 0 to 1000000)", // limits::MAX_AGENTS
     value: |cell| cell.parse::<u32>().ok().filter(|n| i64::from(*n) <= MAX_COUNT),
     limit: |_, _| Ok(()),
     extra_columns: true,
 };
-
-// The counts above are those of the table of limits.
 
 /// Day profiles read from a forecast or staffing CSV, by reason or group name.
 pub(super) struct CsvProfiles<T> {
