@@ -5,10 +5,11 @@
 //! same whatever the number of threads.
 
 use crate::engine::SimTime;
-use crate::model::Trace;
-use crate::model::{AgentLevel, Both, Observer, SegmentRecord, TraceEvent, simulate};
+use crate::model::{AgentLevel, Both, Observer, SegmentRecord, Trace, TraceEvent, simulate};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::stats::{Collector, metric_values};
+// What a run produces, defined in `stats` so that `report` can write it
+// without importing a job; here too, beside the functions that make it.
 pub use crate::stats::{Replication, Results, aggregate_results, in_pool, layout, scope_names};
 use rayon::prelude::*;
 use std::ops::Range;

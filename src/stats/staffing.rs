@@ -51,6 +51,8 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// The frame of `sc`, its days planned apart or not (`jobs::staff`
+    /// decides which, from the forecast and the kept staffing).
     pub fn with(sc: &Scenario, per_day: bool) -> Frame {
         let sim = &sc.simulation;
         Frame {
