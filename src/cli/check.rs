@@ -1,14 +1,13 @@
 //! `ccsim check`: validate a scenario and print what it resolves to.
 
-use anyhow::Result;
+use ccsim::error::{Exit, Result};
 use ccsim::model::peak;
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 
 use super::args::*;
 
-pub fn check(path: &Path) -> Result<ExitCode> {
+pub fn check(path: &Path) -> Result<Exit> {
     let mut out = std::io::stdout().lock();
     let sc = load(path)?;
     let sim = &sc.simulation;
@@ -114,5 +113,5 @@ pub fn check(path: &Path) -> Result<ExitCode> {
             writeln!(out, "  warning: {w}")?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
