@@ -68,7 +68,7 @@ pub fn check(path: &Path) -> Result<Exit> {
             "time", "chats", "load (E)", "agents", "slots", "needed"
         )?;
         for i in 0..sim.open_intervals() {
-            let at = sim.start + i as u32 * sim.interval;
+            let at = sim.interval_start(i);
             let volume = |r: &ccsim::scenario::Reason| r.volume.day(day)[i];
             let chats: f64 = sc.reasons.iter().map(volume).sum();
             let load = ccsim::analytic::estimate::offered_load(&sc, day, i);

@@ -145,7 +145,7 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
                 writeln!(
                     out,
                     "  {:>9}  {:>7.1}  {:>8.2}  {:>6}{} {:>8}  {:>8}  {:>24}  {:>8}",
-                    format!("{}{}", day_label(d), clock(sim.start + i as u32 * sim.interval)),
+                    format!("{}{}", day_label(d), clock(sim.interval_start(i))),
                     plan.offered,
                     plan.load,
                     found.staffed_agents(plan),
@@ -171,10 +171,8 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
     }
     let unreachable = found.unreachable();
     if !unreachable.is_empty() {
-        let list: Vec<String> = unreachable
-            .iter()
-            .map(|&(d, i)| format!("{}{}", day_label(d), clock(sim.start + i as u32 * sim.interval)))
-            .collect();
+        let list: Vec<String> =
+            unreachable.iter().map(|&(d, i)| format!("{}{}", day_label(d), clock(sim.interval_start(i)))).collect();
         eprintln!(
             "error: the target is not met within {} agents in {} interval(s): {}",
             args.max_agents,
