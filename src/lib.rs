@@ -6,10 +6,12 @@
 //! life; `stats` collects and aggregates; `analytic` holds the queueing
 //! formulas and estimates; `jobs` are the use cases (run, staff, sweep,
 //! merge, compare, bench) over them; `report` writes and reads files, and
-//! knows the results but not the jobs.
+//! knows the results but not the jobs. Below them all, `error` is the one
+//! error type and the exit codes, which every layer may name.
 
 pub mod analytic;
 pub mod engine;
+pub mod error;
 pub mod jobs;
 pub mod model;
 pub mod report;

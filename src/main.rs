@@ -2,6 +2,7 @@
 
 mod cli;
 
+use ccsim::error::Exit;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,44 +51,23 @@ fn main() -> ExitCode {
         Command::Merge(args) => cli::merge::merge(&args),
         Command::Compare(args) => cli::compare::compare(&args),
     };
-    match result {
-        Ok(code) => code,
-        Err(err)
-            if err.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            ExitCode::SUCCESS // the reader of our output went away (e.g. `| head`)
-        }
-        Err(err) => {
+    let exit = result.unwrap_or_else(|err| {
+        let exit = err.exit();
+        if exit != Exit::Success {
+            // (a broken pipe is success: the reader of our output went away, e.g. `| head`)
             eprintln!("error: {err}");
             for cause in err.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            ExitCode::from(exit_code(&err))
         }
-    }
-}
-
-/// The exit code of an error: 2 when the input is at fault (a scenario, a
-/// flag, a folder that is not ccsim's to replace or read), else 3 (the
-/// machine: a disk full, a permission). 1 is kept for findings, which are
-/// not errors (a regression, a target out of reach); the README lists them.
-fn exit_code(err: &anyhow::Error) -> u8 {
-    use ccsim::report::OutputError;
-    let input = err.chain().any(|e| {
-        e.is::<ccsim::scenario::ScenarioError>()
-            || e.is::<cli::args::UsageError>()
-            || e.is::<ccsim::jobs::sweep::SweepError>()
-            || e.is::<ccsim::jobs::sweep::GridError>()
-            || e.is::<ccsim::jobs::compare::CompareError>()
-            || e.downcast_ref::<ccsim::jobs::shard::ShardError>().is_some_and(|e| e.is_bad_input())
-            || matches!(e.downcast_ref::<OutputError>(), Some(OutputError::Refused(_)))
+        exit
     });
-    if input { 2 } else { 3 }
+    ExitCode::from(exit.code() as u8)
 }
 
 /// On SIGINT or SIGTERM: remove the output folders being written (so an
-/// interrupted run leaves nothing behind) and exit with 128 + the signal
-/// (130, 143), as a shell reports a process killed by it.
+/// interrupted run leaves nothing behind) and exit with
+/// [`Exit::Interrupted`] (130, 143), as a shell reports a process killed by it.
 fn on_interrupt_remove_temporaries() {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
@@ -97,7 +77,7 @@ fn on_interrupt_remove_temporaries() {
         if let Some(signal) = signals.forever().next() {
             let _held = ccsim::report::remove_temporaries();
             eprintln!("interrupted: the output being written was removed");
-            std::process::exit(128 + signal);
+            std::process::exit(Exit::Interrupted(signal).code());
         }
     });
 }

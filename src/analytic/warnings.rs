@@ -41,7 +41,7 @@ impl fmt::Display for Warning {
 
 /// Agents of each group scheduled on day `day` during open interval `i` (at its start).
 pub fn scheduled_agents(sc: &Scenario, day: u32, i: usize) -> Vec<u32> {
-    let at = sc.simulation.start + i as u32 * sc.simulation.interval;
+    let at = sc.simulation.interval_start(i);
     sc.groups
         .iter()
         .map(|g| day_timeline(&g.staffing, &sc.simulation, day).iter().rev().find(|p| p.0 <= at).map_or(0, |p| p.1))
@@ -71,7 +71,7 @@ pub fn warnings(sc: &Scenario, replications: u32) -> Vec<Warning> {
     let hours = sim.interval as f64 / 3600.0;
     let days = distinct_days(sc);
     for (day, i) in (0..days).flat_map(|d| (0..sim.open_intervals()).map(move |i| (d, i))) {
-        let clock = clock(sim.start + i as u32 * sim.interval);
+        let clock = clock(sim.interval_start(i));
         let interval = if days > 1 { format!("day {} {clock}", day + 1) } else { clock };
         let agents = scheduled_agents(sc, day, i);
         let volume = |r: &crate::scenario::Reason| r.volume.day(day)[i];

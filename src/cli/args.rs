@@ -1,7 +1,7 @@
 //! What the commands share: replication, shard and memory options, loading a
 //! scenario, the output folder, flag parsing and small formatters.
 
-use anyhow::Result;
+use ccsim::error::{Error, Result};
 use ccsim::jobs::shard::Shard;
 use ccsim::report::OutputDir;
 use ccsim::scenario::{self, Scenario};
@@ -29,11 +29,11 @@ impl ReplicationArgs {
     pub fn apply(&self, sc: &mut Scenario, path: &Path) -> Result<()> {
         if self.threads > ccsim::scenario::limits::MAX_THREADS {
             let max = ccsim::scenario::limits::MAX_THREADS;
-            return Err(UsageError(format!("--threads: expected at most {max}, got {}", self.threads)).into());
+            return Err(Error::input(format!("--threads: expected at most {max}, got {}", self.threads)));
         }
         if let Some(r) = self.replications {
             let r = ccsim::scenario::limits::check_replications(r.into()).map_err(|m| {
-                UsageError(format!("--replications: {m} (for simulation.replications of {})", path.display()))
+                Error::input(format!("--replications: {m} (for simulation.replications of {})", path.display()))
             })?;
             sc.simulation.replications = r;
         }
@@ -81,11 +81,6 @@ pub fn output_folder(target: &Path, command: &str) -> Result<OutputDir> {
     Ok(OutputDir::create(target, command)?)
 }
 
-/// A command line that cannot work (exit code 2, like a bad scenario).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
 /// Loads and validates a scenario (errors exit with code 2).
 pub fn load(path: &Path) -> Result<Scenario> {
     Ok(scenario::load(path)?)
@@ -94,7 +89,7 @@ pub fn load(path: &Path) -> Result<Scenario> {
 /// Refuses a run whose memory estimate is above `--max-memory`.
 pub fn check_memory(sc: &Scenario, plan: &ccsim::jobs::memory::Plan, reps: &ReplicationArgs) -> Result<()> {
     let estimate = ccsim::jobs::memory::estimate(sc, plan);
-    estimate.check(reps.max_memory).map_err(|m| UsageError(format!("{}: {m}", sc.path.display())).into())
+    estimate.check(reps.max_memory).map_err(|m| Error::input(format!("{}: {m}", sc.path.display())))
 }
 
 /// A shard's share in words: "2 of 10 replications (numbers 4–5)"; items
@@ -109,7 +104,7 @@ pub fn share_text(range: &std::ops::Range<u32>, total: u32, items: &str, first: 
 pub use ccsim::scenario::duration::fmt_clock as clock;
 
 pub fn flag<T>(name: &str, value: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<T> {
-    parse(value).map_err(|m| UsageError(format!("--{name}: {m}")).into())
+    parse(value).map_err(|m| Error::input(format!("--{name}: {m}")))
 }
 
 /// A duration on the command line, within the same limit as in a scenario file.

@@ -1,10 +1,9 @@
 //! `ccsim bench`: one replication on one thread per horizon, each in a fresh process.
 
-use anyhow::{Context, Result};
+use ccsim::error::{Error, Exit, Result, ResultExt};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use super::args::*;
 
@@ -24,17 +23,17 @@ pub struct BenchArgs {
     repeat: u32,
 }
 
-pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
+pub fn bench(args: &BenchArgs) -> Result<Exit> {
     let sc = load(&args.scenario)?;
     for &d in &args.days {
-        ccsim::scenario::limits::check_days(d.into()).map_err(|m| UsageError(format!("--days: {m}")))?;
+        ccsim::scenario::limits::check_days(d.into()).map_err(|m| Error::input(format!("--days: {m}")))?;
     }
     let mut out = std::io::stdout().lock();
     if let [days] = args.days[..]
         && args.json
     {
         writeln!(out, "{}", ccsim::jobs::bench::measure(&sc, days)?.to_json())?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Success);
     }
     // One child process per horizon, so that each peak memory is its own.
     let exe = std::env::current_exe().context("cannot find the ccsim executable")?;
@@ -50,11 +49,11 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         if child.status.code() == Some(2) {
             // Bad input found by the child (a run past its time limit): its message, its code.
             std::io::stderr().write_all(&child.stderr)?;
-            return Ok(ExitCode::from(2));
+            return Ok(Exit::Input);
         }
         let line = String::from_utf8_lossy(&child.stdout);
-        let m = ccsim::jobs::bench::Measurement::from_json(line.trim()).with_context(|| {
-            format!("benchmark of {days} day(s) failed: {}", String::from_utf8_lossy(&child.stderr))
+        let m = ccsim::jobs::bench::Measurement::from_json(line.trim()).ok_or_else(|| {
+            Error::environment(format!("benchmark of {days} day(s) failed: {}", String::from_utf8_lossy(&child.stderr)))
         })?;
         if args.json {
             writeln!(out, "{}", m.to_json())?;
@@ -62,7 +61,7 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         results.push(m);
     }
     if args.json {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Success);
     }
     writeln!(
         out,
@@ -104,5 +103,5 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
             writeln!(out, "  peak memory {} days ÷ {} day(s): {:.2}", last.days, first.days, b / a)?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

@@ -1,14 +1,13 @@
 //! `ccsim check`: validate a scenario and print what it resolves to.
 
-use anyhow::Result;
+use ccsim::error::{Exit, Result};
 use ccsim::model::peak;
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 
 use super::args::*;
 
-pub fn check(path: &Path) -> Result<ExitCode> {
+pub fn check(path: &Path) -> Result<Exit> {
     let mut out = std::io::stdout().lock();
     let sc = load(path)?;
     let sim = &sc.simulation;
@@ -69,7 +68,7 @@ pub fn check(path: &Path) -> Result<ExitCode> {
             "time", "chats", "load (E)", "agents", "slots", "needed"
         )?;
         for i in 0..sim.open_intervals() {
-            let at = sim.start + i as u32 * sim.interval;
+            let at = sim.interval_start(i);
             let volume = |r: &ccsim::scenario::Reason| r.volume.day(day)[i];
             let chats: f64 = sc.reasons.iter().map(volume).sum();
             let load = ccsim::analytic::estimate::offered_load(&sc, day, i);
@@ -114,5 +113,5 @@ pub fn check(path: &Path) -> Result<ExitCode> {
             writeln!(out, "  warning: {w}")?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

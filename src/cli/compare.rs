@@ -1,11 +1,10 @@
 //! `ccsim compare`: the command-line glue over [`ccsim::jobs::compare`].
 
-use anyhow::Result;
+use ccsim::error::{Exit, Result};
 use ccsim::jobs::compare::{self, CompareOptions};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct CompareArgs {
@@ -26,7 +25,7 @@ pub struct CompareArgs {
 }
 
 /// Exit code 0 without a regression, 1 with any; comparison errors exit 2 (see main).
-pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
+pub fn compare(args: &CompareArgs) -> Result<Exit> {
     let opts = CompareOptions { metrics: args.metrics.clone(), tolerance: args.tolerance };
     let comparison = compare::compare(&args.baseline, &args.current, &opts)?;
     let mut out = std::io::stdout().lock();
@@ -42,5 +41,5 @@ pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
     }
     out.write_all(comparison.render(args.quiet).as_bytes())?;
     out.flush()?;
-    Ok(if comparison.regressions().is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if comparison.regressions().is_empty() { Exit::Success } else { Exit::Finding })
 }

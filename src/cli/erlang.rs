@@ -1,9 +1,8 @@
 //! `ccsim erlang`: Erlang C (Erlang A with --patience) figures.
 
-use anyhow::Result;
+use ccsim::error::{Error, Exit, Result};
 use clap::Args;
 use std::io::Write;
-use std::process::ExitCode;
 
 use super::args::*;
 
@@ -26,7 +25,7 @@ pub struct ErlangArgs {
     threshold: String,
 }
 
-pub fn erlang(args: &ErlangArgs) -> Result<ExitCode> {
+pub fn erlang(args: &ErlangArgs) -> Result<Exit> {
     let mut out = std::io::stdout().lock();
     use ccsim::scenario::duration::parse_rate_parts;
     let rate = flag("rate", &args.rate, |t| {
@@ -37,11 +36,11 @@ pub fn erlang(args: &ErlangArgs) -> Result<ExitCode> {
     let aht = flag("aht", &args.aht, duration_flag)?;
     let threshold = flag("threshold", &args.threshold, duration_flag)?;
     if aht <= 0.0 || rate <= 0.0 || args.agents == 0 {
-        return Err(UsageError("--rate, --aht and --agents must be above zero".into()).into());
+        return Err(Error::input("--rate, --aht and --agents must be above zero"));
     }
     if args.agents > ccsim::scenario::limits::MAX_AGENTS {
         let max = ccsim::scenario::limits::MAX_AGENTS;
-        return Err(UsageError(format!("--agents: expected at most {max}, got {}", args.agents)).into());
+        return Err(Error::input(format!("--agents: expected at most {max}, got {}", args.agents)));
     }
     let load = rate * aht;
     writeln!(
@@ -77,5 +76,5 @@ pub fn erlang(args: &ErlangArgs) -> Result<ExitCode> {
             writeln!(out, "  mean queue              {:.3}", a.mean_queue)?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

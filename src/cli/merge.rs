@@ -1,9 +1,8 @@
 //! `ccsim merge`: the shards of a run or sweep combined into the whole job's files.
 
-use anyhow::Result;
+use ccsim::error::{Exit, Result};
 use clap::Args;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct MergeArgs {
@@ -18,7 +17,7 @@ pub struct MergeArgs {
     quiet: bool,
 }
 
-pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
+pub fn merge(args: &MergeArgs) -> Result<Exit> {
     let merged = ccsim::jobs::shard::merge(&args.dirs, args.out.as_deref())?;
     if !args.quiet {
         let items = match merged.kind {
@@ -33,5 +32,5 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
             merged.dir.display()
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

@@ -1,13 +1,12 @@
 //! `ccsim run`: simulate a scenario and write its run folder.
 
-use anyhow::{Context, Result};
+use ccsim::error::{Exit, Result, ResultExt};
 use ccsim::jobs::run::{self, RunOptions};
 use ccsim::jobs::shard::{Manifest, RunOutput};
 use ccsim::report::{self};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use super::args::*;
 use super::progress;
@@ -37,7 +36,7 @@ pub struct RunArgs {
     quiet: bool,
 }
 
-pub fn run(args: &RunArgs) -> Result<ExitCode> {
+pub fn run(args: &RunArgs) -> Result<Exit> {
     let mut sc = load(&args.scenario)?;
     args.reps.apply(&mut sc, &args.scenario)?;
     for w in ccsim::analytic::warnings::warnings(&sc, sc.simulation.replications) {
@@ -99,7 +98,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let dir = folder.commit()?;
 
     if args.quiet {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Success);
     }
     let mut out = std::io::stdout().lock();
     let chats: u64 = reps.iter().map(|r| r.counts.chats).sum();
@@ -114,7 +113,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
             dir.display()
         )?;
         writeln!(out, "  combine the folders of all shards with `ccsim merge`")?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Success);
     };
     writeln!(
         out,
@@ -137,5 +136,5 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
             writeln!(out, "  {label:<14} {}{}", report::fmt_num(a.mean), ci.unwrap_or_default())?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

@@ -1,13 +1,12 @@
 //! `ccsim staff`: the fewest agents per interval meeting the targets, by simulation.
 
-use anyhow::{Context, Result};
+use ccsim::error::{Error, Exit, Result, ResultExt};
 use ccsim::jobs::run::{self};
 use ccsim::report::{self};
 use ccsim::scenario::{self};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use super::args::*;
 use super::progress;
@@ -44,13 +43,13 @@ pub struct StaffArgs {
     quiet: bool,
 }
 
-pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
+pub fn staff(args: &StaffArgs) -> Result<Exit> {
     use ccsim::jobs::staff::{StaffOptions, intervals, staff};
     let mut sc = load(&args.scenario)?;
     args.reps.apply(&mut sc, &args.scenario)?;
     if let Some(goal) = args.goal {
         if !(goal > 0.0 && goal <= 1.0) {
-            return Err(UsageError(format!("--goal: expected a share above 0 and at most 1, got {goal}")).into());
+            return Err(Error::input(format!("--goal: expected a share above 0 and at most 1, got {goal}")));
         }
         sc.service_level.goal = goal;
     }
@@ -59,7 +58,7 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
     }
     if let Some(m) = args.max_abandon {
         if !(0.0..=1.0).contains(&m) {
-            return Err(UsageError(format!("--max-abandon: expected a share from 0 to 1, got {m}")).into());
+            return Err(Error::input(format!("--max-abandon: expected a share from 0 to 1, got {m}")));
         }
         sc.service_level.max_abandon = Some(m);
     }
@@ -67,14 +66,15 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
         None => None,
         Some(name) => Some(sc.groups.iter().position(|g| &g.name == name).ok_or_else(|| {
             let names: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
-            UsageError(format!("--group: unknown group {name:?}; the groups are: {}", names.join(", ")))
+            Error::input(format!("--group: unknown group {name:?}; the groups are: {}", names.join(", ")))
         })?),
     };
     if !(1..=ccsim::scenario::limits::MAX_AGENTS).contains(&args.max_agents) {
         let max = ccsim::scenario::limits::MAX_AGENTS;
-        return Err(
-            UsageError(format!("--max-agents: expected an integer from 1 to {max}, got {}", args.max_agents)).into()
-        );
+        return Err(Error::input(format!(
+            "--max-agents: expected an integer from 1 to {max}, got {}",
+            args.max_agents
+        )));
     }
     let plan = ccsim::jobs::memory::Plan {
         per_day: ccsim::analytic::warnings::distinct_days(&sc) > 1,
@@ -145,7 +145,7 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
                 writeln!(
                     out,
                     "  {:>9}  {:>7.1}  {:>8.2}  {:>6}{} {:>8}  {:>8}  {:>24}  {:>8}",
-                    format!("{}{}", day_label(d), clock(sim.start + i as u32 * sim.interval)),
+                    format!("{}{}", day_label(d), clock(sim.interval_start(i))),
                     plan.offered,
                     plan.load,
                     found.staffed_agents(plan),
@@ -171,17 +171,15 @@ pub fn staff(args: &StaffArgs) -> Result<ExitCode> {
     }
     let unreachable = found.unreachable();
     if !unreachable.is_empty() {
-        let list: Vec<String> = unreachable
-            .iter()
-            .map(|&(d, i)| format!("{}{}", day_label(d), clock(sim.start + i as u32 * sim.interval)))
-            .collect();
+        let list: Vec<String> =
+            unreachable.iter().map(|&(d, i)| format!("{}{}", day_label(d), clock(sim.interval_start(i)))).collect();
         eprintln!(
             "error: the target is not met within {} agents in {} interval(s): {}",
             args.max_agents,
             list.len(),
             list.join(", ")
         );
-        return Ok(ExitCode::from(1));
+        return Ok(Exit::Finding);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

@@ -1,13 +1,12 @@
 //! `ccsim sweep`: the scenario run for every combination of --set values.
 
-use anyhow::{Context, Result};
+use ccsim::error::{Error, Exit, Result, ResultExt};
 use ccsim::jobs::shard::Manifest;
 use ccsim::report::{self};
 use ccsim::scenario::{self};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use super::args::*;
 use super::progress;
@@ -34,13 +33,13 @@ pub struct SweepArgs {
     quiet: bool,
 }
 
-pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
+pub fn sweep(args: &SweepArgs) -> Result<Exit> {
     use ccsim::jobs::sweep::{Setting, run_points};
     let mut base = load(&args.scenario)?;
     args.reps.apply(&mut base, &args.scenario)?;
     let text = std::fs::read_to_string(&args.scenario)?;
     let doc: toml::Table =
-        toml::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", args.scenario.display())))?;
+        toml::from_str(&text).map_err(|e| Error::input(format!("{}: {e}", args.scenario.display())))?;
     let settings: Vec<Setting> = args.sets.iter().map(|s| Setting::parse(s)).collect::<Result<_, _>>()?;
     let points = ccsim::jobs::sweep::points(&doc, &args.scenario, &base, &settings)?;
     let range = args.part.share(points.len() as u32);
@@ -100,5 +99,5 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             writeln!(out, "  {:<40} {}", values.join(", "), figures.join("  "))?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

@@ -8,4 +8,4 @@ mod time;
 
 pub use queue::{EventKey, EventQueue};
 pub use rng::{KeyPrefix, Stream, stream};
-pub use time::{DAY_US, SEC_US, SimTime, ceil_to_i64, round_to_i64};
+pub use time::{DAY_SECS, SimDuration, SimTime};

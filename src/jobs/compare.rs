@@ -56,6 +56,13 @@ pub enum CompareError {
     Untrusted(String),
 }
 
+/// A comparison that cannot be made is bad input (exit code 2).
+impl From<CompareError> for crate::error::Error {
+    fn from(e: CompareError) -> Self {
+        crate::error::Error::new(crate::error::Kind::Input, e)
+    }
+}
+
 /// Which way a metric should move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {

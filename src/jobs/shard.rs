@@ -217,10 +217,17 @@ pub enum ShardError {
     },
 }
 
-impl ShardError {
-    /// True when the input is at fault (exit code 2), not the output.
-    pub fn is_bad_input(&self) -> bool {
-        matches!(self, ShardError::Input(_) | ShardError::Output(crate::report::OutputError::Refused(_)))
+/// Shards that do not belong together, a malformed file in them or an
+/// output folder ccsim may not replace are bad input (exit code 2); a
+/// failure to write is the environment's (exit code 3).
+impl From<ShardError> for crate::error::Error {
+    fn from(e: ShardError) -> Self {
+        use crate::error::{Error, Kind};
+        match e {
+            ShardError::Output(e) => e.into(),
+            ShardError::Input(_) => Error::new(Kind::Input, e),
+            ShardError::Write { .. } => Error::new(Kind::Environment, e),
+        }
     }
 }
 

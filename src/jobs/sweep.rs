@@ -42,6 +42,19 @@ pub enum GridError {
     },
 }
 
+/// A grid that cannot be built is bad input (exit code 2).
+impl From<GridError> for crate::error::Error {
+    fn from(e: GridError) -> Self {
+        crate::error::Error::new(crate::error::Kind::Input, e)
+    }
+}
+
+impl From<SweepError> for crate::error::Error {
+    fn from(e: SweepError) -> Self {
+        crate::error::Error::new(crate::error::Kind::Input, e)
+    }
+}
+
 /// One point of a grid: its value of each setting, and its scenario.
 pub struct Point {
     pub values: Vec<String>,

@@ -4,7 +4,7 @@
 //! draws come from the reason's own stream, so a reason's arrival times
 //! depend on nothing but (seed, replication, reason) and its volumes.
 
-use crate::engine::{DAY_US, SimTime, Stream, round_to_i64};
+use crate::engine::{SimDuration, SimTime, Stream};
 use crate::scenario::{DayProfiles, Simulation};
 use rand_distr::{Distribution, Exp1};
 
@@ -13,31 +13,37 @@ pub struct ArrivalProcess {
     /// Rate per microsecond in each open interval, per day profile.
     rates: Vec<Vec<f64>>,
     intervals: usize,
-    start_us: i64,
-    interval_us: i64,
+    /// The daily opening, from midnight.
+    opening: SimDuration,
+    interval_length: SimDuration,
     days: i64,
     rng: Stream,
     /// Position: day, interval, and instant within the day's timeline.
     day: i64,
     interval: usize,
-    at_us: i64,
+    at: SimTime,
 }
 
 impl ArrivalProcess {
     pub fn new(volume: &DayProfiles<f64>, sim: &Simulation, rng: Stream) -> Self {
-        let interval_us = SimTime::from_whole_secs(sim.interval.into()).0;
-        let start_us = SimTime::from_whole_secs(sim.start.into()).0;
+        let interval_length = sim.interval_length();
+        let micros = interval_length.micros() as f64;
         ArrivalProcess {
-            rates: volume.profiles().iter().map(|p| p.iter().map(|v| v / interval_us as f64).collect()).collect(),
+            rates: volume.profiles().iter().map(|p| p.iter().map(|v| v / micros).collect()).collect(),
             intervals: sim.open_intervals(),
-            start_us,
-            interval_us,
+            opening: SimDuration::from_whole_secs(sim.start.into()),
+            interval_length,
             days: sim.days as i64,
             rng,
             day: 0,
             interval: 0,
-            at_us: start_us,
+            at: sim.origin(),
         }
+    }
+
+    /// The start of open interval `i` of the current day.
+    fn interval_start(&self, i: usize) -> SimTime {
+        SimTime::ZERO + SimDuration::DAY * self.day + self.opening + self.interval_length * i as i64
     }
 
     /// The next arrival instant, or `None` after the last day's end.
@@ -48,12 +54,12 @@ impl ArrivalProcess {
         let mut need: f64 = Exp1.sample(&mut self.rng);
         while self.day < self.days {
             let rate = self.rates[self.day as usize % self.rates.len()][self.interval];
-            let interval_end = self.day * DAY_US + self.start_us + (self.interval as i64 + 1) * self.interval_us;
-            let room = (interval_end - self.at_us) as f64;
+            let interval_end = self.interval_start(self.interval + 1);
+            let room = (interval_end - self.at).micros() as f64;
             if rate > 0.0 && need <= rate * room {
-                let gap = round_to_i64(need / rate);
-                self.at_us = (self.at_us + gap).min(interval_end - 1);
-                return Some(SimTime(self.at_us));
+                let gap = SimDuration::from_micros_rounded(need / rate);
+                self.at = (self.at + gap).min(interval_end - SimDuration::MICROSECOND);
+                return Some(self.at);
             }
             need -= rate * room;
             self.interval += 1;
@@ -61,7 +67,7 @@ impl ArrivalProcess {
                 self.interval = 0;
                 self.day += 1;
             }
-            self.at_us = self.day * DAY_US + self.start_us + self.interval as i64 * self.interval_us;
+            self.at = self.interval_start(self.interval);
         }
         None
     }
@@ -70,7 +76,7 @@ impl ArrivalProcess {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{SEC_US, stream};
+    use crate::engine::stream;
 
     #[test]
     fn counts_follow_the_volumes_and_stay_in_opening_hours() {
@@ -87,7 +93,7 @@ mod tests {
         let mut p = ArrivalProcess::new(&DayProfiles::every_day(vec![100.0, 300.0]), &sim, stream(&[7]));
         let (mut first, mut second) = (0, 0);
         while let Some(t) = p.next_arrival() {
-            let tod = t.0.rem_euclid(DAY_US) / SEC_US;
+            let tod = t.time_of_day().whole_secs();
             assert!((8 * 3600..10 * 3600).contains(&tod), "{tod}");
             if tod < 9 * 3600 { first += 1 } else { second += 1 }
         }

@@ -6,7 +6,7 @@ use super::draws::{self, ChatStreams, SegmentDraws};
 use super::records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 use super::routing::{RoutingIndex, RoutingKey};
 use super::staffing::{day_timeline, peak};
-use crate::engine::{DAY_US, EventKey, EventQueue, SimTime, Stream, ceil_to_i64, stream};
+use crate::engine::{EventKey, EventQueue, SimDuration, SimTime, Stream, stream};
 use crate::scenario::{AgentSelect, QueueSelect, Scenario, WrapupBlocks};
 use rand::RngExt;
 use std::collections::BTreeMap;
@@ -214,10 +214,6 @@ pub const fn agent_bytes(cap: u32) -> usize {
     size_of::<Agent>() + cap as usize * size_of::<Work>() + size_of::<(RoutingKey, u32)>()
 }
 
-fn secs_of_day(day: u32, secs: u32) -> SimTime {
-    SimTime::of_day(day, secs)
-}
-
 impl<'a, O: Observer> Center<'a, O> {
     /// Sets up replication `replication` of `sc` with `seed`.
     pub fn new(sc: &'a Scenario, seed: u64, replication: u32, obs: &'a mut O) -> Self {
@@ -260,7 +256,7 @@ impl<'a, O: Observer> Center<'a, O> {
                 })
                 .collect()
         };
-        let origin = secs_of_day(0, sim.start);
+        let origin = sim.origin();
         // An available agent has fewer busy slots than its group's cap.
         let top = sc.groups.iter().map(|g| g.rules.max_concurrent as i64 - 1).max().unwrap_or(0);
         let terms = match sc.routing.agent_select {
@@ -289,9 +285,9 @@ impl<'a, O: Observer> Center<'a, O> {
             next_chat_id: 0,
             left_seq: 0,
             closing: false,
-            warmup_at: if sim.warmup > 0.0 { origin.after_secs(sim.warmup) } else { SimTime(i64::MIN) },
+            warmup_at: sim.warmup_end(),
             origin,
-            time_limit: secs_of_day(sim.days - 1, sim.end).after_secs(crate::scenario::limits::MAX_DRAIN_SECS),
+            time_limit: SimTime::of_day(sim.days - 1, sim.end).after_secs(crate::scenario::limits::MAX_DRAIN_SECS),
         }
     }
 
@@ -355,7 +351,7 @@ impl<'a, O: Observer> Center<'a, O> {
             .filter_map(|g| day_timeline(&g.staffing, sim, day).first().map(|p| p.0))
             .min()
             .unwrap_or(sim.start);
-        secs_of_day(day, first.min(sim.start))
+        SimTime::of_day(day, first.min(sim.start))
     }
 
     fn handle(&mut self, ev: Event) {
@@ -394,15 +390,15 @@ impl<'a, O: Observer> Center<'a, O> {
             self.timelines[g] = day_timeline(&self.sc.groups[g].staffing, sim, d);
             for i in 0..self.timelines[g].len() {
                 let (t, n) = self.timelines[g][i];
-                self.queue.schedule(secs_of_day(d, t), Event::Staff { group: g, agents: n });
+                self.queue.schedule(SimTime::of_day(d, t), Event::Staff { group: g, agents: n });
             }
         }
         let last = d + 1 == sim.days;
         if !sim.back_to_back() || d == 0 {
-            self.queue.schedule(secs_of_day(d, sim.start), Event::Open);
+            self.queue.schedule(SimTime::of_day(d, sim.start), Event::Open);
         }
         if !sim.back_to_back() || last {
-            self.queue.schedule(secs_of_day(d, sim.end), Event::Close { drain: true });
+            self.queue.schedule(SimTime::of_day(d, sim.end), Event::Close { drain: true });
         }
         if !last {
             self.queue.schedule(self.day_begin_at(d + 1), Event::DayBegin(d + 1));
@@ -898,16 +894,16 @@ impl<'a, O: Observer> Center<'a, O> {
             return;
         }
         let speed = self.sc.groups[self.agents[a].group].rules.speed[k - 1];
-        let mut next: Option<(i64, ChatIdx)> = None;
+        let mut next: Option<(SimDuration, ChatIdx)> = None;
         for w in &self.agents[a].working {
             let remaining = (w.stop_at - w.done).max(0.0);
-            let micros = ceil_to_i64(remaining / speed * 1e6);
-            if next.is_none_or(|(m, _)| micros < m) {
-                next = Some((micros, w.chat));
+            let left = SimDuration::from_secs_ceil(remaining / speed);
+            if next.is_none_or(|(m, _)| left < m) {
+                next = Some((left, w.chat));
             }
         }
-        if let Some((micros, c)) = next {
-            let t = self.queue.schedule(SimTime(self.queue.now().0.saturating_add(micros)), Event::Stop(c));
+        if let Some((left, c)) = next {
+            let t = self.queue.schedule(self.queue.now().after(left), Event::Stop(c));
             self.agents[a].stop_timer = Some(t);
         }
     }
@@ -1019,18 +1015,18 @@ impl<'a, O: Observer> Center<'a, O> {
     /// next opening; `None` past the last day's end.
     fn followup_time(&self, due: SimTime) -> Option<SimTime> {
         let sim = &self.sc.simulation;
-        let last_end = secs_of_day(sim.days - 1, sim.end);
+        let last_end = SimTime::of_day(sim.days - 1, sim.end);
         if due >= last_end {
             return None;
         }
-        let day = due.0.div_euclid(DAY_US) as u32;
-        let (open, close) = (secs_of_day(day, sim.start), secs_of_day(day, sim.end));
+        let day = due.day() as u32;
+        let (open, close) = (SimTime::of_day(day, sim.start), SimTime::of_day(day, sim.end));
         if due < open {
             Some(open)
         } else if due < close {
             Some(due)
         } else {
-            Some(secs_of_day(day + 1, sim.start))
+            Some(SimTime::of_day(day + 1, sim.start))
         }
     }
 

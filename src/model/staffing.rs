@@ -19,7 +19,7 @@ pub fn day_timeline(staffing: &Staffing, sim: &Simulation, day: u32) -> Vec<(u32
         Staffing::Constant(n) => push(sim.start, *n),
         Staffing::PerInterval(counts) => {
             for (i, &n) in counts.day(day).iter().enumerate() {
-                push(sim.start + i as u32 * sim.interval, n);
+                push(sim.interval_start(i), n);
             }
         }
         Staffing::Shifts(shifts) => {

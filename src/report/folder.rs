@@ -7,7 +7,6 @@ use super::csv_out::{
     write_wait_histograms,
 };
 use super::html::write_report;
-use crate::engine::SimTime;
 use crate::scenario::{Scenario, resolved_toml};
 use crate::stats::{self, Replication, Results};
 use std::io;
@@ -70,7 +69,7 @@ pub fn write_trace(dir: &Path, sc: &Scenario, reps: &[Replication]) -> io::Resul
         skills: sc.skills.clone(),
         groups: sc.groups.iter().map(|g| g.name.clone()).collect(),
     };
-    let origin = SimTime::from_whole_secs(sc.simulation.start.into());
+    let origin = sc.simulation.origin();
     write_chats(&dir.join("chats.csv"), &traces, origin, &names)?;
     write_events(&dir.join("events.csv"), &traces, origin)
 }

@@ -45,6 +45,19 @@ pub enum OutputError {
     Io { path: PathBuf, error: io::Error },
 }
 
+/// A folder refused is bad input (exit code 2); a file system that fails is
+/// the environment's (exit code 3).
+impl From<OutputError> for crate::error::Error {
+    fn from(e: OutputError) -> Self {
+        use crate::error::{Error, Kind};
+        let kind = match e {
+            OutputError::Refused(_) => Kind::Input,
+            OutputError::Io { .. } => Kind::Environment,
+        };
+        Error::new(kind, e)
+    }
+}
+
 fn io_err(path: &Path) -> impl Fn(io::Error) -> OutputError + '_ {
     move |error| OutputError::Io { path: path.to_path_buf(), error }
 }

@@ -28,7 +28,7 @@ fn rows(s: &Staffed) -> impl Iterator<Item = Row<'_>> {
             plan,
             slot: s.slot(d, i),
             day: if s.per_day { (d + 1).to_string() } else { "all".to_string() },
-            interval: clock(sim.start + i as u32 * sim.interval),
+            interval: clock(sim.interval_start(i)),
         })
     })
 }

@@ -40,6 +40,13 @@ impl fmt::Display for ScenarioError {
     }
 }
 
+/// A scenario that cannot be run is bad input (exit code 2).
+impl From<ScenarioError> for crate::error::Error {
+    fn from(e: ScenarioError) -> Self {
+        crate::error::Error::new(crate::error::Kind::Input, e)
+    }
+}
+
 /// Converts a byte offset in `text` into a 1-based (line, column), counting
 /// columns in characters.
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -8,13 +8,15 @@
 //! that never drains) stops at [`MAX_DRAIN_SECS`] after the last day's end
 //! with an error, rather than with wrong figures.
 
+use crate::engine::DAY_SECS;
+
 /// Any duration: in the scenario file (a constant, every parameter and the
 /// mean of a distribution, timeouts, `commitment.after`, thresholds), in
 /// `arrivals.csv`, in an empirical file or on the command line, seconds
 /// (10 million, about 115 days).
 pub const MAX_DURATION_SECS: f64 = 1e7;
 /// The warm-up, seconds: at most the longest horizon ([`MAX_DAYS`] days).
-pub const MAX_WARMUP_SECS: f64 = MAX_DAYS as f64 * 86_400.0;
+pub const MAX_WARMUP_SECS: f64 = MAX_DAYS as f64 * DAY_SECS as f64;
 /// Work speeds (`speed`): from this…
 pub const MIN_SPEED: f64 = 0.01;
 /// …to this.
@@ -49,7 +51,7 @@ pub fn fmt_num(x: f64) -> String {
 
 /// `secs` in words for messages: "10000000 s (about 115 days)".
 pub fn fmt_secs(secs: f64) -> String {
-    let days = secs / 86_400.0;
+    let days = secs / f64::from(DAY_SECS);
     if days >= 2.0 { format!("{secs} s (about {days:.0} days)") } else { format!("{secs} s") }
 }
 

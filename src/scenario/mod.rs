@@ -32,6 +32,7 @@ pub use error::ScenarioError;
 pub use parse::{load, parse_str};
 pub use write::resolved_toml;
 
+use crate::engine::{DAY_SECS, SimDuration, SimTime};
 use std::path::PathBuf;
 
 /// A resolved, validated scenario.
@@ -113,7 +114,29 @@ impl Simulation {
     }
     /// True when days run back to back (`00:00`–`24:00`) with no drain between them.
     pub fn back_to_back(&self) -> bool {
-        self.start == 0 && self.end == 86_400
+        self.start == 0 && self.end == DAY_SECS
+    }
+    /// When open interval `i` starts, seconds after midnight.
+    pub fn interval_start(&self, i: usize) -> u32 {
+        self.start + i as u32 * self.interval
+    }
+    /// Intervals in a day (24 h), open or not.
+    pub fn intervals_per_day(&self) -> usize {
+        (DAY_SECS / self.interval) as usize
+    }
+    /// The reporting interval as simulated time.
+    pub fn interval_length(&self) -> SimDuration {
+        SimDuration::from_whole_secs(self.interval.into())
+    }
+    /// The first day's opening: time 0 of output files (`chats.csv`,
+    /// `arrivals.csv`), and where the warm-up is counted from.
+    pub fn origin(&self) -> SimTime {
+        SimTime::of_day(0, self.start)
+    }
+    /// The end of the warm-up: nothing before it is counted (the distant
+    /// past without a warm-up).
+    pub fn warmup_end(&self) -> SimTime {
+        if self.warmup > 0.0 { self.origin().after_secs(self.warmup) } else { SimTime::PAST }
     }
 }
 

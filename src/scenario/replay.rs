@@ -9,6 +9,7 @@ use super::fields::{At, Ctx, Result, got, number};
 use super::limits::{self, MAX_DURATION_SECS};
 use super::parse::Ref;
 use super::{ReplayArrival, ScenarioError, Simulation};
+use crate::engine::DAY_SECS;
 use toml::{Spanned, Value};
 
 /// The columns of `arrivals.csv`, and the keys of an inline arrival.
@@ -168,8 +169,9 @@ impl Ctx<'_> {
 
 /// Checks that a replayed arrival falls within the opening hours of one of the days.
 fn check_open(sim: &Simulation, time: f64) -> std::result::Result<(), String> {
-    let day = (time / 86_400.0).floor();
-    let into_day = time - day * 86_400.0;
+    let day_secs = f64::from(DAY_SECS);
+    let day = (time / day_secs).floor();
+    let into_day = time - day * day_secs;
     if day < f64::from(sim.days) && into_day < f64::from(sim.end - sim.start) {
         return Ok(());
     }

@@ -3,7 +3,7 @@
 //! (unless results are kept per day).
 
 use super::hist::WaitHistogram;
-use crate::engine::{DAY_US, SimTime};
+use crate::engine::{DAY_SECS, SimDuration, SimTime};
 use crate::model::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord};
 
 /// Dimensions and rules a collector needs from the scenario.
@@ -13,8 +13,8 @@ pub struct Layout {
     pub skills: usize,
     /// `max_concurrent` of each group.
     pub caps: Vec<u32>,
-    /// Interval length, microseconds (divides a day).
-    pub interval_us: i64,
+    /// Interval length (divides a day).
+    pub interval: SimDuration,
     /// Keep each day's intervals apart (else interval of the day over all days).
     pub per_day: bool,
     /// Nothing before this instant is counted (time-weighted metrics).
@@ -59,12 +59,12 @@ impl Layout {
     }
     /// Intervals in a day (24 h).
     pub fn intervals_per_day(&self) -> usize {
-        (DAY_US / self.interval_us) as usize
+        (SimDuration::DAY / self.interval) as usize
     }
     /// The (day, interval) labels of a slot: `all` or the 1-based day, and `HH:MM`.
     pub fn slot_label(&self, slot: usize) -> (String, String) {
         let ipd = self.intervals_per_day();
-        let secs = (slot % ipd) as i64 * self.interval_us / 1_000_000;
+        let secs = (self.interval * (slot % ipd) as i64).whole_secs();
         let clock = format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60);
         let day = if self.per_day { (slot / ipd + 1).to_string() } else { "all".to_string() };
         (day, clock)
@@ -78,8 +78,8 @@ impl Layout {
             return None;
         }
         let secs = h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60;
-        let interval_secs = self.interval_us / 1_000_000;
-        if secs >= 86_400 || secs % interval_secs != 0 {
+        let interval_secs = self.interval.whole_secs();
+        if secs >= DAY_SECS.into() || secs % interval_secs != 0 {
             return None;
         }
         let iod = (secs / interval_secs) as usize;
@@ -412,8 +412,7 @@ impl Collector {
     pub fn new(layout: Layout) -> Self {
         let groups = layout.caps.iter().map(|&c| GroupLevel::new(c)).collect();
         let queues = vec![QueueLevel { len: 0, since: SimTime::ZERO }; 1 + layout.reasons + layout.skills];
-        let slots =
-            Slots { totals: Vec::new(), clock: Clock::new(layout.interval_us, layout.per_day, layout.warmup_at) };
+        let slots = Slots { totals: Vec::new(), clock: Clock::new(layout.interval, layout.per_day, layout.warmup_at) };
         Collector { layout, slots, groups, queues, open: false, logged_in: 0, observed_since: SimTime::ZERO }
     }
 
@@ -467,11 +466,6 @@ impl Collector {
         }
         self.observed_since = at;
     }
-}
-
-/// Seconds from `from` to `to`.
-fn secs_between(from: SimTime, to: SimTime) -> f64 {
-    (to.0 - from.0) as f64 / 1e6
 }
 
 /// A segment record as each scope it counts in takes it, worked out once.
@@ -600,7 +594,7 @@ impl Slots {
             return None;
         }
         let totals = self.totals.get_mut(self.clock.slot)?.as_deref_mut()?;
-        Some((totals, secs_between(from, to)))
+        Some((totals, to.secs_since(from)))
     }
 
     /// Hands `add` the totals of each slot that [from, to) falls in after
@@ -623,32 +617,33 @@ fn new_slot(layout: &Layout) -> Box<SlotTotals> {
 /// simulated time moves forward, so most instants fall in the same one.
 #[derive(Debug, Clone, Copy)]
 struct Clock {
-    interval_us: i64,
+    interval: SimDuration,
     per_day: bool,
     warmup_at: SimTime,
     /// The last interval located: [start, end) and its slot.
-    start: i64,
-    end: i64,
+    start: SimTime,
+    end: SimTime,
     slot: usize,
     /// The later of `start` and the warm-up's end.
-    counted_from: i64,
+    counted_from: SimTime,
 }
 
 impl Clock {
-    fn new(interval_us: i64, per_day: bool, warmup_at: SimTime) -> Clock {
-        Clock { interval_us, per_day, warmup_at, start: 0, end: 0, slot: 0, counted_from: warmup_at.0.max(0) }
+    fn new(interval: SimDuration, per_day: bool, warmup_at: SimTime) -> Clock {
+        let zero = SimTime::ZERO;
+        Clock { interval, per_day, warmup_at, start: zero, end: zero, slot: 0, counted_from: warmup_at.max(zero) }
     }
 
     /// Whether `t` lies in the last interval located.
     #[inline(always)]
     fn contains(&self, t: SimTime) -> bool {
-        (self.start..self.end).contains(&t.0)
+        (self.start..self.end).contains(&t)
     }
 
     /// The slot of `t`, and the end of its interval; `t` becomes the last located.
     #[inline(always)]
-    fn locate(&mut self, t: SimTime) -> (usize, i64) {
-        if !(self.start..self.end).contains(&t.0) {
+    fn locate(&mut self, t: SimTime) -> (usize, SimTime) {
+        if !self.contains(t) {
             self.move_to(t);
         }
         (self.slot, self.end)
@@ -657,29 +652,29 @@ impl Clock {
     #[inline(never)]
     fn move_to(&mut self, t: SimTime) {
         self.slot = self.compute_slot(t);
-        self.start = t.0.div_euclid(self.interval_us) * self.interval_us;
-        self.end = self.start + self.interval_us;
-        self.counted_from = self.start.max(self.warmup_at.0);
+        self.start = t.floor(self.interval);
+        self.end = self.start + self.interval;
+        self.counted_from = self.start.max(self.warmup_at);
     }
 
     /// The slot of `t`: its interval of the day, and with `per_day` its day.
     #[inline(always)]
     fn slot_of(&self, t: SimTime) -> usize {
-        if (self.start..self.end).contains(&t.0) { self.slot } else { self.compute_slot(t) }
+        if self.contains(t) { self.slot } else { self.compute_slot(t) }
     }
 
     #[inline(never)]
     fn compute_slot(&self, t: SimTime) -> usize {
-        let intervals_per_day = (DAY_US / self.interval_us) as usize;
-        let iod = (t.0.rem_euclid(DAY_US) / self.interval_us) as usize;
-        if self.per_day { t.0.div_euclid(DAY_US).max(0) as usize * intervals_per_day + iod } else { iod }
+        let intervals_per_day = (SimDuration::DAY / self.interval) as usize;
+        let iod = (t.time_of_day() / self.interval) as usize;
+        if self.per_day { t.day().max(0) as usize * intervals_per_day + iod } else { iod }
     }
 
     /// Whether [from, to) lies in the last interval located, after the
     /// warm-up: then it all goes to `self.slot`.
     #[inline(always)]
     fn holds(&self, from: SimTime, to: SimTime) -> bool {
-        from.0 >= self.counted_from && to.0 <= self.end
+        from >= self.counted_from && to <= self.end
     }
 
     /// Splits [from, to) at slot boundaries, after the warm-up: (slot, seconds) pieces.
@@ -702,8 +697,8 @@ impl Iterator for Pieces {
             return None;
         }
         let (slot, boundary) = self.clock.locate(self.cur);
-        let end = SimTime(self.to.0.min(boundary));
-        let piece = (slot, secs_between(self.cur, end));
+        let end = self.to.min(boundary);
+        let piece = (slot, end.secs_since(self.cur));
         self.cur = end;
         Some(piece)
     }
@@ -787,9 +782,9 @@ mod tests {
             reasons: 1,
             skills: 1,
             caps: vec![2],
-            interval_us: 900_000_000,
+            interval: SimDuration::from_whole_secs(900),
             per_day,
-            warmup_at: SimTime(i64::MIN),
+            warmup_at: SimTime::PAST,
             threshold: 60.0,
             short_abandon: 0.0,
         }

@@ -275,7 +275,7 @@ mod tests {
             reasons: 1,
             skills: 1,
             caps: vec![1, 4],
-            interval_us: 1_800_000_000,
+            interval: crate::engine::SimDuration::from_whole_secs(1800),
             per_day: false,
             warmup_at: SimTime::ZERO,
             threshold: 60.0,

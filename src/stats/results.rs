@@ -2,7 +2,6 @@
 //! produces and the report layer writes.
 
 use super::{Aggregate, Label, Layout, ScopeNames, SlotTotals, WaitHistogram, aggregate, metric_labels, metric_values};
-use crate::engine::SimTime;
 use crate::model::{RunCounts, Trace};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -24,14 +23,13 @@ pub struct Replication {
 /// The statistics layout of a scenario.
 pub fn layout(sc: &Scenario, per_day: bool) -> Layout {
     let sim = &sc.simulation;
-    let origin = SimTime::from_whole_secs(sim.start.into());
     Layout {
         reasons: sc.reasons.len(),
         skills: sc.skills.len(),
         caps: sc.groups.iter().map(|g| g.rules.max_concurrent).collect(),
-        interval_us: SimTime::from_whole_secs(sim.interval.into()).0,
+        interval: sim.interval_length(),
         per_day,
-        warmup_at: if sim.warmup > 0.0 { origin.after_secs(sim.warmup) } else { SimTime(i64::MIN) },
+        warmup_at: sim.warmup_end(),
         threshold: sc.service_level.threshold,
         short_abandon: sc.service_level.short_abandon,
     }

@@ -60,7 +60,7 @@ impl Frame {
             days: if per_day { sim.days as usize } else { 1 },
             intervals: sim.open_intervals(),
             first_slot: (sim.start / sim.interval) as usize,
-            slots_per_day: (86_400 / sim.interval) as usize,
+            slots_per_day: sim.intervals_per_day(),
         }
     }
 

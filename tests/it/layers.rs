@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// The layers, lowest first; a module may use only those before it.
-const LAYERS: [&str; 7] = ["engine", "scenario", "model", "stats", "analytic", "report", "jobs"];
+/// The layers, lowest first; a module may use only those before it. `error`
+/// (one file, the one error type and the exit codes) is below them all.
+const LAYERS: [&str; 8] = ["error", "engine", "scenario", "model", "stats", "analytic", "report", "jobs"];
 
 /// The top-level modules named by `crate::` paths in `code` (comments skipped).
 fn uses(code: &str) -> BTreeSet<String> {
@@ -43,7 +44,12 @@ fn every_layer_uses_only_the_layers_below_it() {
     let mut upward = Vec::new();
     for (rank, layer) in LAYERS.iter().enumerate() {
         let mut files = Vec::new();
-        rs_files(&src.join(layer), &mut files);
+        let file = src.join(format!("{layer}.rs"));
+        if file.is_file() {
+            files.push(file);
+        } else {
+            rs_files(&src.join(layer), &mut files);
+        }
         assert!(!files.is_empty(), "src/{layer}/ holds no code");
         for file in files {
             for used in uses(&std::fs::read_to_string(&file).unwrap()) {
