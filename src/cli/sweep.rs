@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 use ccsim::jobs::shard::Manifest;
 use ccsim::report::{self};
 use ccsim::scenario::{self};
+use ccsim::stats::{Metric, Scope, SegmentKind::New};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -87,13 +88,20 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             )?,
             None => writeln!(out, "{}: {} points → {}", base.name, rows.len(), dir.display())?,
         }
-        let shown = ["service_level", "asa", "abandon_rate", "occupancy", "utilisation"];
-        writeln!(out, "  {:<40} {}", keys.join(", "), shown.join("  "))?;
+        let shown = [
+            Metric::ServiceLevel(New),
+            Metric::Asa(New),
+            Metric::AbandonRate(New),
+            Metric::Occupancy,
+            Metric::Utilisation,
+        ];
+        let names: Vec<String> = shown.iter().map(Metric::to_string).collect();
+        writeln!(out, "  {:<40} {}", keys.join(", "), names.join("  "))?;
         for (values, summary) in &rows {
             let figures: Vec<String> = shown
                 .iter()
                 .map(|m| {
-                    let a = summary.iter().find(|a| a.scope == "all" && a.metric == *m);
+                    let a = summary.iter().find(|a| a.scope == Scope::All && a.metric == *m);
                     report::fmt_num(a.and_then(|a| a.mean).map(|v| (v * 1e4).round() / 1e4))
                 })
                 .collect();

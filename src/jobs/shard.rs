@@ -12,7 +12,7 @@
 //! with the very writers of an unsharded run, so the files are byte-identical.
 //!
 //! Every value read is checked before anything is written: each metric's
-//! value against its [`MetricKind`] (finite; counts whole and ≥ 0; shares
+//! value against its [`crate::stats::MetricKind`] (finite; counts whole and ≥ 0; shares
 //! in [0, 1]; times ≥ 0 and bounded; empty only where the metric can be
 //! undefined), histogram counts against `answered`, and each `sweep.csv` row
 //! as an aggregated row ([`AggregateValues`]). A bad value is an error naming
@@ -23,7 +23,7 @@ use crate::jobs::sweep::Setting;
 use crate::model::RunCounts;
 use crate::report::{self, Marker, OutputDir};
 use crate::scenario::{self, Scenario};
-use crate::stats::{AggregateValues, Label, Layout, MetricKind, WaitHistogram};
+use crate::stats::{AggregateValues, Label, Layout, Metric, Scope, SegmentKind, WaitHistogram};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::io;
@@ -454,7 +454,7 @@ fn read_replications(
         let here = *block.get_or_insert((rep, slot));
         let label = &labels[values.len()];
         if here != (rep, slot)
-            || (field(3), field(4), field(5)) != (label.scope, label.key.as_str(), label.metric.as_str())
+            || (field(3), field(4), field(5)) != (label.scope.name(), label.key.as_str(), &*label.metric.to_string())
         {
             return Err(wrong(format!(
                 "expected the metric {},{},{} of replication {} next, found {},{},{} of replication {rep}",
@@ -515,18 +515,16 @@ fn read_replications(
 /// names the column, the metric and the value and says what was expected.
 fn read_value(cell: &str, label: &Label) -> Result<Option<f64>, String> {
     let what = || format!("column value, metric {},{},{}", label.scope, label.key, label.metric);
-    let kind = MetricKind::of(&label.metric);
-    let expected = kind.map_or("a finite number", |k| k.expected(false));
+    let kind = label.metric.kind();
+    let expected = kind.expected(false);
     if cell.is_empty() {
-        return match kind {
-            Some(k) if k.always_defined() => {
-                Err(format!("{}: \"\": expected {expected} (it is always defined: never empty)", what()))
-            }
-            _ => Ok(None),
+        return match kind.always_defined() {
+            true => Err(format!("{}: \"\": expected {expected} (it is always defined: never empty)", what())),
+            false => Ok(None),
         };
     }
     match cell.parse::<f64>() {
-        Ok(v) if kind.map_or(v.is_finite(), |k| k.admits(v)) => Ok(Some(v)),
+        Ok(v) if kind.admits(v) => Ok(Some(v)),
         _ => Err(format!("{}: {cell:?}: expected {expected}", what())),
     }
 }
@@ -540,10 +538,10 @@ fn check_histograms_count_answered(
     labels: &[Label],
     reps: &[Replication],
 ) -> Result<(), ShardError> {
-    let answered = labels.iter().enumerate().filter(|(_, l)| l.metric == "answered");
+    let answered = labels.iter().enumerate().filter(|(_, l)| l.metric == Metric::Answered(SegmentKind::New));
     let scopes = answered.filter_map(|(i, l)| match (l.scope, l.key.as_str()) {
-        ("all", "all") => Some((0, i, l)),
-        ("skill", key) => skills.iter().position(|s| s == key).map(|s| (1 + s, i, l)),
+        (Scope::All, _) => Some((0, i, l)),
+        (Scope::Skill, key) => skills.iter().position(|s| s == key).map(|s| (1 + s, i, l)),
         _ => None,
     });
     for (scope, i, label) in scopes {
@@ -578,8 +576,8 @@ fn check_sweep_rows(path: &Path, header: &[&str], keys: usize) -> Result<(), Sha
         let wrong = |what: String| {
             bad(format!("{}: line {line}: metric {},{},{}: {what}", path.display(), cell(0), cell(1), cell(2)))
         };
-        let kind = MetricKind::of(cell(2)).ok_or_else(|| wrong("not a metric of ccsim".into()))?;
-        AggregateValues::read([cell(3), cell(4), cell(5), cell(6), cell(7)], Some(kind)).map_err(wrong)?;
+        let metric: Metric = cell(2).parse().map_err(|_| wrong("not a metric of ccsim".into()))?;
+        AggregateValues::read([cell(3), cell(4), cell(5), cell(6), cell(7)], metric.kind()).map_err(wrong)?;
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use crate::engine::SimTime;
 use crate::model::Trace;
-use crate::stats::{Aggregate, Layout};
+use crate::stats::{Aggregate, Layout, Scope};
 use crate::stats::{Replication, Results};
 use std::io::{self, Write};
 use std::path::Path;
@@ -51,10 +51,11 @@ const AGGREGATE_COLUMNS: [&str; 8] =
 /// One aggregated metric row, after the `prefix` columns.
 fn write_aggregate<W: Write>(w: &mut csv::Writer<W>, prefix: &[&str], r: &Aggregate) -> io::Result<()> {
     let fields = aggregate_fields(r);
+    let metric = r.metric.to_string();
     let record = prefix
         .iter()
         .copied()
-        .chain([r.scope, r.key.as_str(), r.metric.as_str()])
+        .chain([r.scope.name(), r.key.as_str(), metric.as_str()])
         .chain(fields.iter().map(String::as_str));
     w.write_record(record).map_err(csv_err)
 }
@@ -93,8 +94,11 @@ pub fn write_replications(path: &Path, layout: &Layout, reps: &[Replication], re
         let bytes = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
         Ok(String::from_utf8_lossy(&bytes).trim_end_matches('\n').to_string())
     };
-    let labels: Vec<String> =
-        results.labels.iter().map(|l| encode(&[l.scope, &l.key, &l.metric])).collect::<io::Result<_>>()?;
+    let labels: Vec<String> = results
+        .labels
+        .iter()
+        .map(|l| encode(&[l.scope.name(), &l.key, &l.metric.to_string()]))
+        .collect::<io::Result<_>>()?;
     let slots: Vec<String> = results
         .intervals
         .iter()
@@ -134,8 +138,9 @@ pub const WAIT_HISTOGRAM_COLUMNS: [&str; 7] = ["replication", "scope", "key", "b
 pub fn write_wait_histograms(path: &Path, skills: &[String], reps: &[Replication]) -> io::Result<()> {
     let mut w = csv_writer(path)?;
     w.write_record(WAIT_HISTOGRAM_COLUMNS).map_err(csv_err)?;
-    let scopes: Vec<(&str, &str)> =
-        std::iter::once(("all", "all")).chain(skills.iter().map(|s| ("skill", s.as_str()))).collect();
+    let scopes: Vec<(&str, &str)> = std::iter::once((Scope::All.name(), "all"))
+        .chain(skills.iter().map(|s| (Scope::Skill.name(), s.as_str())))
+        .collect();
     for rep in reps {
         let index = rep.index.to_string();
         for ((scope, key), hist) in scopes.iter().zip(&rep.wait_hists) {

@@ -1,15 +1,16 @@
 //! Across replications: mean, standard deviation and a 95% Student-t
 //! confidence interval of each metric, over the replications where it is defined.
 
-use super::metrics::{Label, MetricKind};
+use super::metrics::Label;
+use super::names::{Metric, MetricKind, Scope};
 use super::summary::summarize;
 
 /// One aggregated metric row (a line of `summary.csv` or `intervals.csv`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Aggregate {
-    pub scope: &'static str,
+    pub scope: Scope,
     pub key: String,
-    pub metric: String,
+    pub metric: Metric,
     /// `None` when no replication defines the metric.
     pub mean: Option<f64>,
     /// `None` with fewer than 2 replications.
@@ -34,7 +35,7 @@ pub fn aggregate(labels: &[Label], reps: &[&[Option<f64>]]) -> Vec<Aggregate> {
             Aggregate {
                 scope: row.scope,
                 key: row.key.clone(),
-                metric: row.metric.clone(),
+                metric: row.metric,
                 mean: s.as_ref().map(|s| s.mean),
                 ci95: s.as_ref().filter(|_| two).map(|s| (s.ci_low, s.ci_high)),
                 stdev: s.as_ref().filter(|_| two).map(|s| s.stdev),
@@ -68,10 +69,9 @@ pub struct AggregateValues {
 
 impl AggregateValues {
     /// Parses the cells of [`AGGREGATE_VALUE_COLUMNS`] and checks them with
-    /// [`AggregateValues::check`] for a metric of `kind` (`None`: a metric
-    /// this version does not know). `Err` names the column and value and
+    /// [`AggregateValues::check`] for a metric of `kind`. `Err` names the column and value and
     /// says what was expected.
-    pub fn read(cells: [&str; 5], kind: Option<MetricKind>) -> Result<AggregateValues, String> {
+    pub fn read(cells: [&str; 5], kind: MetricKind) -> Result<AggregateValues, String> {
         let num = |i: usize| -> Result<Option<f64>, String> {
             match cells[i] {
                 "" => Ok(None),
@@ -98,9 +98,9 @@ impl AggregateValues {
     /// Checks the row is self-consistent: the mean is empty exactly when no
     /// replication defines the metric, the interval and stdev exactly when
     /// fewer than 2 do; every number is finite, the mean is a value of its
-    /// metric's `kind` (when known), low ≤ mean ≤ high (to the rounding of
+    /// metric's `kind`, low ≤ mean ≤ high (to the rounding of
     /// 6 decimals) and stdev ≥ 0.
-    pub fn check(&self, kind: Option<MetricKind>) -> Result<(), String> {
+    pub fn check(&self, kind: MetricKind) -> Result<(), String> {
         let AggregateValues { mean, ci95, stdev, replications } = *self;
         let finite = |name: &str, v: Option<f64>| match v {
             Some(x) if !x.is_finite() => Err(format!("{name} {}: expected a finite number", show(x))),
@@ -121,7 +121,7 @@ impl AggregateValues {
                 if replications >= 2 { "numbers" } else { "empty" }
             ));
         }
-        if let (Some(kind), Some(m)) = (kind, mean)
+        if let Some(m) = mean
             && !kind.admits_mean(m)
         {
             return Err(format!("mean {}: expected {}", show(m), kind.expected(true)));
@@ -149,7 +149,7 @@ mod tests {
     use super::*;
 
     fn check(
-        kind: Option<MetricKind>,
+        kind: MetricKind,
         mean: Option<f64>,
         ci95: Option<(f64, f64)>,
         stdev: Option<f64>,
@@ -160,7 +160,7 @@ mod tests {
 
     #[test]
     fn aggregated_rows_must_be_self_consistent() {
-        let share = Some(MetricKind::Share);
+        let share = MetricKind::Share;
         assert_eq!(check(share, Some(0.9), Some((0.85, 0.95)), Some(0.05), 10), Ok(()));
         assert_eq!(check(share, None, None, None, 0), Ok(()));
         assert_eq!(check(share, Some(0.9), None, None, 1), Ok(()));
@@ -178,13 +178,13 @@ mod tests {
         assert!(e(share, Some(0.5), None, None, 4).contains("must be numbers"));
         assert!(e(share, Some(0.5), Some((0.4, 0.6)), None, 4).contains("must be numbers"));
         assert!(e(share, Some(0.5), Some((0.4, 0.6)), Some(0.1), 1).contains("must be empty"));
-        assert!(e(None, Some(f64::NAN), None, None, 1).contains("finite"));
-        assert!(e(Some(MetricKind::Count), Some(-7.0), None, None, 1).contains("mean count"));
+        assert!(e(share, Some(f64::NAN), None, None, 1).contains("finite"));
+        assert!(e(MetricKind::Count, Some(-7.0), None, None, 1).contains("mean count"));
     }
 
     #[test]
     fn aggregated_cells_parse_or_say_which_column_is_wrong() {
-        let kind = Some(MetricKind::Time);
+        let kind = MetricKind::Time;
         let read = |cells| AggregateValues::read(cells, kind);
         assert_eq!(
             read(["12.5", "10", "15", "2", "5"]),
