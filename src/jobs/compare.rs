@@ -6,10 +6,11 @@
 //! metrics with [`judge`]: a **regression** is a move in the bad direction
 //! whose two 95% confidence intervals do not overlap and whose relative
 //! change exceeds the tolerance. Every row read must be self-consistent
-//! ([`AggregateValues`]): a damaged or edited summary is refused, never judged.
+//! ([`crate::stats::AggregateValues`]): a damaged or edited summary is refused, never judged.
 
+use crate::report::schema::{self, ReadError};
 pub use crate::stats::Direction;
-use crate::stats::{AggregateValues, Metric, Scope, SegmentKind::New, Work};
+use crate::stats::{Aggregate, Metric, Scope, SegmentKind::New, Work};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -33,6 +34,9 @@ pub enum CompareError {
     /// A file whose content is not what `ccsim run` writes.
     #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Malformed { path: PathBuf, line: Option<u64>, message: String },
+    /// A `summary.csv` whose content is not what `ccsim run` writes.
+    #[error(transparent)]
+    Summary(#[from] ReadError),
     /// The two runs are not of the same scenario.
     #[error("runs are not comparable: {0}")]
     NotComparable(String),
@@ -282,46 +286,12 @@ impl Summary {
     }
 }
 
-const SUMMARY_HEADER: [&str; 8] = ["scope", "key", "metric", "mean", "ci95_low", "ci95_high", "stdev", "replications"];
-
-/// Reads a `summary.csv`; errors name the file and, for bad rows, the line.
+/// Reads a `summary.csv` through its schema: errors name the file and, for
+/// bad rows, the line and column.
 pub fn read_summary(path: &Path) -> Result<Summary, CompareError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CompareError::Read { path: path.to_path_buf(), message: e.to_string() })?;
-    let bad = |line: Option<u64>, message: String| CompareError::Malformed { path: path.to_path_buf(), line, message };
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
-    let header = reader.headers().map_err(|e| bad(Some(1), e.to_string()))?;
-    if header.iter().ne(SUMMARY_HEADER) {
-        return Err(bad(Some(1), format!("expected the header `{}`", SUMMARY_HEADER.join(","))));
-    }
-    let mut summary = Summary::default();
-    let mut seen = BTreeSet::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line());
-            match e.kind() {
-                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-                    bad(line, format!("expected {expected_len} fields, found {len}"))
-                }
-                _ => bad(line, e.to_string()),
-            }
-        })?;
-        let line = record.position().map(|p| p.line());
-        let scope: Scope = record[0].parse().map_err(|e| bad(line, format!("scope {:?}: {e}", &record[0])))?;
-        let metric: Metric = record[2].parse().map_err(|e| bad(line, format!("metric {:?}: {e}", &record[2])))?;
-        let cells = [&record[3], &record[4], &record[5], &record[6], &record[7]];
-        let AggregateValues { mean, ci95, replications, .. } = AggregateValues::read(cells, metric.kind())
-            .map_err(|e| bad(line, format!("{},{},{}: {e}", &record[0], &record[1], &record[2])))?;
-        let id = (scope, record[1].to_string(), metric);
-        if !seen.insert(id.clone()) {
-            return Err(bad(line, format!("duplicate row {},{},{}", id.0, id.1, id.2)));
-        }
-        summary.rows.push((id, Estimate { mean, ci95, replications }));
-    }
-    if summary.rows.is_empty() {
-        return Err(bad(None, "no rows".into()));
-    }
-    Ok(summary)
+    let rows = schema::read_summary(path)?;
+    let estimate = |a: &Aggregate| Estimate { mean: a.mean, ci95: a.ci95, replications: a.replications as u64 };
+    Ok(Summary { rows: rows.iter().map(|a| ((a.scope, a.key.clone(), a.metric), estimate(a))).collect() })
 }
 
 /// The scenario `name` from a run's `run.toml`.

@@ -13,7 +13,7 @@ pub mod summary;
 
 /// The kinds of segment that name the families of queue metrics.
 pub use crate::model::SegmentKind;
-pub use aggregate::{AGGREGATE_VALUE_COLUMNS, Aggregate, AggregateValues, aggregate};
+pub use aggregate::{AGGREGATE_VALUE_COLUMNS, Aggregate, AggregateValues, BadAggregate, aggregate};
 pub use collect::{AgentTotals, Collector, KindTotals, Layout, QueueTotals, SegTotals, SlotTotals};
 pub use hist::WaitHistogram;
 pub use metrics::{Label, ScopeNames, metric_labels, metric_values};

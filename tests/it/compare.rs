@@ -262,7 +262,7 @@ fn a_summary_row_that_cannot_be_exits_2_naming_file_line_metric_and_value() {
             |c| *c = ["all", "all", "service_level", "5", "4.9", "5.1", "0.1", "3"].map(String::from).to_vec(),
             &["mean 5", "a share"],
         ),
-        (|c| c[3] = "NaN".into(), &["mean", "`NaN`"]),
+        (|c| c[3] = "NaN".into(), &["mean \"NaN\": expected a number"]),
         (|c| c[6] = "-1".into(), &["stdev -1"]),
     ];
     for (i, (edit, says)) in cases.into_iter().enumerate() {
