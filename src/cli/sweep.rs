@@ -60,9 +60,8 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let rows = run_points(share, args.reps.threads, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let keys: Vec<&str> = settings.iter().map(|s| s.key.as_str()).collect();
-    let sweep_csv = folder.file("sweep.csv");
     let write = || -> Result<()> {
-        report::write_sweep(&sweep_csv, &keys, range.start as usize + 1, &rows)?;
+        report::write_sweep(&folder.file("sweep.csv"), &keys, range.start as usize + 1, &rows)?;
         match args.part.shard {
             Some(shard) => {
                 report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&base))?;
@@ -70,7 +69,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode> {
                 manifest.write(&folder.file(ccsim::jobs::shard::MANIFEST))?;
             }
             None if args.no_charts => {}
-            None => report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, base.service_level.goal)?,
+            None => report::write_sweep_charts(&folder.file("charts"), &keys, &rows, base.service_level.goal)?,
         }
         Ok(())
     };

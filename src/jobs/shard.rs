@@ -412,10 +412,9 @@ fn merge_sweep(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<Path
     }
     let points: Vec<(Vec<String>, Vec<Aggregate>)> = points.into_iter().map(|p| (p.values, p.rows)).collect();
     let folder = OutputDir::create(target, "sweep")?;
-    let sweep_csv = folder.file("sweep.csv");
-    report::write_sweep(&sweep_csv, &keys, 1, &points).map_err(write_err(target))?;
+    report::write_sweep(&folder.file("sweep.csv"), &keys, 1, &points).map_err(write_err(target))?;
     if !shards[0].manifest.no_charts {
-        report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, sc.service_level.goal)
+        report::write_sweep_charts(&folder.file("charts"), &keys, &points, sc.service_level.goal)
             .map_err(write_err(target))?;
     }
     Ok(folder.commit()?)

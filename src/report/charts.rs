@@ -3,6 +3,7 @@
 //! One style for every chart: [`frame`] draws the title, subtitle and legend,
 //! [`axes`] the plot area; each chart is one function.
 
+use super::csv_out::fmt_num;
 use super::typeset::{bold, font, png_area, svg_area};
 use crate::scenario::Scenario;
 use crate::stats::Results;
@@ -570,13 +571,33 @@ fn outcomes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) ->
 
 /// One chart per swept key: the overall service level (with its 95% band)
 /// against the key's values, one line per combination of the other keys.
-/// Written as `sweep_<key>.svg` and `.png` in `dir`, from the numbers of
-/// `sweep_csv` as written: a sweep and the merge of its shards read the same
-/// file, so they draw the same charts.
-pub fn write_sweep_charts(dir: &Path, sweep_csv: &Path, keys: &[&str], goal: f64) -> io::Result<()> {
-    let read = read_sweep_service_level(sweep_csv, keys.len())?;
-    let points: Vec<(Vec<&str>, Vec<Aggregate>)> =
-        read.iter().map(|(values, rows)| (values.iter().map(String::as_str).collect(), rows.clone())).collect();
+/// Written as `sweep_<key>.svg` and `.png` in `dir`, from each point's
+/// values and `summary.csv` rows as the job passes them in. The numbers are
+/// drawn as `sweep.csv` writes them (6 decimals): a sweep passes the numbers
+/// it computed and the merge of its shards the numbers it read back, and
+/// both draw the same charts.
+pub fn write_sweep_charts(
+    dir: &Path,
+    keys: &[&str],
+    points: &[(Vec<String>, Vec<Aggregate>)],
+    goal: f64,
+) -> io::Result<()> {
+    let as_written = |x: f64| fmt_num(Some(x)).parse().unwrap_or(x);
+    let points: Vec<(Vec<&str>, Vec<Aggregate>)> = points
+        .iter()
+        .map(|(values, rows)| {
+            let service_level = rows
+                .iter()
+                .filter(|a| a.scope == Scope::All && a.metric == Metric::ServiceLevel(New))
+                .map(|a| Aggregate {
+                    mean: a.mean.map(as_written),
+                    ci95: a.ci95.map(|(low, high)| (as_written(low), as_written(high))),
+                    ..a.clone()
+                })
+                .collect();
+            (values.iter().map(String::as_str).collect(), service_level)
+        })
+        .collect();
     std::fs::create_dir_all(dir)?;
     let err = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
     for (k, key) in keys.iter().enumerate() {
@@ -594,52 +615,6 @@ pub fn write_sweep_charts(dir: &Path, sweep_csv: &Path, keys: &[&str], goal: f64
         root.present().map_err(|e| err(&e))?;
     }
     Ok(())
-}
-
-/// Each point of `sweep.csv` (with `keys` swept keys): its values, and its
-/// overall service level (scope `all`) as an aggregated row.
-fn read_sweep_service_level(path: &Path, keys: usize) -> io::Result<Vec<(Vec<String>, Vec<Aggregate>)>> {
-    let bad = |line: u64, what: &str| {
-        io::Error::new(io::ErrorKind::InvalidData, format!("{}: line {line}: {what}", path.display()))
-    };
-    let mut reader = csv::Reader::from_path(path).map_err(io::Error::other)?;
-    let mut points: Vec<(String, Vec<String>, Vec<Aggregate>)> = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(io::Error::other)?;
-        let line = record.position().map_or(0, |p| p.line());
-        let field = |i: usize| record.get(i).ok_or_else(|| bad(line, "too few columns"));
-        let number = |i: usize| -> io::Result<Option<f64>> {
-            match field(i)? {
-                "" => Ok(None),
-                text => text.parse().map(Some).map_err(|_| bad(line, &format!("{text:?} is not a number"))),
-            }
-        };
-        let point = field(0)?;
-        if points.last().is_none_or(|p| p.0 != point) {
-            let values = (1..=keys).map(|i| field(i).map(str::to_string)).collect::<io::Result<_>>()?;
-            points.push((point.to_string(), values, Vec::new()));
-        }
-        let (scope, metric) = (field(keys + 1)?, field(keys + 3)?);
-        if scope != "all" || metric != "service_level" {
-            continue; // (read back by name until the charts take the job's numbers)
-        }
-        let (mean, low, high, stdev) = (number(keys + 4)?, number(keys + 5)?, number(keys + 6)?, number(keys + 7)?);
-        let replications = field(keys + 8)?.parse().map_err(|_| bad(line, "replications is not a count"))?;
-        let ci95 = low.zip(high);
-        let row = Aggregate {
-            scope: Scope::All,
-            key: field(keys + 2)?.to_string(),
-            metric: Metric::ServiceLevel(New),
-            mean,
-            ci95,
-            stdev,
-            replications,
-        };
-        if let Some(p) = points.last_mut() {
-            p.2.push(row);
-        }
-    }
-    Ok(points.into_iter().map(|(_, values, rows)| (values, rows)).collect())
 }
 
 /// The colour of the i-th line of a sweep chart (the goal line's vermillion is kept apart).
