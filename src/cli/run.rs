@@ -4,6 +4,7 @@ use ccsim::error::{Exit, Result, ResultExt};
 use ccsim::jobs::run::{self, RunOptions};
 use ccsim::jobs::shard::{Manifest, RunOutput};
 use ccsim::report::{self};
+use ccsim::stats::{Metric, Scope, SegmentKind::New};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -122,14 +123,14 @@ pub fn run(args: &RunArgs) -> Result<Exit> {
         reps.len(),
         dir.display()
     )?;
-    let get = |m: &str| results.summary.iter().find(|a| a.scope == "all" && a.metric == m);
+    let get = |m: Metric| results.summary.iter().find(|a| a.scope == Scope::All && a.metric == m);
     for (m, label) in [
-        ("offered", "offered"),
-        ("service_level", "service level"),
-        ("asa", "ASA (s)"),
-        ("abandon_rate", "abandon rate"),
-        ("occupancy", "occupancy"),
-        ("utilisation", "utilisation"),
+        (Metric::Offered(New), "offered"),
+        (Metric::ServiceLevel(New), "service level"),
+        (Metric::Asa(New), "ASA (s)"),
+        (Metric::AbandonRate(New), "abandon rate"),
+        (Metric::Occupancy, "occupancy"),
+        (Metric::Utilisation, "utilisation"),
     ] {
         if let Some(a) = get(m) {
             let ci = a.ci95.map(|(l, h)| format!("  [{}, {}]", report::fmt_num(Some(l)), report::fmt_num(Some(h))));

@@ -4,6 +4,7 @@ use ccsim::error::{Error, Exit, Result, ResultExt};
 use ccsim::jobs::run::{self};
 use ccsim::report::{self};
 use ccsim::scenario::{self};
+use ccsim::stats::{Metric, Scope, SegmentKind::New};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -136,8 +137,8 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
         for (d, day) in found.slots.iter().enumerate() {
             for (i, plan) in day.iter().enumerate() {
                 let slot = found.slot(d, i);
-                let sl = ccsim::jobs::staff::slot_figure(&found.results, slot, "all", "all", "service_level");
-                let ab = ccsim::jobs::staff::slot_figure(&found.results, slot, "all", "all", "abandon_rate");
+                let figure_of = |m| ccsim::jobs::staff::slot_figure(&found.results, slot, Scope::All, "all", m);
+                let (sl, ab) = (figure_of(Metric::ServiceLevel(New)), figure_of(Metric::AbandonRate(New)));
                 let figure = |a: Option<&ccsim::stats::Aggregate>| {
                     a.and_then(|a| a.mean).map_or("-".into(), |m| format!("{m:.3}"))
                 };

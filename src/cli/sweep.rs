@@ -4,6 +4,7 @@ use ccsim::error::{Error, Exit, Result, ResultExt};
 use ccsim::jobs::shard::Manifest;
 use ccsim::report::{self};
 use ccsim::scenario::{self};
+use ccsim::stats::{Metric, Scope, SegmentKind::New};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -58,9 +59,8 @@ pub fn sweep(args: &SweepArgs) -> Result<Exit> {
     let rows = run_points(share, args.reps.threads, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let keys: Vec<&str> = settings.iter().map(|s| s.key.as_str()).collect();
-    let sweep_csv = folder.file("sweep.csv");
     let write = || -> Result<()> {
-        report::write_sweep(&sweep_csv, &keys, range.start as usize + 1, &rows)?;
+        report::write_sweep(&folder.file("sweep.csv"), &keys, range.start as usize + 1, &rows)?;
         match args.part.shard {
             Some(shard) => {
                 report::write_text(&folder.file("run.toml"), &scenario::resolved_toml(&base))?;
@@ -68,7 +68,7 @@ pub fn sweep(args: &SweepArgs) -> Result<Exit> {
                 manifest.write(&folder.file(ccsim::jobs::shard::MANIFEST))?;
             }
             None if args.no_charts => {}
-            None => report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, base.service_level.goal)?,
+            None => report::write_sweep_charts(&folder.file("charts"), &keys, &rows, base.service_level.goal)?,
         }
         Ok(())
     };
@@ -86,13 +86,20 @@ pub fn sweep(args: &SweepArgs) -> Result<Exit> {
             )?,
             None => writeln!(out, "{}: {} points → {}", base.name, rows.len(), dir.display())?,
         }
-        let shown = ["service_level", "asa", "abandon_rate", "occupancy", "utilisation"];
-        writeln!(out, "  {:<40} {}", keys.join(", "), shown.join("  "))?;
+        let shown = [
+            Metric::ServiceLevel(New),
+            Metric::Asa(New),
+            Metric::AbandonRate(New),
+            Metric::Occupancy,
+            Metric::Utilisation,
+        ];
+        let names: Vec<String> = shown.iter().map(Metric::to_string).collect();
+        writeln!(out, "  {:<40} {}", keys.join(", "), names.join("  "))?;
         for (values, summary) in &rows {
             let figures: Vec<String> = shown
                 .iter()
                 .map(|m| {
-                    let a = summary.iter().find(|a| a.scope == "all" && a.metric == *m);
+                    let a = summary.iter().find(|a| a.scope == Scope::All && a.metric == *m);
                     report::fmt_num(a.and_then(|a| a.mean).map(|v| (v * 1e4).round() / 1e4))
                 })
                 .collect();

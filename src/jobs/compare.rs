@@ -6,20 +6,24 @@
 //! metrics with [`judge`]: a **regression** is a move in the bad direction
 //! whose two 95% confidence intervals do not overlap and whose relative
 //! change exceeds the tolerance. Every row read must be self-consistent
-//! ([`AggregateValues`]): a damaged or edited summary is refused, never judged.
+//! ([`crate::stats::AggregateValues`]): a damaged or edited summary is refused, never judged.
 
-use crate::stats::{AggregateValues, MetricKind};
+use crate::report::schema::{self, ReadError};
+pub use crate::stats::Direction;
+use crate::stats::{Aggregate, Metric, Scope, SegmentKind::New, Work};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 /// Metrics compared by default, in table order.
-pub const DEFAULT_METRICS: [&str; 6] =
-    ["service_level", "asa", "abandon_rate", "occupancy", "inactive_disconnect_rate", "aht"];
-
-/// Metrics that describe agents: compared for scope `all` and each group
-/// (they have no skill scope). Every other metric: `all` and each skill.
-const AGENT_METRICS: [&str; 4] = ["occupancy", "utilisation", "overtime", "logged_in_hours"];
+pub const DEFAULT_METRICS: [Metric; 6] = [
+    Metric::ServiceLevel(New),
+    Metric::Asa(New),
+    Metric::AbandonRate(New),
+    Metric::Occupancy,
+    Metric::InactiveDisconnectRate,
+    Metric::Aht(Work::Chats),
+];
 
 /// A comparison that cannot be made (exit code 2, like a bad scenario).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -30,6 +34,9 @@ pub enum CompareError {
     /// A file whose content is not what `ccsim run` writes.
     #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Malformed { path: PathBuf, line: Option<u64>, message: String },
+    /// A `summary.csv` whose content is not what `ccsim run` writes.
+    #[error(transparent)]
+    Summary(#[from] ReadError),
     /// The two runs are not of the same scenario.
     #[error("runs are not comparable: {0}")]
     NotComparable(String),
@@ -44,7 +51,7 @@ pub enum CompareError {
         /// The `summary.csv` that lacks them.
         path: PathBuf,
         /// The metrics, in table order.
-        metrics: Vec<String>,
+        metrics: Vec<Metric>,
         /// The rows missing, as `scope,key,metric`.
         rows: Vec<String>,
     },
@@ -60,26 +67,6 @@ pub enum CompareError {
 impl From<CompareError> for crate::error::Error {
     fn from(e: CompareError) -> Self {
         crate::error::Error::new(crate::error::Kind::Input, e)
-    }
-}
-
-/// Which way a metric should move.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// A drop is bad (service level).
-    HigherIsBetter,
-    /// A rise is bad (waits, abandonment, handle time, disconnects).
-    LowerIsBetter,
-    /// Reported, never a regression (occupancy).
-    Neutral,
-}
-
-/// The direction of a metric, by name.
-pub fn direction(metric: &str) -> Direction {
-    match metric {
-        "service_level" => Direction::HigherIsBetter,
-        "asa" | "abandon_rate" | "aht" | "inactive_disconnect_rate" => Direction::LowerIsBetter,
-        _ => Direction::Neutral,
     }
 }
 
@@ -169,7 +156,7 @@ pub fn judge(direction: Direction, baseline: &Estimate, current: &Estimate, tole
 /// Options of [`compare`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompareOptions {
-    /// Metrics to compare (default [`DEFAULT_METRICS`]).
+    /// Metrics to compare, by name as given (default [`DEFAULT_METRICS`]).
     pub metrics: Option<Vec<String>>,
     /// Smallest |relative change| that can be a regression (0.05 = 5%).
     pub tolerance: f64,
@@ -184,9 +171,9 @@ impl Default for CompareOptions {
 /// One compared metric in one scope.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    pub scope: String,
+    pub scope: Scope,
     pub key: String,
-    pub metric: String,
+    pub metric: Metric,
     pub baseline: Estimate,
     pub current: Estimate,
     /// Relative change, when both means exist.
@@ -219,9 +206,9 @@ impl Comparison {
             .filter(|r| !only_regressions || r.verdict == Verdict::Regression)
             .map(|r| {
                 [
-                    r.scope.clone(),
+                    r.scope.to_string(),
                     r.key.clone(),
-                    r.metric.clone(),
+                    r.metric.to_string(),
                     fmt_estimate(&r.baseline),
                     fmt_estimate(&r.current),
                     r.change.map(fmt_change).unwrap_or_else(|| "-".into()),
@@ -290,60 +277,28 @@ fn fmt_change(c: f64) -> String {
     if c.is_infinite() { format!("{}inf%", if c > 0.0 { "+" } else { "-" }) } else { format!("{:+.1}%", c * 100.0) }
 }
 
+/// A row's identity: scope, key and metric.
+type Id = (Scope, String, Metric);
+
 /// `summary.csv` read back: (scope, key, metric) → estimate, in file order.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
-    pub rows: Vec<((String, String, String), Estimate)>,
+    pub rows: Vec<(Id, Estimate)>,
 }
 
 impl Summary {
     /// The set of (scope, key) pairs.
-    pub fn scopes(&self) -> BTreeSet<(String, String)> {
-        self.rows.iter().map(|((s, k, _), _)| (s.clone(), k.clone())).collect()
+    pub fn scopes(&self) -> BTreeSet<(Scope, String)> {
+        self.rows.iter().map(|((s, k, _), _)| (*s, k.clone())).collect()
     }
 }
 
-const SUMMARY_HEADER: [&str; 8] = ["scope", "key", "metric", "mean", "ci95_low", "ci95_high", "stdev", "replications"];
-
-/// Reads a `summary.csv`; errors name the file and, for bad rows, the line.
+/// Reads a `summary.csv` through its schema: errors name the file and, for
+/// bad rows, the line and column.
 pub fn read_summary(path: &Path) -> Result<Summary, CompareError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CompareError::Read { path: path.to_path_buf(), message: e.to_string() })?;
-    let bad = |line: Option<u64>, message: String| CompareError::Malformed { path: path.to_path_buf(), line, message };
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
-    let header = reader.headers().map_err(|e| bad(Some(1), e.to_string()))?;
-    if header.iter().ne(SUMMARY_HEADER) {
-        return Err(bad(Some(1), format!("expected the header `{}`", SUMMARY_HEADER.join(","))));
-    }
-    let mut summary = Summary::default();
-    let mut seen = BTreeSet::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line());
-            match e.kind() {
-                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-                    bad(line, format!("expected {expected_len} fields, found {len}"))
-                }
-                _ => bad(line, e.to_string()),
-            }
-        })?;
-        let line = record.position().map(|p| p.line());
-        // A metric this version does not know (from another version) is
-        // checked for consistency, not range.
-        let kind = MetricKind::of(&record[2]);
-        let cells = [&record[3], &record[4], &record[5], &record[6], &record[7]];
-        let AggregateValues { mean, ci95, replications, .. } = AggregateValues::read(cells, kind)
-            .map_err(|e| bad(line, format!("{},{},{}: {e}", &record[0], &record[1], &record[2])))?;
-        let id = (record[0].to_string(), record[1].to_string(), record[2].to_string());
-        if !seen.insert(id.clone()) {
-            return Err(bad(line, format!("duplicate row {},{},{}", id.0, id.1, id.2)));
-        }
-        summary.rows.push((id, Estimate { mean, ci95, replications }));
-    }
-    if summary.rows.is_empty() {
-        return Err(bad(None, "no rows".into()));
-    }
-    Ok(summary)
+    let rows = schema::read_summary(path)?;
+    let estimate = |a: &Aggregate| Estimate { mean: a.mean, ci95: a.ci95, replications: a.replications as u64 };
+    Ok(Summary { rows: rows.iter().map(|a| ((a.scope, a.key.clone(), a.metric), estimate(a))).collect() })
 }
 
 /// The scenario `name` from a run's `run.toml`.
@@ -373,13 +328,14 @@ fn check_folder(dir: &Path) -> Result<(), CompareError> {
 }
 
 /// The metrics missing and the first rows of them.
-fn describe_missing(metrics: &[String], rows: &[String]) -> String {
+fn describe_missing(metrics: &[Metric], rows: &[String]) -> String {
     let first: Vec<&str> = rows.iter().take(3).map(String::as_str).collect();
     let more = if rows.len() > 3 { format!(" and {} more", rows.len() - 3) } else { String::new() };
+    let metrics: Vec<String> = metrics.iter().map(Metric::to_string).collect();
     format!("{} (rows {}{more})", metrics.join(", "), first.join("; "))
 }
 
-fn describe_scopes(scopes: &BTreeSet<&(String, String)>) -> String {
+fn describe_scopes(scopes: &BTreeSet<&(Scope, String)>) -> String {
     let list: Vec<String> = scopes.iter().take(5).map(|(s, k)| format!("{s} {k}")).collect();
     let more = if scopes.len() > 5 { format!(" and {} more", scopes.len() - 5) } else { String::new() };
     format!("{}{more}", list.join(", "))
@@ -418,20 +374,20 @@ pub fn compare(baseline: &Path, current: &Path, opts: &CompareOptions) -> Result
         return Err(CompareError::NotComparable(differences.join("; ")));
     }
 
-    let metrics: Vec<String> = match &opts.metrics {
-        None => DEFAULT_METRICS.iter().map(|m| m.to_string()).collect(),
+    let metrics: Vec<Metric> = match &opts.metrics {
+        None => DEFAULT_METRICS.to_vec(),
         Some(list) => {
-            let known: BTreeSet<&str> = base.rows.iter().chain(&cur.rows).map(|((_, _, m), _)| m.as_str()).collect();
-            let mut out: Vec<String> = Vec::new();
-            for m in list.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
-                if !known.contains(m) {
-                    return Err(CompareError::Usage(format!(
-                        "--metrics: unknown metric `{m}` (not in {})",
+            let known: Vec<Metric> = base.rows.iter().chain(&cur.rows).map(|((_, _, m), _)| *m).collect();
+            let mut out: Vec<Metric> = Vec::new();
+            for name in list.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
+                let metric = name.parse::<Metric>().ok().filter(|m| known.contains(m)).ok_or_else(|| {
+                    CompareError::Usage(format!(
+                        "--metrics: unknown metric `{name}` (not in {})",
                         baseline.join("summary.csv").display()
-                    )));
-                }
-                if !out.iter().any(|o| o == m) {
-                    out.push(m.to_string());
+                    ))
+                })?;
+                if !out.contains(&metric) {
+                    out.push(metric);
                 }
             }
             if out.is_empty() {
@@ -443,29 +399,30 @@ pub fn compare(baseline: &Path, current: &Path, opts: &CompareOptions) -> Result
 
     let base_map: BTreeMap<_, _> = base.rows.iter().map(|(id, e)| (id, e)).collect();
     let cur_map: BTreeMap<_, _> = cur.rows.iter().map(|(id, e)| (id, e)).collect();
-    let mut ids: Vec<&(String, String, String)> = base.rows.iter().map(|(id, _)| id).collect();
+    let mut ids: Vec<&Id> = base.rows.iter().map(|(id, _)| id).collect();
     ids.extend(cur.rows.iter().map(|(id, _)| id).filter(|id| !base_map.contains_key(id)));
 
-    let is_agent = |metric: &str| AGENT_METRICS.contains(&metric) || metric.starts_with("concurrency_");
-    let wanted = |scope: &str, metric: &str| match scope {
-        "all" => true,
-        "skill" => !is_agent(metric),
-        "group" => is_agent(metric),
-        _ => false,
+    // Agent metrics are compared for scope `all` and each group (they have
+    // no skill scope); every other metric for `all` and each skill.
+    let wanted = |scope: Scope, metric: Metric| match scope {
+        Scope::All => true,
+        Scope::Skill => !metric.describes_agents(),
+        Scope::Group => metric.describes_agents(),
+        Scope::Reason => false,
     };
     // Every compared metric in both runs, in every scope it is compared in
     // (each scope has every metric of its kind; a group has the
     // concurrency levels of its own max_concurrent only).
     for (summary, dir) in [(&base_map, baseline), (&cur_map, current)] {
-        let (mut missing, mut rows): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
-        for metric in &metrics {
-            for (scope, key) in bs.iter().filter(|(scope, _)| wanted(scope, metric)) {
-                let id = (scope.clone(), key.clone(), metric.clone());
-                let optional = scope == "group" && metric.starts_with("concurrency_");
+        let (mut missing, mut rows): (Vec<Metric>, Vec<String>) = (Vec::new(), Vec::new());
+        for &metric in &metrics {
+            for (scope, key) in bs.iter().filter(|(scope, _)| wanted(*scope, metric)) {
+                let id = (*scope, key.clone(), metric);
+                let optional = *scope == Scope::Group && matches!(metric, Metric::Concurrency(_));
                 let elsewhere = base_map.contains_key(&id) || cur_map.contains_key(&id);
                 if !summary.contains_key(&id) && (!optional || elsewhere) {
-                    if !missing.contains(metric) {
-                        missing.push(metric.clone());
+                    if !missing.contains(&metric) {
+                        missing.push(metric);
                     }
                     rows.push(format!("{scope},{key},{metric}"));
                 }
@@ -477,35 +434,23 @@ pub fn compare(baseline: &Path, current: &Path, opts: &CompareOptions) -> Result
     }
 
     let mut rows = Vec::new();
-    for metric in &metrics {
-        for id in ids.iter().filter(|id| &id.2 == metric && wanted(&id.0, metric)) {
+    for &metric in &metrics {
+        for id in ids.iter().filter(|id| id.2 == metric && wanted(id.0, metric)) {
             // checked above: every compared row is in both summaries
             let (b, c) = (base_map[id], cur_map[id]);
-            let (change, verdict) = judge(direction(metric), b, c, opts.tolerance);
-            rows.push(Row {
-                scope: id.0.clone(),
-                key: id.1.clone(),
-                metric: metric.clone(),
-                baseline: *b,
-                current: *c,
-                change,
-                verdict,
-            });
+            let (change, verdict) = judge(metric.direction(), b, c, opts.tolerance);
+            rows.push(Row { scope: id.0, key: id.1.clone(), metric, baseline: *b, current: *c, change, verdict });
         }
     }
-    // scope `all` first, then skills, then groups; metric order within a scope and key
-    let scope_rank = |s: &str| match s {
-        "all" => 0,
-        "skill" => 1,
-        _ => 2,
-    };
-    let first_seen: BTreeMap<(String, String), usize> =
-        ids.iter().enumerate().rev().map(|(i, id)| ((id.0.clone(), id.1.clone()), i)).collect();
+    // scope `all` first, then skills, then groups (the order of `Scope`);
+    // metric order within a scope and key
+    let first_seen: BTreeMap<(Scope, String), usize> =
+        ids.iter().enumerate().rev().map(|(i, id)| ((id.0, id.1.clone()), i)).collect();
     rows.sort_by_key(|r| {
         (
-            scope_rank(&r.scope),
-            first_seen[&(r.scope.clone(), r.key.clone())],
-            metrics.iter().position(|m| m == &r.metric).unwrap_or(usize::MAX),
+            r.scope,
+            first_seen[&(r.scope, r.key.clone())],
+            metrics.iter().position(|m| *m == r.metric).unwrap_or(usize::MAX),
         )
     });
     Ok(Comparison { name: base_name, tolerance: opts.tolerance, rows })
@@ -521,20 +466,21 @@ mod tests {
 
     #[test]
     fn service_level_drop_with_separate_intervals_is_a_regression() {
-        let (c, v) = judge(direction("service_level"), &est(0.90, 0.01), &est(0.80, 0.01), 0.05);
+        let (c, v) = judge(Metric::ServiceLevel(New).direction(), &est(0.90, 0.01), &est(0.80, 0.01), 0.05);
         assert_eq!(v, Verdict::Regression);
         assert!((c.unwrap() + 0.1111).abs() < 1e-3);
         // the same move upwards is an improvement
-        let (_, v) = judge(direction("service_level"), &est(0.80, 0.01), &est(0.90, 0.01), 0.05);
+        let (_, v) = judge(Metric::ServiceLevel(New).direction(), &est(0.80, 0.01), &est(0.90, 0.01), 0.05);
         assert_eq!(v, Verdict::Improved);
     }
 
     #[test]
     fn waits_and_rates_rising_are_regressions() {
-        for m in ["asa", "abandon_rate", "aht", "inactive_disconnect_rate"] {
-            assert_eq!(direction(m), Direction::LowerIsBetter, "{m}");
-            assert_eq!(judge(direction(m), &est(10.0, 0.5), &est(12.0, 0.5), 0.05).1, Verdict::Regression, "{m}");
-            assert_eq!(judge(direction(m), &est(12.0, 0.5), &est(10.0, 0.5), 0.05).1, Verdict::Improved, "{m}");
+        for m in [Metric::Asa(New), Metric::AbandonRate(New), Metric::Aht(Work::Chats), Metric::InactiveDisconnectRate]
+        {
+            assert_eq!(m.direction(), Direction::LowerIsBetter, "{m}");
+            assert_eq!(judge(m.direction(), &est(10.0, 0.5), &est(12.0, 0.5), 0.05).1, Verdict::Regression, "{m}");
+            assert_eq!(judge(m.direction(), &est(12.0, 0.5), &est(10.0, 0.5), 0.05).1, Verdict::Improved, "{m}");
         }
     }
 
@@ -557,7 +503,7 @@ mod tests {
 
     #[test]
     fn occupancy_is_changed_or_same_never_a_regression() {
-        assert_eq!(direction("occupancy"), Direction::Neutral);
+        assert_eq!(Metric::Occupancy.direction(), Direction::Neutral);
         assert_eq!(judge(Direction::Neutral, &est(0.9, 0.01), &est(0.7, 0.01), 0.05).1, Verdict::Changed);
         assert_eq!(judge(Direction::Neutral, &est(0.7, 0.01), &est(0.9, 0.01), 0.05).1, Verdict::Changed);
         assert_eq!(judge(Direction::Neutral, &est(0.9, 0.01), &est(0.91, 0.01), 0.05).1, Verdict::Same);

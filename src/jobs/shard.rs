@@ -12,18 +12,20 @@
 //! with the very writers of an unsharded run, so the files are byte-identical.
 //!
 //! Every value read is checked before anything is written: each metric's
-//! value against its [`MetricKind`] (finite; counts whole and ≥ 0; shares
+//! value against its [`crate::stats::MetricKind`] (finite; counts whole and ≥ 0; shares
 //! in [0, 1]; times ≥ 0 and bounded; empty only where the metric can be
 //! undefined), histogram counts against `answered`, and each `sweep.csv` row
-//! as an aggregated row ([`AggregateValues`]). A bad value is an error naming
-//! the file, line, metric and value.
+//! as an aggregated row ([`crate::stats::AggregateValues`]); the files are
+//! read through their schema ([`crate::report::schema`]), so a bad value is
+//! an error naming the file, line, column, metric and value.
 
 use crate::jobs::run::{self, Replication};
 use crate::jobs::sweep::Setting;
 use crate::model::RunCounts;
+use crate::report::schema::{self, CsvFile, ReadError, ReplicationRow, WaitHistogramRow};
 use crate::report::{self, Marker, OutputDir};
 use crate::scenario::{self, Scenario};
-use crate::stats::{AggregateValues, Label, Layout, MetricKind, WaitHistogram};
+use crate::stats::{Aggregate, Label, Layout, Metric, Scope, SegmentKind, WaitHistogram};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::io;
@@ -235,6 +237,13 @@ fn bad(message: String) -> ShardError {
     ShardError::Input(message)
 }
 
+/// A shard's file that does not read back as ccsim wrote it: bad input.
+impl From<ReadError> for ShardError {
+    fn from(e: ReadError) -> ShardError {
+        ShardError::Input(e.to_string())
+    }
+}
+
 fn write_err(path: &Path) -> impl Fn(io::Error) -> ShardError + '_ {
     move |source| ShardError::Write { path: path.to_path_buf(), source }
 }
@@ -381,9 +390,9 @@ fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBu
     let tmp = folder.file("");
     report::write_run(&tmp, sc, output.per_day, output.charts, &reps, 0).map_err(write_err(target))?;
     if output.trace {
-        for name in ["chats.csv", "events.csv"] {
+        for (name, columns) in [("chats.csv", &schema::CHAT_COLUMNS[..]), ("events.csv", &schema::EVENT_COLUMNS)] {
             let parts: Vec<_> = shards.iter().map(|s| (s.dir.join(name), s.manifest.share())).collect();
-            concat_csv(&folder.file(name), &parts, None)?;
+            concat_csv(&folder.file(name), &parts, columns)?;
         }
     }
     Ok(folder.commit()?)
@@ -391,40 +400,32 @@ fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBu
 
 fn merge_sweep(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBuf, ShardError> {
     let keys: Vec<&str> = shards[0].manifest.set.iter().map(|s| s.key.as_str()).collect();
-    let header = report::sweep_columns(&keys);
-    // Points are numbered from 1 in sweep.csv.
-    let parts: Vec<_> =
-        shards.iter().map(|s| (s.dir.join("sweep.csv"), s.manifest.from + 1..s.manifest.to + 1)).collect();
-    for (path, _) in &parts {
-        check_sweep_rows(path, &header, keys.len())?;
+    let mut points = Vec::new();
+    for s in shards {
+        let path = s.dir.join("sweep.csv");
+        let mut share = schema::read_sweep(&path, &keys)?;
+        // Points are numbered from 1 in sweep.csv.
+        let numbers: Vec<u32> = share.iter().map(|p| p.point).collect();
+        if !numbers.iter().copied().eq(s.manifest.from + 1..s.manifest.to + 1) {
+            return Err(bad(format!(
+                "{}: holds the points {}, but this shard covers the points {} to {}",
+                path.display(),
+                numbers.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+                s.manifest.from + 1,
+                s.manifest.to
+            )));
+        }
+        points.append(&mut share);
     }
+    let points: Vec<(Vec<String>, Vec<Aggregate>)> = points.into_iter().map(|p| (p.values, p.rows)).collect();
     let folder = OutputDir::create(target, "sweep")?;
-    let sweep_csv = folder.file("sweep.csv");
-    concat_csv(&sweep_csv, &parts, Some(&header))?;
+    report::write_sweep(&folder.file("sweep.csv"), &keys, 1, &points).map_err(write_err(target))?;
     if !shards[0].manifest.no_charts {
-        report::write_sweep_charts(&folder.file("charts"), &sweep_csv, &keys, sc.service_level.goal)
+        report::write_sweep_charts(&folder.file("charts"), &keys, &points, sc.service_level.goal)
             .map_err(write_err(target))?;
     }
     Ok(folder.commit()?)
 }
-
-/// Opens a shard's CSV file and checks its header is `expected`.
-fn open_csv(path: &Path, expected: &[&str]) -> Result<csv::Reader<std::fs::File>, ShardError> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
-    let header = reader.headers().map_err(|e| bad(format!("{}: {e}", path.display())))?;
-    if !header.iter().eq(expected.iter().copied()) {
-        return Err(bad(format!(
-            "{}: expected the columns {}, found {}",
-            path.display(),
-            expected.join(","),
-            header.iter().collect::<Vec<_>>().join(",")
-        )));
-    }
-    Ok(reader)
-}
-
-/// The columns of `replications.csv`.
-const REPLICATION_COLUMNS: [&str; 7] = ["replication", "day", "interval", "scope", "key", "metric", "value"];
 
 /// Reads a shard's `replications.csv` back into its replications `share`:
 /// per replication, a block of whole-run rows (`all`, `all`), then a block
@@ -436,55 +437,48 @@ fn read_replications(
     labels: &[Label],
 ) -> Result<Vec<Replication>, ShardError> {
     let path = dir.join("replications.csv");
-    let mut reader = open_csv(&path, &REPLICATION_COLUMNS)?;
+    let mut file = CsvFile::open(&path, &schema::REPLICATION_COLUMNS)?;
     let mut reps: Vec<Replication> = Vec::new();
     let mut block: Option<(u32, Option<usize>)> = None;
     let mut values = Vec::with_capacity(labels.len());
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(bad(format!("{}: {e}", path.display()))),
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        let wrong = |what: String| bad(format!("{}: line {line}: {what}", path.display()));
-        let field = |i: usize| record.get(i).unwrap_or_default();
-        let rep: u32 = field(0).parse().map_err(|_| wrong(format!("replication {:?} is not a number", field(0))))?;
-        let slot =
-            match (field(1), field(2)) {
-                ("all", "all") => None,
-                (day, interval) => Some(layout.slot_of(day, interval).ok_or_else(|| {
-                    wrong(format!("day {day:?}, interval {interval:?} is not an interval of this run"))
-                })?),
-            };
-        let here = *block.get_or_insert((rep, slot));
+    while let Some(row) = file.next_row()? {
+        let r = ReplicationRow::read(&row)?;
+        let slot = match (r.day, r.interval) {
+            ("all", "all") => None,
+            (day, interval) => Some(layout.slot_of(day, interval).ok_or_else(|| {
+                row.error(
+                    ReplicationRow::DAY,
+                    format!("day {day:?}, interval {interval:?}: expected an interval of this run"),
+                )
+            })?),
+        };
+        let here = *block.get_or_insert((r.replication, slot));
         let label = &labels[values.len()];
-        if here != (rep, slot)
-            || (field(3), field(4), field(5)) != (label.scope, label.key.as_str(), label.metric.as_str())
+        if here != (r.replication, slot)
+            || (r.scope, r.key, r.metric) != (label.scope, label.key.as_str(), label.metric)
         {
-            return Err(wrong(format!(
-                "expected the metric {},{},{} of replication {} next, found {},{},{} of replication {rep}",
-                label.scope,
-                label.key,
-                label.metric,
-                here.0,
-                field(3),
-                field(4),
-                field(5)
-            )));
+            return Err(row
+                .error(
+                    ReplicationRow::SCOPE,
+                    format!(
+                        "expected the metric {},{},{} of replication {} next, found {},{},{} of replication {}",
+                        label.scope, label.key, label.metric, here.0, r.scope, r.key, r.metric, r.replication
+                    ),
+                )
+                .into());
         }
-        values.push(read_value(field(6), label).map_err(wrong)?);
+        values.push(r.value);
         if values.len() < labels.len() {
             continue;
         }
         block = None;
         let values = std::mem::replace(&mut values, Vec::with_capacity(labels.len()));
+        let rep = r.replication;
         match slot {
             None => {
                 let next = share.start + reps.len() as u32;
                 if rep != next {
-                    return Err(wrong(format!("expected replication {next} next, found {rep}")));
+                    return Err(row.error(0, format!("replication {rep}: expected replication {next} next")).into());
                 }
                 reps.push(Replication {
                     index: rep,
@@ -497,7 +491,10 @@ fn read_replications(
             }
             Some(slot) => match reps.last_mut() {
                 Some(r) if r.index == rep && r.slots.last().is_none_or(|s| s.0 < slot) => r.slots.push((slot, values)),
-                _ => return Err(wrong(format!("interval rows of replication {rep} out of order"))),
+                _ => {
+                    let message = format!("interval rows of replication {rep} out of order");
+                    return Err(row.error(ReplicationRow::DAY, message).into());
+                }
             },
         }
     }
@@ -517,27 +514,6 @@ fn read_replications(
     Ok(reps)
 }
 
-/// One value of `replications.csv`, checked against its metric's kind: empty
-/// only where the metric can be undefined; else finite and in range. `Err`
-/// names the column, the metric and the value and says what was expected.
-fn read_value(cell: &str, label: &Label) -> Result<Option<f64>, String> {
-    let what = || format!("column value, metric {},{},{}", label.scope, label.key, label.metric);
-    let kind = MetricKind::of(&label.metric);
-    let expected = kind.map_or("a finite number", |k| k.expected(false));
-    if cell.is_empty() {
-        return match kind {
-            Some(k) if k.always_defined() => {
-                Err(format!("{}: \"\": expected {expected} (it is always defined: never empty)", what()))
-            }
-            _ => Ok(None),
-        };
-    }
-    match cell.parse::<f64>() {
-        Ok(v) if kind.map_or(v.is_finite(), |k| k.admits(v)) => Ok(Some(v)),
-        _ => Err(format!("{}: {cell:?}: expected {expected}", what())),
-    }
-}
-
 /// Checks that each replication's wait histogram (scope `all` and each
 /// skill) counts as many waits as the replication answered new chats
 /// (`answered` of the same scope in `replications.csv`).
@@ -547,10 +523,10 @@ fn check_histograms_count_answered(
     labels: &[Label],
     reps: &[Replication],
 ) -> Result<(), ShardError> {
-    let answered = labels.iter().enumerate().filter(|(_, l)| l.metric == "answered");
+    let answered = labels.iter().enumerate().filter(|(_, l)| l.metric == Metric::Answered(SegmentKind::New));
     let scopes = answered.filter_map(|(i, l)| match (l.scope, l.key.as_str()) {
-        ("all", "all") => Some((0, i, l)),
-        ("skill", key) => skills.iter().position(|s| s == key).map(|s| (1 + s, i, l)),
+        (Scope::All, _) => Some((0, i, l)),
+        (Scope::Skill, key) => skills.iter().position(|s| s == key).map(|s| (1 + s, i, l)),
         _ => None,
     });
     for (scope, i, label) in scopes {
@@ -573,24 +549,6 @@ fn check_histograms_count_answered(
     Ok(())
 }
 
-/// Checks every row of a shard's `sweep.csv` (`point`, the `keys` swept
-/// values, then `scope,key,metric` and the aggregated values): its values
-/// are [`AggregateValues`] of its metric's kind.
-fn check_sweep_rows(path: &Path, header: &[&str], keys: usize) -> Result<(), ShardError> {
-    let mut reader = open_csv(path, header)?;
-    for record in reader.records() {
-        let record = record.map_err(|e| bad(format!("{}: {e}", path.display())))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let cell = |i: usize| record.get(1 + keys + i).unwrap_or_default();
-        let wrong = |what: String| {
-            bad(format!("{}: line {line}: metric {},{},{}: {what}", path.display(), cell(0), cell(1), cell(2)))
-        };
-        let kind = MetricKind::of(cell(2)).ok_or_else(|| wrong("not a metric of ccsim".into()))?;
-        AggregateValues::read([cell(3), cell(4), cell(5), cell(6), cell(7)], Some(kind)).map_err(wrong)?;
-    }
-    Ok(())
-}
-
 /// Reads a shard's `wait_histograms.csv` into its replications `reps`
 /// (numbered `share`).
 fn read_wait_histograms(
@@ -600,73 +558,47 @@ fn read_wait_histograms(
     reps: &mut [Replication],
 ) -> Result<(), ShardError> {
     let path = dir.join("wait_histograms.csv");
-    let mut reader = open_csv(&path, &report::WAIT_HISTOGRAM_COLUMNS)?;
+    let mut file = CsvFile::open(&path, &schema::WAIT_HISTOGRAM_COLUMNS)?;
     for rep in reps.iter_mut() {
         rep.wait_hists = vec![WaitHistogram::default(); 1 + skills.len()];
     }
-    for record in reader.records() {
-        let record = record.map_err(|e| bad(format!("{}: {e}", path.display())))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let wrong = |what: String| bad(format!("{}: line {line}: {what}", path.display()));
-        let field = |i: usize| record.get(i).unwrap_or_default();
-        let rep: u32 = field(0).parse().map_err(|_| wrong(format!("replication {:?} is not a number", field(0))))?;
-        if !share.contains(&rep) {
-            return Err(wrong(format!("replication {rep} is not in this shard's {}..{}", share.start, share.end)));
+    while let Some(row) = file.next_row()? {
+        let r = WaitHistogramRow::read(&row)?;
+        if !share.contains(&r.replication) {
+            let message =
+                format!("replication {}: expected one of this shard's {}..{}", r.replication, share.start, share.end);
+            return Err(row.error(0, message).into());
         }
-        let scope = match (field(1), field(2)) {
-            ("all", "all") => Some(0),
-            ("skill", key) => skills.iter().position(|s| s == key).map(|s| 1 + s),
+        let scope = match (r.scope, r.key) {
+            (Scope::All, "all") => Some(0),
+            (Scope::Skill, key) => skills.iter().position(|s| s == key).map(|s| 1 + s),
             _ => None,
         }
-        .ok_or_else(|| wrong(format!("{},{} is not a scope of this run", field(1), field(2))))?;
-        let bin: usize = field(3).parse().map_err(|_| wrong(format!("bin {:?} is not a number", field(3))))?;
-        let count: u32 = field(6).parse().map_err(|_| wrong(format!("count {:?} is not a number", field(6))))?;
-        if !reps[(rep - share.start) as usize].wait_hists[scope].add_to_bin(bin, count) {
-            return Err(wrong(format!("no histogram bin {bin}, or its count overflows")));
+        .ok_or_else(|| row.error(1, format!("{},{}: expected scope all,all or a skill of this run", r.scope, r.key)))?;
+        if !reps[(r.replication - share.start) as usize].wait_hists[scope].add_to_bin(r.bin, r.count) {
+            return Err(row.error(3, format!("bin {}: no such histogram bin, or its count overflows", r.bin)).into());
         }
     }
     Ok(())
 }
 
-/// Writes `out` with the header of the first part, then every record of the
-/// parts in order, each part's first column (a replication or point number)
-/// checked to lie in its range. The records pass through the writer every
-/// CSV file is written with, so they keep their bytes. With `header`, every
-/// part must have it.
-fn concat_csv(out: &Path, parts: &[(PathBuf, Range<u32>)], header: Option<&[&str]>) -> Result<(), ShardError> {
+/// Writes `out` with the header `columns`, then every record of the parts
+/// in order, each part's first column (a replication number) checked to lie
+/// in its range. The records pass through the writer every CSV file is
+/// written with, so they keep their bytes.
+fn concat_csv(out: &Path, parts: &[(PathBuf, Range<u32>)], columns: &[&str]) -> Result<(), ShardError> {
     let mut writer = report::csv_writer(out).map_err(write_err(out))?;
-    let mut first: Option<(csv::StringRecord, &Path)> = None;
+    writer.write_record(columns).map_err(|e| write_err(out)(e.into()))?;
     for (path, range) in parts {
-        let mut reader = match header {
-            Some(h) => open_csv(path, h)?,
-            None => csv::Reader::from_path(path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?,
-        };
-        let head = reader.headers().map_err(|e| bad(format!("{}: {e}", path.display())))?.clone();
-        match &first {
-            None => {
-                writer.write_record(&head).map_err(|e| write_err(out)(e.into()))?;
-                first = Some((head.clone(), path));
+        let mut file = CsvFile::open(path, columns)?;
+        while let Some(row) = file.next_row()? {
+            let number: u32 = row.parse(0, "a replication number")?;
+            if !range.contains(&number) {
+                let message =
+                    format!("{} {number}: expected one of this shard's {}..{}", columns[0], range.start, range.end);
+                return Err(row.error(0, message).into());
             }
-            Some((h, p)) if *h != head => {
-                return Err(bad(format!("{} and {}: different columns", p.display(), path.display())));
-            }
-            Some(_) => {}
-        }
-        for record in reader.records() {
-            let record = record.map_err(|e| bad(format!("{}: {e}", path.display())))?;
-            let number = record.get(0).and_then(|v| v.parse::<u32>().ok());
-            if !number.is_some_and(|n| range.contains(&n)) {
-                let line = record.position().map_or(0, |p| p.line());
-                return Err(bad(format!(
-                    "{}: line {line}: {} {:?} is not in this shard's {}..{}",
-                    path.display(),
-                    head.get(0).unwrap_or_default(),
-                    record.get(0).unwrap_or_default(),
-                    range.start,
-                    range.end
-                )));
-            }
-            writer.write_record(&record).map_err(|e| write_err(out)(e.into()))?;
+            writer.write_record(row.record()).map_err(|e| write_err(out)(e.into()))?;
         }
     }
     writer.flush().map_err(write_err(out))

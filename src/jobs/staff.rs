@@ -26,9 +26,10 @@ use crate::analytic::erlang_c;
 use crate::analytic::estimate::{agents_needed, offered_load, pooled_model};
 use crate::analytic::warnings::{distinct_days, scheduled_agents};
 use crate::jobs::run::{self, Replication, RunOptions};
+use crate::model::SegmentKind;
 use crate::scenario::{DayProfiles, Scenario, Staffing};
 pub use crate::stats::{Frame, SlotPlan, Staffed, slot_figure};
-use crate::stats::{Layout, metric_labels};
+use crate::stats::{Layout, Metric, Scope, metric_labels};
 
 /// What to staff and within which limit.
 #[derive(Debug, Clone)]
@@ -50,8 +51,11 @@ struct Lookup {
 impl Lookup {
     fn new(layout: &Layout, sc: &Scenario) -> Lookup {
         let labels = metric_labels(layout, &run::scope_names(sc));
-        let find = |m: &str| labels.iter().position(|l| l.scope == "all" && l.metric == m);
-        Lookup { service_level: find("service_level"), abandon_rate: find("abandon_rate") }
+        let find = |m: Metric| labels.iter().position(|l| l.scope == Scope::All && l.metric == m);
+        Lookup {
+            service_level: find(Metric::ServiceLevel(SegmentKind::New)),
+            abandon_rate: find(Metric::AbandonRate(SegmentKind::New)),
+        }
     }
 }
 

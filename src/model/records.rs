@@ -4,7 +4,7 @@
 use crate::engine::SimTime;
 
 /// Which segment of a chat: the first, a transfer's, or a commitment's follow-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SegmentKind {
     New,
     TransferIn,

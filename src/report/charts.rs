@@ -3,10 +3,11 @@
 //! One style for every chart: [`frame`] draws the title, subtitle and legend,
 //! [`axes`] the plot area; each chart is one function.
 
+use super::csv_out::fmt_num;
 use super::typeset::{bold, font, png_area, svg_area};
 use crate::scenario::Scenario;
 use crate::stats::Results;
-use crate::stats::{Aggregate, Layout, WaitHistogram};
+use crate::stats::{Aggregate, Layout, Metric, Scope, SegmentKind::New, WaitHistogram};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -71,7 +72,7 @@ impl Chart {
 /// The numbers the charts read, indexed by (scope, key, metric).
 pub struct ChartData<'a> {
     results: &'a Results,
-    index: HashMap<(&'a str, &'a str, &'a str), usize>,
+    index: HashMap<(Scope, &'a str, Metric), usize>,
     /// Tick label of each slot of `results.intervals`.
     slots: Vec<String>,
     /// The x-axis title of charts by interval.
@@ -86,7 +87,7 @@ pub struct ChartData<'a> {
 
 impl<'a> ChartData<'a> {
     pub fn new(sc: &Scenario, layout: &Layout, results: &'a Results) -> Self {
-        let index = results.labels.iter().enumerate().map(|(i, l)| ((l.scope, l.key.as_str(), l.metric.as_str()), i));
+        let index = results.labels.iter().enumerate().map(|(i, l)| ((l.scope, l.key.as_str(), l.metric), i));
         let slots = results
             .intervals
             .iter()
@@ -110,18 +111,18 @@ impl<'a> ChartData<'a> {
     }
 
     /// A metric per slot.
-    fn by_slot(&self, scope: &str, key: &str, metric: &str) -> Vec<Option<&'a Aggregate>> {
+    fn by_slot(&self, scope: Scope, key: &str, metric: Metric) -> Vec<Option<&'a Aggregate>> {
         let i = self.index.get(&(scope, key, metric)).copied();
         self.results.intervals.iter().map(|(_, rows)| i.map(|i| &rows[i])).collect()
     }
 
     /// A metric's mean per slot, scope `all`.
-    fn means(&self, metric: &str) -> Vec<Option<f64>> {
-        self.by_slot("all", "all", metric).iter().map(|a| a.and_then(|a| a.mean)).collect()
+    fn means(&self, metric: Metric) -> Vec<Option<f64>> {
+        self.by_slot(Scope::All, "all", metric).iter().map(|a| a.and_then(|a| a.mean)).collect()
     }
 
     /// A metric over the whole run.
-    pub fn whole(&self, scope: &str, key: &str, metric: &str) -> Option<&'a Aggregate> {
+    pub fn whole(&self, scope: Scope, key: &str, metric: Metric) -> Option<&'a Aggregate> {
         self.index.get(&(scope, key, metric)).map(|&i| &self.results.summary[i])
     }
 }
@@ -341,7 +342,7 @@ fn replications_note(d: &ChartData) -> String {
 // ---- the charts ----
 
 fn service_level<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
-    let sl = d.by_slot("all", "all", "service_level");
+    let sl = d.by_slot(Scope::All, "all", Metric::ServiceLevel(New));
     let y_max = 1.05; // shares; a CI reaching past 100% is cut at the top
     let legend = [
         (format!("Service level ({})", replications_note(d)), PALETTE[0].to_rgba(), Mark::Line),
@@ -365,13 +366,14 @@ fn service_level<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartDat
 }
 
 fn volumes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
-    let parts = [("answered", PALETTE[0]), ("abandoned", PALETTE[1]), ("unserved", PALETTE[3])];
-    let layers: Vec<_> = parts.iter().map(|(m, c)| (d.means(m), c.to_rgba())).collect();
-    let offered = d.means("offered");
-    let legend: Vec<_> = parts
-        .iter()
-        .map(|(m, c)| (format!("{}{}", &m[..1].to_uppercase(), &m[1..]), c.to_rgba(), Mark::Fill))
-        .collect();
+    let parts = [
+        (Metric::Answered(New), "Answered", PALETTE[0]),
+        (Metric::Abandoned(New), "Abandoned", PALETTE[1]),
+        (Metric::Unserved(New), "Unserved", PALETTE[3]),
+    ];
+    let layers: Vec<_> = parts.iter().map(|(m, _, c)| (d.means(*m), c.to_rgba())).collect();
+    let offered = d.means(Metric::Offered(New));
+    let legend: Vec<_> = parts.iter().map(|(_, label, c)| (label.to_string(), c.to_rgba(), Mark::Fill)).collect();
     let subtitle = format!(
         "New chats by the interval they arrived in; bar height = offered = answered + abandoned + unserved ({})",
         replications_note(d)
@@ -397,14 +399,14 @@ fn occupancy<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
         d.interval_axis,
         YAxis { range: 0.0..1.05, title: "Share of logged-in time (%)", ticks: percent },
     )?;
-    line_with_band(&mut chart, &d.by_slot("all", "all", "occupancy"), PALETTE[0], 1.05)?;
-    line_with_band(&mut chart, &d.by_slot("all", "all", "utilisation"), PALETTE[2], 1.05)
+    line_with_band(&mut chart, &d.by_slot(Scope::All, "all", Metric::Occupancy), PALETTE[0], 1.05)?;
+    line_with_band(&mut chart, &d.by_slot(Scope::All, "all", Metric::Utilisation), PALETTE[2], 1.05)
 }
 
 fn concurrency<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
     let colors = [NEUTRAL, PALETTE[5], PALETTE[0], PALETTE[4], PALETTE[1], PALETTE[3], PALETTE[2]];
     let color = |k: usize| colors[k % colors.len()].to_rgba();
-    let layers: Vec<_> = (0..d.levels).map(|k| (d.means(&format!("concurrency_{k}")), color(k))).collect();
+    let layers: Vec<_> = (0..d.levels).map(|k| (d.means(Metric::Concurrency(k as u32)), color(k))).collect();
     let legend: Vec<_> =
         (0..d.levels).map(|k| (format!("{k} chat{}", if k == 1 { "" } else { "s" }), color(k), Mark::Fill)).collect();
     let subtitle =
@@ -420,8 +422,8 @@ fn concurrency<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData)
 }
 
 fn queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
-    let mean = d.means("queue_len_mean");
-    let max = d.means("queue_len_max");
+    let mean = d.means(Metric::QueueLenMean);
+    let max = d.means(Metric::QueueLenMax);
     let legend = [
         ("Mean queue length (time-weighted)".to_string(), PALETTE[0].to_rgba(), Mark::Fill),
         ("Longest queue in the interval".to_string(), PALETTE[1].to_rgba(), Mark::Line),
@@ -439,14 +441,20 @@ fn queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
 }
 
 fn waits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
-    let panels: Vec<(String, &WaitHistogram, (&str, &str))> = d
+    let panels: Vec<(String, &WaitHistogram, (Scope, &str))> = d
         .results
         .wait_hists
         .iter()
-        .zip(std::iter::once(("all", "all")).chain(d.skills.iter().map(|s| ("skill", s.as_str()))))
-        .map(|(h, scope)| (if scope.1 == "all" { "all skills".to_string() } else { scope.1.to_string() }, h, scope))
+        .zip(std::iter::once((Scope::All, "all")).chain(d.skills.iter().map(|s| (Scope::Skill, s.as_str()))))
+        .map(|(h, scope)| {
+            (if scope.0 == Scope::All { "all skills".to_string() } else { scope.1.to_string() }, h, scope)
+        })
         .collect();
-    let marked = [("wait_p50", "p50", PALETTE[1]), ("wait_p90", "p90", PALETTE[3]), ("wait_p99", "p99", PALETTE[5])];
+    let marked = [
+        (Metric::WaitP50, "p50", PALETTE[1]),
+        (Metric::WaitP90, "p90", PALETTE[3]),
+        (Metric::WaitP99, "p99", PALETTE[5]),
+    ];
     let mut legend = vec![("Answered chats by wait".to_string(), PALETTE[0].to_rgba(), Mark::Fill)];
     legend.extend(marked.iter().map(|(_, l, c)| (format!("{l} (mean over replications)"), c.to_rgba(), Mark::Line)));
     let subtitle = format!(
@@ -455,11 +463,11 @@ fn waits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
     );
     let area = frame(root, Chart::Waits.title(), &subtitle, &legend)?;
     // Each panel to its own p99 (at least 10 s), in at most 40 bins of a round width.
-    let value = |scope: (&str, &str), m: &str| d.whole(scope.0, scope.1, m).and_then(|a| a.mean);
+    let value = |scope: (Scope, &str), m: Metric| d.whole(scope.0, scope.1, m).and_then(|a| a.mean);
     let cols = if panels.len() > 1 { 2 } else { 1 };
     let rows = panels.len().div_ceil(cols);
     for ((name, hist, scope), cell) in panels.iter().zip(area.split_evenly((rows, cols))) {
-        let x_max = value(*scope, "wait_p99").unwrap_or(0.0).max(10.0) * 1.15;
+        let x_max = value(*scope, Metric::WaitP99).unwrap_or(0.0).max(10.0) * 1.15;
         let width = [1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0]
             .into_iter()
             .find(|w| x_max / w <= 40.0)
@@ -511,20 +519,20 @@ fn waits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
 }
 
 fn outcomes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
-    let scopes: Vec<(&str, &str)> =
-        std::iter::once(("all", "all")).chain(d.reasons.iter().map(|r| ("reason", r.as_str()))).collect();
+    let scopes: Vec<(Scope, &str)> =
+        std::iter::once((Scope::All, "all")).chain(d.reasons.iter().map(|r| (Scope::Reason, r.as_str()))).collect();
     let names: Vec<String> =
-        scopes.iter().map(|(_, k)| if *k == "all" { "all reasons".into() } else { k.to_string() }).collect();
+        scopes.iter().map(|(s, k)| if *s == Scope::All { "all reasons".into() } else { k.to_string() }).collect();
     let metrics = [
-        ("inactive_disconnect_rate", "Inactivity disconnects", PALETTE[0]),
-        ("transfer_rate", "Transfers", PALETTE[1]),
+        (Metric::InactiveDisconnectRate, "Inactivity disconnects", PALETTE[0]),
+        (Metric::TransferRate, "Transfers", PALETTE[1]),
     ];
     let mut legend: Vec<_> = metrics.iter().map(|(_, l, c)| (l.to_string(), c.to_rgba(), Mark::Fill)).collect();
     legend.push(("95% confidence interval".to_string(), INK.to_rgba(), Mark::Line));
     let subtitle = format!("Share of answered chats (new and transferred-in), whole run, {}", replications_note(d));
     let area = frame(root, Chart::Outcomes.title(), &subtitle, &legend)?;
     let rows: Vec<Vec<Option<&Aggregate>>> =
-        scopes.iter().map(|&(s, k)| metrics.iter().map(|(m, _, _)| d.whole(s, k, m)).collect()).collect();
+        scopes.iter().map(|&(s, k)| metrics.iter().map(|(m, _, _)| d.whole(s, k, *m)).collect()).collect();
     let highest = rows.iter().flatten().flatten().filter_map(|a| a.ci95.map(|c| c.1).or(a.mean));
     let y_max = top(highest, 0.01);
     let mut chart = axes(
@@ -563,13 +571,33 @@ fn outcomes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) ->
 
 /// One chart per swept key: the overall service level (with its 95% band)
 /// against the key's values, one line per combination of the other keys.
-/// Written as `sweep_<key>.svg` and `.png` in `dir`, from the numbers of
-/// `sweep_csv` as written: a sweep and the merge of its shards read the same
-/// file, so they draw the same charts.
-pub fn write_sweep_charts(dir: &Path, sweep_csv: &Path, keys: &[&str], goal: f64) -> io::Result<()> {
-    let read = read_sweep_service_level(sweep_csv, keys.len())?;
-    let points: Vec<(Vec<&str>, Vec<Aggregate>)> =
-        read.iter().map(|(values, rows)| (values.iter().map(String::as_str).collect(), rows.clone())).collect();
+/// Written as `sweep_<key>.svg` and `.png` in `dir`, from each point's
+/// values and `summary.csv` rows as the job passes them in. The numbers are
+/// drawn as `sweep.csv` writes them (6 decimals): a sweep passes the numbers
+/// it computed and the merge of its shards the numbers it read back, and
+/// both draw the same charts.
+pub fn write_sweep_charts(
+    dir: &Path,
+    keys: &[&str],
+    points: &[(Vec<String>, Vec<Aggregate>)],
+    goal: f64,
+) -> io::Result<()> {
+    let as_written = |x: f64| fmt_num(Some(x)).parse().unwrap_or(x);
+    let points: Vec<(Vec<&str>, Vec<Aggregate>)> = points
+        .iter()
+        .map(|(values, rows)| {
+            let service_level = rows
+                .iter()
+                .filter(|a| a.scope == Scope::All && a.metric == Metric::ServiceLevel(New))
+                .map(|a| Aggregate {
+                    mean: a.mean.map(as_written),
+                    ci95: a.ci95.map(|(low, high)| (as_written(low), as_written(high))),
+                    ..a.clone()
+                })
+                .collect();
+            (values.iter().map(String::as_str).collect(), service_level)
+        })
+        .collect();
     std::fs::create_dir_all(dir)?;
     let err = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
     for (k, key) in keys.iter().enumerate() {
@@ -587,52 +615,6 @@ pub fn write_sweep_charts(dir: &Path, sweep_csv: &Path, keys: &[&str], goal: f64
         root.present().map_err(|e| err(&e))?;
     }
     Ok(())
-}
-
-/// Each point of `sweep.csv` (with `keys` swept keys): its values, and its
-/// overall service level (scope `all`) as an aggregated row.
-fn read_sweep_service_level(path: &Path, keys: usize) -> io::Result<Vec<(Vec<String>, Vec<Aggregate>)>> {
-    let bad = |line: u64, what: &str| {
-        io::Error::new(io::ErrorKind::InvalidData, format!("{}: line {line}: {what}", path.display()))
-    };
-    let mut reader = csv::Reader::from_path(path).map_err(io::Error::other)?;
-    let mut points: Vec<(String, Vec<String>, Vec<Aggregate>)> = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(io::Error::other)?;
-        let line = record.position().map_or(0, |p| p.line());
-        let field = |i: usize| record.get(i).ok_or_else(|| bad(line, "too few columns"));
-        let number = |i: usize| -> io::Result<Option<f64>> {
-            match field(i)? {
-                "" => Ok(None),
-                text => text.parse().map(Some).map_err(|_| bad(line, &format!("{text:?} is not a number"))),
-            }
-        };
-        let point = field(0)?;
-        if points.last().is_none_or(|p| p.0 != point) {
-            let values = (1..=keys).map(|i| field(i).map(str::to_string)).collect::<io::Result<_>>()?;
-            points.push((point.to_string(), values, Vec::new()));
-        }
-        let (scope, metric) = (field(keys + 1)?, field(keys + 3)?);
-        if scope != "all" || metric != "service_level" {
-            continue;
-        }
-        let (mean, low, high, stdev) = (number(keys + 4)?, number(keys + 5)?, number(keys + 6)?, number(keys + 7)?);
-        let replications = field(keys + 8)?.parse().map_err(|_| bad(line, "replications is not a count"))?;
-        let ci95 = low.zip(high);
-        let row = Aggregate {
-            scope: "all",
-            key: field(keys + 2)?.to_string(),
-            metric: metric.to_string(),
-            mean,
-            ci95,
-            stdev,
-            replications,
-        };
-        if let Some(p) = points.last_mut() {
-            p.2.push(row);
-        }
-    }
-    Ok(points.into_iter().map(|(_, values, rows)| (values, rows)).collect())
 }
 
 /// The colour of the i-th line of a sweep chart (the goal line's vermillion is kept apart).
@@ -689,7 +671,7 @@ fn sweep_chart<DB: DrawingBackend>(
                     v[k] == *value
                         && v.iter().enumerate().filter(|(j, _)| *j != k).map(|(_, x)| *x).eq(rest.iter().copied())
                 })?;
-                rows.iter().find(|a| a.scope == "all" && a.metric == "service_level")
+                rows.iter().find(|a| a.scope == Scope::All && a.metric == Metric::ServiceLevel(New))
             })
             .collect();
         line_with_band(&mut chart, &series, series_color(i), y_max)?;

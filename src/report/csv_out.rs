@@ -1,9 +1,13 @@
 //! CSV writers. They only serialize: every number is computed elsewhere.
-//! Column order is fixed; times are seconds from the first day's start.
+//! The columns are those of [`super::schema`]; times are seconds from the first day's start.
 
+use super::schema::{
+    AGGREGATE_COLUMNS, CHAT_COLUMNS, EVENT_COLUMNS, INTERVAL_COLUMNS, REPLICATION_COLUMNS, WAIT_HISTOGRAM_COLUMNS,
+    sweep_columns,
+};
 use crate::engine::SimTime;
 use crate::model::Trace;
-use crate::stats::{Aggregate, Layout};
+use crate::stats::{Aggregate, Layout, Scope};
 use crate::stats::{Replication, Results};
 use std::io::{self, Write};
 use std::path::Path;
@@ -44,17 +48,14 @@ fn aggregate_fields(r: &Aggregate) -> [String; 5] {
     ]
 }
 
-/// The columns of an aggregated metric row, after any leading columns.
-const AGGREGATE_COLUMNS: [&str; 8] =
-    ["scope", "key", "metric", "mean", "ci95_low", "ci95_high", "stdev", "replications"];
-
 /// One aggregated metric row, after the `prefix` columns.
 fn write_aggregate<W: Write>(w: &mut csv::Writer<W>, prefix: &[&str], r: &Aggregate) -> io::Result<()> {
     let fields = aggregate_fields(r);
+    let metric = r.metric.to_string();
     let record = prefix
         .iter()
         .copied()
-        .chain([r.scope, r.key.as_str(), r.metric.as_str()])
+        .chain([r.scope.name(), r.key.as_str(), metric.as_str()])
         .chain(fields.iter().map(String::as_str));
     w.write_record(record).map_err(csv_err)
 }
@@ -72,7 +73,7 @@ pub fn write_summary(path: &Path, rows: &[Aggregate]) -> io::Result<()> {
 /// `intervals.csv`: `day,interval,scope,key,metric,mean,ci95_low,ci95_high,stdev,replications`.
 pub fn write_intervals(path: &Path, layout: &Layout, results: &Results) -> io::Result<()> {
     let mut w = csv_writer(path)?;
-    w.write_record(["day", "interval"].into_iter().chain(AGGREGATE_COLUMNS)).map_err(csv_err)?;
+    w.write_record(INTERVAL_COLUMNS).map_err(csv_err)?;
     for (slot, rows) in &results.intervals {
         let (day, interval) = layout.slot_label(*slot);
         for r in rows {
@@ -93,8 +94,11 @@ pub fn write_replications(path: &Path, layout: &Layout, reps: &[Replication], re
         let bytes = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
         Ok(String::from_utf8_lossy(&bytes).trim_end_matches('\n').to_string())
     };
-    let labels: Vec<String> =
-        results.labels.iter().map(|l| encode(&[l.scope, &l.key, &l.metric])).collect::<io::Result<_>>()?;
+    let labels: Vec<String> = results
+        .labels
+        .iter()
+        .map(|l| encode(&[l.scope.name(), &l.key, &l.metric.to_string()]))
+        .collect::<io::Result<_>>()?;
     let slots: Vec<String> = results
         .intervals
         .iter()
@@ -104,7 +108,7 @@ pub fn write_replications(path: &Path, layout: &Layout, reps: &[Replication], re
         })
         .collect::<io::Result<_>>()?;
     let mut w = io::BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?);
-    writeln!(w, "replication,day,interval,scope,key,metric,value")?;
+    writeln!(w, "{}", REPLICATION_COLUMNS.join(","))?;
     let row = |w: &mut io::BufWriter<std::fs::File>, r: u32, slot: &str, label: &str, v: Option<f64>| match v
         .filter(|x| x.is_finite())
     {
@@ -124,9 +128,6 @@ pub fn write_replications(path: &Path, layout: &Layout, reps: &[Replication], re
     w.flush()
 }
 
-/// The columns of `wait_histograms.csv`.
-pub const WAIT_HISTOGRAM_COLUMNS: [&str; 7] = ["replication", "scope", "key", "bin", "wait_from", "wait_to", "count"];
-
 /// `wait_histograms.csv`: `replication,scope,key,bin,wait_from,wait_to,count` —
 /// per replication, the waits of answered new chats counted in the fixed bins
 /// of the percentile histogram (scope `all`, then each skill; non-empty bins
@@ -134,8 +135,9 @@ pub const WAIT_HISTOGRAM_COLUMNS: [&str; 7] = ["replication", "scope", "key", "b
 pub fn write_wait_histograms(path: &Path, skills: &[String], reps: &[Replication]) -> io::Result<()> {
     let mut w = csv_writer(path)?;
     w.write_record(WAIT_HISTOGRAM_COLUMNS).map_err(csv_err)?;
-    let scopes: Vec<(&str, &str)> =
-        std::iter::once(("all", "all")).chain(skills.iter().map(|s| ("skill", s.as_str()))).collect();
+    let scopes: Vec<(&str, &str)> = std::iter::once((Scope::All.name(), "all"))
+        .chain(skills.iter().map(|s| (Scope::Skill.name(), s.as_str())))
+        .collect();
     for rep in reps {
         let index = rep.index.to_string();
         for ((scope, key), hist) in scopes.iter().zip(&rep.wait_hists) {
@@ -163,29 +165,7 @@ fn secs(t: SimTime, origin: SimTime) -> String {
 /// `chats.csv`: one row per segment of every traced replication.
 pub fn write_chats(path: &Path, reps: &[(u32, &Trace)], origin: SimTime, names: &TraceNames) -> io::Result<()> {
     let mut w = csv_writer(path)?;
-    w.write_record([
-        "replication",
-        "chat",
-        "segment",
-        "kind",
-        "reason",
-        "skill",
-        "arrival",
-        "accepted",
-        "ended",
-        "agent",
-        "group",
-        "outcome",
-        "wait",
-        "auth",
-        "chat_time",
-        "wrapup",
-        "commitment",
-        "counted",
-        "handle",
-        "patience",
-    ])
-    .map_err(csv_err)?;
+    w.write_record(CHAT_COLUMNS).map_err(csv_err)?;
     for (r, trace) in reps {
         for s in &trace.segments {
             w.write_record([
@@ -219,7 +199,7 @@ pub fn write_chats(path: &Path, reps: &[(u32, &Trace)], origin: SimTime, names: 
 /// `events.csv`: `replication,time,agent,chat,segment,event`.
 pub fn write_events(path: &Path, reps: &[(u32, &Trace)], origin: SimTime) -> io::Result<()> {
     let mut w = csv_writer(path)?;
-    w.write_record(["replication", "time", "agent", "chat", "segment", "event"]).map_err(csv_err)?;
+    w.write_record(EVENT_COLUMNS).map_err(csv_err)?;
     for (r, trace) in reps {
         for e in &trace.events {
             w.write_record([
@@ -247,11 +227,6 @@ pub struct TraceNames {
 pub fn write_text(path: &Path, text: &str) -> io::Result<()> {
     let mut f = std::fs::File::create(path)?;
     f.write_all(text.as_bytes())
-}
-
-/// The header of `sweep.csv`: `point`, one column per swept key, then the summary columns.
-pub fn sweep_columns<'a>(keys: &[&'a str]) -> Vec<&'a str> {
-    ["point"].into_iter().chain(keys.iter().copied()).chain(AGGREGATE_COLUMNS).collect()
 }
 
 /// `sweep.csv`: `point`, one column per swept key, then the summary columns.

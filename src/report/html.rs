@@ -5,7 +5,7 @@
 use super::charts::{Chart, ChartData, write_charts};
 use crate::scenario::Scenario;
 use crate::stats::Results;
-use crate::stats::{Aggregate, Layout};
+use crate::stats::{Aggregate, Layout, Metric, Scope, SegmentKind::New, Work};
 use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
@@ -28,15 +28,15 @@ enum Unit {
     Seconds,
 }
 
-const FIGURES: [(&str, &str, Unit); 8] = [
-    ("service_level", "Service level", Unit::Percent),
-    ("asa", "ASA", Unit::Seconds),
-    ("abandon_rate", "Abandon rate", Unit::Percent),
-    ("occupancy", "Occupancy", Unit::Percent),
-    ("utilisation", "Utilisation", Unit::Percent),
-    ("aht", "AHT", Unit::Seconds),
-    ("inactive_disconnect_rate", "Inactive disconnects", Unit::Percent),
-    ("transfer_rate", "Transfers", Unit::Percent),
+const FIGURES: [(Metric, &str, Unit); 8] = [
+    (Metric::ServiceLevel(New), "Service level", Unit::Percent),
+    (Metric::Asa(New), "ASA", Unit::Seconds),
+    (Metric::AbandonRate(New), "Abandon rate", Unit::Percent),
+    (Metric::Occupancy, "Occupancy", Unit::Percent),
+    (Metric::Utilisation, "Utilisation", Unit::Percent),
+    (Metric::Aht(Work::Chats), "AHT", Unit::Seconds),
+    (Metric::InactiveDisconnectRate, "Inactive disconnects", Unit::Percent),
+    (Metric::TransferRate, "Transfers", Unit::Percent),
 ];
 
 fn fmt(v: f64, unit: Unit) -> String {
@@ -90,11 +90,11 @@ fn page(sc: &Scenario, data: &ChartData, charts: &[(Chart, String)]) -> String {
         let _ = write!(h, "<th>{label}</th>");
     }
     h.push_str("</tr></thead>\n<tbody>\n");
-    let scopes = std::iter::once(("all", "all".to_string(), "Overall".to_string()))
-        .chain(sc.skills.iter().map(|s| ("skill", s.clone(), format!("skill {s}"))))
-        .chain(sc.groups.iter().map(|g| ("group", g.name.clone(), format!("group {}", g.name))));
+    let scopes = std::iter::once((Scope::All, "all".to_string(), "Overall".to_string()))
+        .chain(sc.skills.iter().map(|s| (Scope::Skill, s.clone(), format!("skill {s}"))))
+        .chain(sc.groups.iter().map(|g| (Scope::Group, g.name.clone(), format!("group {}", g.name))));
     for (scope, key, name) in scopes {
-        let class = if scope == "all" { " class=\"total\"" } else { "" };
+        let class = if scope == Scope::All { " class=\"total\"" } else { "" };
         let _ = write!(h, "<tr{class}><th>{}</th>", esc(&name));
         for (metric, _, unit) in FIGURES {
             h.push_str(&cell(data.whole(scope, &key, metric), unit));

@@ -1,17 +1,18 @@
-//! Output: CSV writers, charts and the HTML report, the trace recorder and the atomic output folder.
+//! Output: the schema of ccsim's CSV files, their writers, charts and the HTML report, the trace recorder and the atomic output folder.
 
 mod charts;
 mod csv_out;
 mod folder;
 mod html;
 mod outdir;
+pub mod schema;
 mod staffing;
 mod typeset;
 
 pub use charts::{Chart, ChartData, SIZE, write_charts, write_sweep_charts};
 pub use csv_out::{
-    TraceNames, WAIT_HISTOGRAM_COLUMNS, csv_writer, fmt_num, sweep_columns, write_chats, write_events, write_intervals,
-    write_replications, write_summary, write_sweep, write_text, write_wait_histograms,
+    TraceNames, csv_writer, fmt_num, write_chats, write_events, write_intervals, write_replications, write_summary,
+    write_sweep, write_text, write_wait_histograms,
 };
 pub use folder::{write_run, write_run_shard, write_trace};
 pub use html::write_report;

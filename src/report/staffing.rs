@@ -4,8 +4,9 @@
 use super::charts::{Chart2d, Drawn, Mark, PALETTE, SIZE, YAxis, axes, frame, plain, stacked_bars, top};
 use super::csv_out::fmt_num;
 use super::typeset::{png_area, svg_area};
+use crate::model::SegmentKind::New;
 use crate::scenario::duration::fmt_clock as clock;
-use crate::stats::{SlotPlan, Staffed, slot_figure};
+use crate::stats::{Metric, Scope, SlotPlan, Staffed, slot_figure};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::io;
@@ -51,10 +52,11 @@ pub fn write_staffing(path: &Path, s: &Staffed) -> io::Result<()> {
     ])
     .map_err(io::Error::other)?;
     for Row { plan, slot, day, interval } in rows(s) {
-        let sl = slot_figure(&s.results, slot, "all", "all", "service_level");
-        let abandon = slot_figure(&s.results, slot, "all", "all", "abandon_rate").and_then(|a| a.mean);
+        let sl = slot_figure(&s.results, slot, Scope::All, "all", Metric::ServiceLevel(New));
+        let abandon = slot_figure(&s.results, slot, Scope::All, "all", Metric::AbandonRate(New)).and_then(|a| a.mean);
         for (g, group) in s.scenario.groups.iter().enumerate() {
-            let occupancy = slot_figure(&s.results, slot, "group", &group.name, "occupancy").and_then(|a| a.mean);
+            let occupancy =
+                slot_figure(&s.results, slot, Scope::Group, &group.name, Metric::Occupancy).and_then(|a| a.mean);
             w.write_record([
                 day.clone(),
                 interval.clone(),
@@ -90,7 +92,7 @@ pub fn write_comparison(path: &Path, s: &Staffed) -> io::Result<()> {
     ])
     .map_err(io::Error::other)?;
     for Row { plan, slot, day, interval } in rows(s) {
-        let mean = |m: &str| slot_figure(&s.results, slot, "all", "all", m).and_then(|a| a.mean);
+        let mean = |m: Metric| slot_figure(&s.results, slot, Scope::All, "all", m).and_then(|a| a.mean);
         w.write_record([
             day,
             interval,
@@ -99,8 +101,8 @@ pub fn write_comparison(path: &Path, s: &Staffed) -> io::Result<()> {
             s.staffed_agents(plan).to_string(),
             plan.estimate.map_or(String::new(), |e| e.to_string()),
             plan.erlang_c.map_or(String::new(), |e| e.to_string()),
-            fmt_num(mean("service_level")),
-            fmt_num(mean("abandon_rate")),
+            fmt_num(mean(Metric::ServiceLevel(New))),
+            fmt_num(mean(Metric::AbandonRate(New))),
             (!plan.unreachable).to_string(),
         ])
         .map_err(io::Error::other)?;

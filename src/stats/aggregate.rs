@@ -1,15 +1,16 @@
 //! Across replications: mean, standard deviation and a 95% Student-t
 //! confidence interval of each metric, over the replications where it is defined.
 
-use super::metrics::{Label, MetricKind};
+use super::metrics::Label;
+use super::names::{Metric, MetricKind, Scope};
 use super::summary::summarize;
 
 /// One aggregated metric row (a line of `summary.csv` or `intervals.csv`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Aggregate {
-    pub scope: &'static str,
+    pub scope: Scope,
     pub key: String,
-    pub metric: String,
+    pub metric: Metric,
     /// `None` when no replication defines the metric.
     pub mean: Option<f64>,
     /// `None` with fewer than 2 replications.
@@ -34,7 +35,7 @@ pub fn aggregate(labels: &[Label], reps: &[&[Option<f64>]]) -> Vec<Aggregate> {
             Aggregate {
                 scope: row.scope,
                 key: row.key.clone(),
-                metric: row.metric.clone(),
+                metric: row.metric,
                 mean: s.as_ref().map(|s| s.mean),
                 ci95: s.as_ref().filter(|_| two).map(|s| (s.ci_low, s.ci_high)),
                 stdev: s.as_ref().filter(|_| two).map(|s| s.stdev),
@@ -55,6 +56,24 @@ fn show(x: f64) -> String {
 
 /// The columns of an aggregated row after its labels, as [`AggregateValues::read`] takes them.
 pub const AGGREGATE_VALUE_COLUMNS: [&str; 5] = ["mean", "ci95_low", "ci95_high", "stdev", "replications"];
+const MEAN: usize = 0;
+const CI95_LOW: usize = 1;
+const STDEV: usize = 3;
+const REPLICATIONS: usize = 4;
+
+/// What is wrong with an aggregated row read back: the column at fault (an
+/// index into [`AGGREGATE_VALUE_COLUMNS`]; for a row that contradicts
+/// itself, the first column involved) and a message that starts with that
+/// column's name, gives the value and says what is expected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BadAggregate {
+    pub column: usize,
+    pub message: String,
+}
+
+fn bad(column: usize, message: String) -> Result<(), BadAggregate> {
+    Err(BadAggregate { column, message })
+}
 
 /// The numbers of an aggregated row read back from a file (a row of
 /// `summary.csv` or `sweep.csv`), checked to be what [`aggregate`] can give.
@@ -68,28 +87,29 @@ pub struct AggregateValues {
 
 impl AggregateValues {
     /// Parses the cells of [`AGGREGATE_VALUE_COLUMNS`] and checks them with
-    /// [`AggregateValues::check`] for a metric of `kind` (`None`: a metric
-    /// this version does not know). `Err` names the column and value and
-    /// says what was expected.
-    pub fn read(cells: [&str; 5], kind: Option<MetricKind>) -> Result<AggregateValues, String> {
-        let num = |i: usize| -> Result<Option<f64>, String> {
+    /// [`AggregateValues::check`] for a metric of `kind`.
+    pub fn read(cells: [&str; 5], kind: MetricKind) -> Result<AggregateValues, BadAggregate> {
+        let num = |i: usize| -> Result<Option<f64>, BadAggregate> {
             match cells[i] {
                 "" => Ok(None),
-                s => s
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .map(Some)
-                    .ok_or_else(|| format!("{}: expected a number, got `{s}`", AGGREGATE_VALUE_COLUMNS[i])),
+                s => s.parse::<f64>().ok().filter(|x| x.is_finite()).map(Some).ok_or_else(|| BadAggregate {
+                    column: i,
+                    message: format!("{} {s:?}: expected a number", AGGREGATE_VALUE_COLUMNS[i]),
+                }),
             }
         };
         let ci95 = match (num(1)?, num(2)?) {
             (Some(l), Some(h)) => Some((l, h)),
             (None, None) => None,
-            _ => return Err("ci95_low and ci95_high must be both empty or both numbers".into()),
+            _ => {
+                let message = "ci95_low and ci95_high must be both empty or both numbers".into();
+                return Err(BadAggregate { column: CI95_LOW, message });
+            }
         };
-        let replications =
-            cells[4].parse::<u64>().map_err(|_| format!("replications: expected a count, got `{}`", cells[4]))?;
+        let replications = cells[REPLICATIONS].parse::<u64>().map_err(|_| BadAggregate {
+            column: REPLICATIONS,
+            message: format!("replications {:?}: expected a count", cells[REPLICATIONS]),
+        })?;
         let values = AggregateValues { mean: num(0)?, ci95, stdev: num(3)?, replications };
         values.check(kind)?;
         Ok(values)
@@ -98,46 +118,55 @@ impl AggregateValues {
     /// Checks the row is self-consistent: the mean is empty exactly when no
     /// replication defines the metric, the interval and stdev exactly when
     /// fewer than 2 do; every number is finite, the mean is a value of its
-    /// metric's `kind` (when known), low ≤ mean ≤ high (to the rounding of
-    /// 6 decimals) and stdev ≥ 0.
-    pub fn check(&self, kind: Option<MetricKind>) -> Result<(), String> {
+    /// metric's `kind`, low ≤ mean ≤ high (to the rounding of 6 decimals)
+    /// and stdev ≥ 0.
+    pub fn check(&self, kind: MetricKind) -> Result<(), BadAggregate> {
         let AggregateValues { mean, ci95, stdev, replications } = *self;
-        let finite = |name: &str, v: Option<f64>| match v {
-            Some(x) if !x.is_finite() => Err(format!("{name} {}: expected a finite number", show(x))),
+        let finite = |column: usize, v: Option<f64>| match v {
+            Some(x) if !x.is_finite() => {
+                bad(column, format!("{} {}: expected a finite number", AGGREGATE_VALUE_COLUMNS[column], show(x)))
+            }
             _ => Ok(()),
         };
-        finite("mean", mean)?;
-        finite("ci95_low", ci95.map(|c| c.0))?;
-        finite("ci95_high", ci95.map(|c| c.1))?;
-        finite("stdev", stdev)?;
+        finite(MEAN, mean)?;
+        finite(CI95_LOW, ci95.map(|c| c.0))?;
+        finite(CI95_LOW + 1, ci95.map(|c| c.1))?;
+        finite(STDEV, stdev)?;
         match (mean, replications) {
             (None, 0) | (Some(_), 1..) => {}
-            (None, n) => return Err(format!("mean is empty, but {n} replications define the metric")),
-            (Some(m), 0) => return Err(format!("mean {} with 0 replications: expected an empty mean", show(m))),
+            (None, n) => return bad(MEAN, format!("mean is empty, but {n} replications define the metric")),
+            (Some(m), 0) => return bad(MEAN, format!("mean {} with 0 replications: expected an empty mean", show(m))),
         }
         if ci95.is_some() != (replications >= 2) || stdev.is_some() != (replications >= 2) {
-            return Err(format!(
-                "ci95_low, ci95_high and stdev must be {} with {replications} replications",
-                if replications >= 2 { "numbers" } else { "empty" }
-            ));
+            return bad(
+                CI95_LOW,
+                format!(
+                    "ci95_low, ci95_high and stdev must be {} with {replications} replications",
+                    if replications >= 2 { "numbers" } else { "empty" }
+                ),
+            );
         }
-        if let (Some(kind), Some(m)) = (kind, mean)
+        if let Some(m) = mean
             && !kind.admits_mean(m)
         {
-            return Err(format!("mean {}: expected {}", show(m), kind.expected(true)));
+            return bad(MEAN, format!("mean {}: expected {}", show(m), kind.expected(true)));
         }
         if let Some(s) = stdev
             && s < 0.0
         {
-            return Err(format!("stdev {}: expected a number ≥ 0", show(s)));
+            return bad(STDEV, format!("stdev {}: expected a number ≥ 0", show(s)));
         }
         if let (Some(m), Some((low, high))) = (mean, ci95) {
             if low > high {
-                return Err(format!("ci95_low {} is above ci95_high {}: expected low ≤ high", show(low), show(high)));
+                let message = format!("ci95_low {} is above ci95_high {}: expected low ≤ high", show(low), show(high));
+                return bad(CI95_LOW, message);
             }
             let slack = ROUNDING * (1.0 + m.abs() * 1e-9);
             if m < low - slack || m > high + slack {
-                return Err(format!("mean {} is outside its 95% interval [{}, {}]", show(m), show(low), show(high)));
+                return bad(
+                    MEAN,
+                    format!("mean {} is outside its 95% interval [{}, {}]", show(m), show(low), show(high)),
+                );
             }
         }
         Ok(())
@@ -149,18 +178,18 @@ mod tests {
     use super::*;
 
     fn check(
-        kind: Option<MetricKind>,
+        kind: MetricKind,
         mean: Option<f64>,
         ci95: Option<(f64, f64)>,
         stdev: Option<f64>,
         replications: u64,
     ) -> Result<(), String> {
-        AggregateValues { mean, ci95, stdev, replications }.check(kind)
+        AggregateValues { mean, ci95, stdev, replications }.check(kind).map_err(|e| e.message)
     }
 
     #[test]
     fn aggregated_rows_must_be_self_consistent() {
-        let share = Some(MetricKind::Share);
+        let share = MetricKind::Share;
         assert_eq!(check(share, Some(0.9), Some((0.85, 0.95)), Some(0.05), 10), Ok(()));
         assert_eq!(check(share, None, None, None, 0), Ok(()));
         assert_eq!(check(share, Some(0.9), None, None, 1), Ok(()));
@@ -178,25 +207,27 @@ mod tests {
         assert!(e(share, Some(0.5), None, None, 4).contains("must be numbers"));
         assert!(e(share, Some(0.5), Some((0.4, 0.6)), None, 4).contains("must be numbers"));
         assert!(e(share, Some(0.5), Some((0.4, 0.6)), Some(0.1), 1).contains("must be empty"));
-        assert!(e(None, Some(f64::NAN), None, None, 1).contains("finite"));
-        assert!(e(Some(MetricKind::Count), Some(-7.0), None, None, 1).contains("mean count"));
+        assert!(e(share, Some(f64::NAN), None, None, 1).contains("finite"));
+        assert!(e(MetricKind::Count, Some(-7.0), None, None, 1).contains("mean count"));
     }
 
     #[test]
     fn aggregated_cells_parse_or_say_which_column_is_wrong() {
-        let kind = Some(MetricKind::Time);
-        let read = |cells| AggregateValues::read(cells, kind);
+        let kind = MetricKind::Time;
+        let read = |cells| AggregateValues::read(cells, kind).map_err(|e| (e.column, e.message));
         assert_eq!(
             read(["12.5", "10", "15", "2", "5"]),
             Ok(AggregateValues { mean: Some(12.5), ci95: Some((10.0, 15.0)), stdev: Some(2.0), replications: 5 })
         );
         assert_eq!(read(["", "", "", "", "0"]).unwrap().mean, None);
-        assert!(read(["x1", "", "", "", "1"]).unwrap_err().contains("mean: expected a number, got `x1`"));
-        assert!(read(["NaN", "", "", "", "1"]).unwrap_err().contains("`NaN`"));
-        assert!(read(["1", "1e400", "2", "0", "2"]).unwrap_err().contains("ci95_low"));
-        assert!(read(["1", "1", "", "0", "2"]).unwrap_err().contains("both empty or both numbers"));
-        assert!(read(["1", "", "", "", "-1"]).unwrap_err().contains("replications"));
-        assert!(read(["-3", "", "", "", "1"]).unwrap_err().contains("mean -3: expected seconds"));
-        assert!(read(["1e308", "", "", "", "1"]).unwrap_err().contains("mean 1e308: expected seconds"));
+        let e = |cells| read(cells).unwrap_err();
+        assert_eq!(e(["x1", "", "", "", "1"]), (0, "mean \"x1\": expected a number".into()));
+        assert_eq!(e(["NaN", "", "", "", "1"]), (0, "mean \"NaN\": expected a number".into()));
+        assert_eq!(e(["1", "1e400", "2", "0", "2"]).0, 1);
+        assert!(e(["1", "1", "", "0", "2"]).1.contains("both empty or both numbers"));
+        assert_eq!(e(["1", "", "", "", "-1"]), (4, "replications \"-1\": expected a count".into()));
+        assert_eq!(e(["-3", "", "", "", "1"]).1, "mean -3: expected seconds: a number from 0 to 9.2e12");
+        assert!(e(["1e308", "", "", "", "1"]).1.contains("mean 1e308: expected seconds"));
+        assert_eq!(e(["1", "0", "2", "-1", "3"]), (3, "stdev -1: expected a number ≥ 0".into()));
     }
 }

@@ -6,13 +6,17 @@ mod aggregate;
 mod collect;
 mod hist;
 mod metrics;
+mod names;
 mod results;
 mod staffing;
 pub mod summary;
 
-pub use aggregate::{AGGREGATE_VALUE_COLUMNS, Aggregate, AggregateValues, aggregate};
+/// The kinds of segment that name the families of queue metrics.
+pub use crate::model::SegmentKind;
+pub use aggregate::{AGGREGATE_VALUE_COLUMNS, Aggregate, AggregateValues, BadAggregate, aggregate};
 pub use collect::{AgentTotals, Collector, KindTotals, Layout, QueueTotals, SegTotals, SlotTotals};
 pub use hist::WaitHistogram;
-pub use metrics::{Label, MetricKind, ScopeNames, metric_labels, metric_values};
+pub use metrics::{Label, ScopeNames, metric_labels, metric_values};
+pub use names::{Direction, Metric, MetricKind, Scope, UnknownName, Work};
 pub use results::{Replication, Results, aggregate_results, in_pool, layout, scope_names};
 pub use staffing::{Frame, SlotPlan, Staffed, slot_figure};

@@ -1,7 +1,7 @@
 //! A staffing plan and the run that proves it: what `staff` finds and the
 //! report layer writes (staffing.csv, comparison.csv, the chart).
 
-use super::{Aggregate, Results};
+use super::{Aggregate, Metric, Results, Scope};
 use crate::scenario::Scenario;
 
 /// The staffing found, with the run that proves it.
@@ -71,13 +71,13 @@ impl Frame {
     }
 }
 
-/// The figures of a slot for a metric of scope `all`, or of a group.
+/// The figures of a slot for a metric of scope `all` (key `all`), or of a group.
 pub fn slot_figure<'a>(
     results: &'a Results,
     slot: usize,
-    scope: &str,
+    scope: Scope,
     key: &str,
-    metric: &str,
+    metric: Metric,
 ) -> Option<&'a Aggregate> {
     let k = results.intervals.binary_search_by_key(&slot, |s| s.0).ok()?;
     let i = results.labels.iter().position(|l| l.scope == scope && l.key == key && l.metric == metric)?;

@@ -8,7 +8,8 @@
 //! in `src/compare.rs`.
 
 use crate::common::{RETAIL, ccsim, reseal, root, run_to};
-use ccsim::jobs::compare::{CompareOptions, Verdict, compare};
+use ccsim::jobs::compare::{CompareOptions, Row, Verdict, compare};
+use ccsim::stats::{Metric, Scope, SegmentKind};
 use std::fs;
 use std::path::Path;
 use tempfile::TempDir;
@@ -93,8 +94,9 @@ fn a_twenty_percent_staffing_cut_is_a_service_level_regression() {
 
     // the same through the library
     let comparison = compare(&base, &current, &CompareOptions::default()).unwrap();
-    assert!(comparison.regressions().iter().any(|r| r.scope == "all" && r.metric == "service_level"));
-    let occupancy = comparison.rows.iter().find(|r| r.scope == "all" && r.metric == "occupancy").unwrap();
+    let all = |r: &&Row, m: Metric| r.scope == Scope::All && r.metric == m;
+    assert!(comparison.regressions().iter().any(|r| all(r, Metric::ServiceLevel(SegmentKind::New))));
+    let occupancy = comparison.rows.iter().find(|r| all(r, Metric::Occupancy)).unwrap();
     assert_eq!(occupancy.verdict, Verdict::Changed);
 
     // an absurd tolerance accepts the cut
@@ -260,7 +262,7 @@ fn a_summary_row_that_cannot_be_exits_2_naming_file_line_metric_and_value() {
             |c| *c = ["all", "all", "service_level", "5", "4.9", "5.1", "0.1", "3"].map(String::from).to_vec(),
             &["mean 5", "a share"],
         ),
-        (|c| c[3] = "NaN".into(), &["mean", "`NaN`"]),
+        (|c| c[3] = "NaN".into(), &["mean \"NaN\": expected a number"]),
         (|c| c[6] = "-1".into(), &["stdev -1"]),
     ];
     for (i, (edit, says)) in cases.into_iter().enumerate() {

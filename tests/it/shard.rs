@@ -276,7 +276,7 @@ fn a_damaged_shard_file_is_named_and_nothing_is_written() {
     std::fs::write(&path, kept.join("\n") + "\n").unwrap();
     work.refused(&["merge", "s1", "s2", "s3", "--out", "out"], 2, &["s2/replications.csv was changed", ".ccsim"]);
     reseal(&work.path("s2"));
-    work.refused(&["merge", "s1", "s2", "s3", "--out", "out"], 2, &["replications.csv", "line", "asa"]);
+    work.refused(&["merge", "s1", "s2", "s3", "--out", "out"], 2, &["s2/replications.csv:", "asa"]);
     assert!(!work.path("out").exists());
 }
 
@@ -334,13 +334,7 @@ fn a_damaged_value_in_replications_csv_exits_2_naming_file_line_metric_and_value
         let stderr = work.refused(
             &["merge", "s1", &bad, "s3", "--out", "out"],
             2,
-            &[
-                "replications.csv",
-                &format!("line {line}"),
-                &format!("all,all,{metric}"),
-                &format!("{value:?}"),
-                expected,
-            ],
+            &[&format!("replications.csv:{line}:7:"), &format!("all,all,{metric}"), &format!("{value:?}"), expected],
         );
         assert!(stderr.contains(&bad), "the shard folder is named: {stderr}");
         assert!(!work.path("out").exists(), "a refused merge leaves no output folder ({metric} = {value:?})");
@@ -362,7 +356,7 @@ fn an_edited_wait_histogram_count_exits_2_naming_both_files() {
     );
     copy_shard(&work, "s3", "neg");
     set_cell(&work.path("neg/wait_histograms.csv"), |r| &r[1] == "all", "count", "-1");
-    work.refused(&["merge", "s1", "s2", "neg", "--out", "out"], 2, &["wait_histograms.csv", "line 2", "count \"-1\""]);
+    work.refused(&["merge", "s1", "s2", "neg", "--out", "out"], 2, &["wait_histograms.csv:2:7:", "count \"-1\""]);
     assert!(!work.path("out").exists());
 }
 
@@ -391,9 +385,9 @@ fn an_edited_sweep_csv_value_exits_2_naming_file_line_metric_and_value() {
         let bad = format!("bad{i}");
         copy_shard(&work, "w2", &bad);
         let line = set_cell(&work.path(&bad).join("sweep.csv"), row(metric), column, value);
-        let line = format!("line {line}");
+        let at = format!("sweep.csv:{line}:");
         let metric = format!("all,all,{metric}");
-        work.refused(&["merge", "w1", &bad, "--out", "out"], 2, &[&bad, "sweep.csv", &line, &metric, value, says]);
+        work.refused(&["merge", "w1", &bad, "--out", "out"], 2, &[&bad, &at, &metric, value, says]);
         assert!(!work.path("out").exists(), "a refused merge leaves no output folder ({metric} {column} = {value:?})");
     }
     work.ok(&["merge", "w1", "w2", "--quiet", "--out", "out"]);

@@ -214,7 +214,9 @@ fn cases() -> Vec<Case> {
 
 /// Per-replication values of `metric` in scope `all`.
 fn values(reps: &[ccsim::jobs::run::Replication], labels: &[ccsim::stats::Label], metric: &str) -> Vec<f64> {
-    let i = labels.iter().position(|l| l.scope == "all" && l.metric == metric).unwrap_or_else(|| panic!("{metric}"));
+    let metric: ccsim::stats::Metric = metric.parse().unwrap_or_else(|_| panic!("{metric} is not a metric"));
+    let all = ccsim::stats::Scope::All;
+    let i = labels.iter().position(|l| l.scope == all && l.metric == metric).unwrap_or_else(|| panic!("{metric}"));
     reps.iter().filter_map(|r| r.whole[i]).collect()
 }
 
