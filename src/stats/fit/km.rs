@@ -4,8 +4,9 @@
 //! At each distinct time `tⱼ` with `dⱼ` events among the `nⱼ` still at risk
 //! (values `>= tⱼ`; a value censored at `tⱼ` is at risk at `tⱼ`: events come
 //! first at ties), `Ŝ(t) = Π_{tⱼ <= t} (1 − dⱼ/nⱼ)` and
-//! `Var Ŝ(t) = Ŝ(t)² Σ_{tⱼ <= t} dⱼ / (nⱼ (nⱼ − dⱼ))` (Lawless, *Statistical
-//! Models and Methods for Lifetime Data*, 2nd ed., §3.2.1, eqs. 3.2.2 and 3.2.3).
+//! `Var Ŝ(t) = Ŝ(t)² Σ_{tⱼ <= t} dⱼ / (nⱼ (nⱼ − dⱼ))` (the
+//! product-limit estimate and Greenwood's formula: Lawless, *Statistical
+//! Models and Methods for Lifetime Data*, 2nd ed., 2003, ch. 3).
 
 use super::FitError;
 use super::sample::{Sample, Step};

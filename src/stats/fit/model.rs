@@ -4,8 +4,8 @@
 //!
 //! The log-likelihood of right-censored data with observed values below the
 //! resolution `r` interval-censored in `[0, r]` is (Lawless, *Statistical
-//! Models and Methods for Lifetime Data*, 2nd ed., §2.2, eq. 2.2.17 with
-//! interval censoring as in §3.5)
+//! Models and Methods for Lifetime Data*, 2nd ed., 2003, ch. 2: each value
+//! contributes the probability of what was seen of it)
 //!
 //! `ℓ = Σ_exact ln f(tᵢ) + n_below · ln F(r) + Σ_censored ln S(cⱼ)`,
 //!
@@ -94,7 +94,7 @@ impl Family {
 
     /// The maximum-likelihood working parameters in closed form, where one
     /// exists: the exponential without values below the resolution (mean =
-    /// total time over events, Lawless §3.1.1), the lognormal without any
+    /// total time over events, Lawless ch. 4), the lognormal without any
     /// censoring (mean and divisor-n variance of ln t).
     pub(super) fn closed_form(self, sample: &Sample) -> Option<Vec<f64>> {
         let s = &sample.sums;

@@ -7,8 +7,8 @@
 //! Hessian is not negative definite (far from the optimum) the step falls
 //! back to the gradient scaled by the diagonal. The Hessian at the optimum is
 //! the observed information the standard errors come from (Lawless,
-//! *Statistical Models and Methods for Lifetime Data*, 2nd ed., §2.4 and
-//! appendix D on the Newton–Raphson iteration).
+//! *Statistical Models and Methods for Lifetime Data*, 2nd ed., 2003,
+//! appendix D on computation).
 
 /// Finite-difference step on the (log-scale) parameters. The rounding error
 /// of a second difference is about 4·ε·|ℓ|/h², about 1 for |ℓ| = 1e7 (a

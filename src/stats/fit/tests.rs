@@ -1,5 +1,7 @@
 //! Statistical tests of the fit: samples drawn from known distributions
-//! with fixed seeds, tolerances derived from the standard errors.
+//! with fixed seeds, tolerances derived from the standard errors. To run
+//! them on other draws, set `FITSEED` to a number (it is XORed into every
+//! seed); they passed on 30 such seeds when written.
 
 use super::*;
 use crate::scenario::dist::parse_dist;
@@ -12,7 +14,7 @@ use std::path::Path;
 const CONTINUOUS: f64 = 1e-9;
 
 fn rng(seed: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(seed)
+    Xoshiro256PlusPlus::seed_from_u64(seed ^ std::env::var("FITSEED").map_or(0, |s| s.parse::<u64>().unwrap()))
 }
 
 /// The four families at parameters typical of chat durations.
@@ -137,7 +139,7 @@ fn the_exponential_closed_form_is_the_optimisers_maximum() {
     let sample = Sample::with_resolution(&obs, &cens, CONTINUOUS).unwrap();
     let closed = fit(Family::Exponential, &sample).unwrap();
     assert_eq!(closed.iterations, 0, "the closed form is the maximum: no Newton step");
-    // Events over total exposure (Lawless §3.1.1), by hand.
+    // Events over total exposure (Lawless ch. 4), by hand.
     let exposure: f64 = obs.iter().chain(&cens).sum();
     let mean = exposure / obs.len() as f64;
     assert!((closed.mean.value / mean - 1.0).abs() < 1e-12);
@@ -168,7 +170,7 @@ fn the_lognormal_closed_form_is_the_optimisers_maximum() {
 
 #[test]
 fn aic_picks_the_true_family_and_its_ks_distance_is_small() {
-    // Clear cases at n = 5000; the true family's KS distance below the 99.9%
+    // Clear cases at n = 5000 (a third censored); the true family's KS distance below the 99.9%
     // point of the KS statistic with known parameters, 1.95/√n (fitted
     // parameters make the distance smaller still, Lilliefors 1967).
     const N: usize = 5000;
@@ -180,8 +182,16 @@ fn aic_picks_the_true_family_and_its_ks_distance_is_small() {
         assert!(ranking.failed.is_empty(), "{:?}", ranking.failed);
         let aics: Vec<_> = ranking.fits.iter().map(|f| (f.family().name(), f.aic)).collect();
         let best = ranking.best().unwrap();
-        assert_eq!(best.family(), truth.family(), "AIC: {aics:?}");
-        assert!(best.ks < bound, "{}: KS {} vs {bound}", truth.family().name(), best.ks);
+        let own = ranking.fits.iter().find(|f| f.family() == truth.family()).unwrap();
+        if truth.family() == Family::Exponential {
+            // Nested in the gamma and the Weibull (shape 1): their likelihood
+            // ratio statistic 2Δℓ is χ²₁, so they win by chance (ΔAIC = 2Δℓ − 2 > 0
+            // about 16% of the time each), but by less than its 99.9% point, 10.83, minus 2.
+            assert!(own.aic - best.aic < 10.83 - 2.0, "AIC: {aics:?}");
+        } else {
+            assert_eq!(best.family(), truth.family(), "AIC: {aics:?}");
+        }
+        assert!(own.ks < bound, "{}: KS {} vs {bound}", truth.family().name(), own.ks);
         ranking.fits.iter().for_each(assert_sane);
     }
     // Lognormal data: the exponential fit is far off in KS too.
