@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod collect;
+pub mod fit;
 mod hist;
 mod metrics;
 mod names;
