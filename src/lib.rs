@@ -3,8 +3,9 @@
 //! The layers, each using only those before it (docs/design.md,
 //! "Architecture"): `engine` knows time, events and random streams;
 //! `scenario` reads and checks the input; `model` is the center and the chat
-//! life; `stats` collects and aggregates; `analytic` holds the queueing
-//! formulas and estimates; `jobs` are the use cases (run, staff, sweep,
+//! life; `history` reads a real center's records; `stats` collects and
+//! aggregates; `analytic` holds the queueing formulas and estimates, and
+//! calibrates a model to a history; `jobs` are the use cases (run, staff, sweep,
 //! merge, compare, bench) over them; `report` writes and reads files, and
 //! knows the results but not the jobs. Below them all, `error` is the one
 //! error type and the exit codes, which every layer may name.
@@ -12,6 +13,7 @@
 pub mod analytic;
 pub mod engine;
 pub mod error;
+pub mod history;
 pub mod jobs;
 pub mod model;
 pub mod report;

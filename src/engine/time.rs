@@ -17,11 +17,11 @@ pub struct SimDuration(i64);
 
 const MICROS: f64 = 1e6;
 /// Microseconds in a second.
-const SEC_US: i64 = 1_000_000;
+pub(super) const SEC_US: i64 = 1_000_000;
 /// Seconds in a day.
 pub const DAY_SECS: u32 = 86_400;
 /// Microseconds in a day.
-const DAY_US: i64 = DAY_SECS as i64 * SEC_US;
+pub(super) const DAY_US: i64 = DAY_SECS as i64 * SEC_US;
 
 impl SimDuration {
     pub const ZERO: SimDuration = SimDuration(0);

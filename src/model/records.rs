@@ -43,6 +43,13 @@ impl Outcome {
             Outcome::Unserved => "unserved",
         }
     }
+    /// The outcome named `name` (as [`Outcome::as_str`] writes it).
+    pub fn parse(name: &str) -> Option<Outcome> {
+        use Outcome::*;
+        [Resolved, AuthFailed, InactiveDisconnect, Transferred, Abandoned, Unserved]
+            .into_iter()
+            .find(|o| o.as_str() == name)
+    }
     /// True for the outcomes of an answered segment.
     pub fn answered(self) -> bool {
         !matches!(self, Outcome::Abandoned | Outcome::Unserved)

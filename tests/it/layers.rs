@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// The layers, lowest first; a module may use only those before it. `error`
 /// (one file, the one error type and the exit codes) is below them all.
-const LAYERS: [&str; 8] = ["error", "engine", "scenario", "model", "stats", "analytic", "report", "jobs"];
+const LAYERS: [&str; 9] = ["error", "engine", "scenario", "model", "history", "stats", "analytic", "report", "jobs"];
 
 /// The top-level modules named by `crate::` paths in `code` (comments skipped).
 fn uses(code: &str) -> BTreeSet<String> {
