@@ -36,6 +36,8 @@ enum Command {
     Erlang(cli::erlang::ErlangArgs),
     /// Regression check: compare a run folder with a baseline run folder (exit 1 on a regression).
     Compare(cli::compare::CompareArgs),
+    /// Fit a scenario to a center's history (history.csv): forecast, staffing, groups, distributions, rates.
+    Fit(cli::fit::FitArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cli::sweep::sweep(&args),
         Command::Merge(args) => cli::merge::merge(&args),
         Command::Compare(args) => cli::compare::compare(&args),
+        Command::Fit(args) => cli::fit::run(&args),
     };
     let exit = result.unwrap_or_else(|err| {
         let exit = err.exit();

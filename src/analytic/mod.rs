@@ -52,6 +52,7 @@
 //! `j >= 0` is shared with the chat model ([`chat`]), where `cμ` becomes the
 //! completion rate `D` with every chat slot busy.
 
+pub mod calibrate;
 pub mod chat;
 pub mod estimate;
 pub mod warnings;

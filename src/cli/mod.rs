@@ -7,6 +7,7 @@ pub mod bench;
 pub mod check;
 pub mod compare;
 pub mod erlang;
+pub mod fit;
 pub mod merge;
 pub mod progress;
 pub mod run;

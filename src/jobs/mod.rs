@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod compare;
+pub mod fit;
 pub mod memory;
 pub mod run;
 pub mod shard;

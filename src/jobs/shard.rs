@@ -367,6 +367,9 @@ fn verify_files(dir: &Path, manifest: &Manifest) -> Result<(), ShardError> {
             files.extend(["replications.csv", "wait_histograms.csv"]);
             if manifest.run.is_some_and(|r| r.trace) {
                 files.extend(["chats.csv", "events.csv"]);
+                if manifest.share().contains(&0) {
+                    files.extend(HISTORY_FILES);
+                }
             }
         }
         Kind::Sweep => files.push("sweep.csv"),
@@ -374,6 +377,9 @@ fn verify_files(dir: &Path, manifest: &Manifest) -> Result<(), ShardError> {
     Marker::verify(dir, &files).map_err(|e| bad(e.to_string()))?;
     Ok(())
 }
+
+/// What a traced run writes of replication 0, as a center's history.
+const HISTORY_FILES: [&str; 2] = ["history.csv", "agents.csv"];
 
 fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBuf, ShardError> {
     let output = shards[0].manifest.run.unwrap_or(RunOutput { per_day: false, trace: false, charts: true });
@@ -393,6 +399,12 @@ fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBu
         for (name, columns) in [("chats.csv", &schema::CHAT_COLUMNS[..]), ("events.csv", &schema::EVENT_COLUMNS)] {
             let parts: Vec<_> = shards.iter().map(|s| (s.dir.join(name), s.manifest.share())).collect();
             concat_csv(&folder.file(name), &parts, columns)?;
+        }
+        // Replication 0's history, from the shard that ran it.
+        if let Some(first) = shards.iter().find(|s| s.manifest.share().contains(&0)) {
+            for name in HISTORY_FILES {
+                std::fs::copy(first.dir.join(name), folder.file(name)).map_err(write_err(target))?;
+            }
         }
     }
     Ok(folder.commit()?)

@@ -89,6 +89,7 @@ mod tests {
             warmup: 0.0,
             replications: 1,
             seed: 1,
+            first_date: None,
         };
         let mut p = ArrivalProcess::new(&DayProfiles::every_day(vec![100.0, 300.0]), &sim, stream(&[7]));
         let (mut first, mut second) = (0, 0);

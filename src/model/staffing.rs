@@ -50,7 +50,16 @@ mod tests {
     use crate::scenario::{DayProfiles, Shift};
 
     fn sim() -> Simulation {
-        Simulation { start: 8 * 3600, end: 20 * 3600, days: 1, interval: 1800, warmup: 0.0, replications: 1, seed: 1 }
+        Simulation {
+            start: 8 * 3600,
+            end: 20 * 3600,
+            days: 1,
+            interval: 1800,
+            warmup: 0.0,
+            replications: 1,
+            seed: 1,
+            first_date: None,
+        }
     }
 
     #[test]

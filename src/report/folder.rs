@@ -6,6 +6,7 @@ use super::csv_out::{
     TraceNames, write_chats, write_events, write_intervals, write_replications, write_summary, write_text,
     write_wait_histograms,
 };
+use super::history_out::write_history;
 use super::html::write_report;
 use crate::scenario::{Scenario, resolved_toml};
 use crate::stats::{self, Replication, Results};
@@ -60,7 +61,8 @@ pub fn write_run_shard(
     write_text(&dir.join("run.toml"), &resolved_toml(sc))
 }
 
-/// Writes `chats.csv` and `events.csv` of the traced replications into `dir`.
+/// Writes `chats.csv` and `events.csv` of the traced replications into
+/// `dir`, and `history.csv` and `agents.csv` of replication 0.
 pub fn write_trace(dir: &Path, sc: &Scenario, reps: &[Replication]) -> io::Result<()> {
     let traces: Vec<(u32, &crate::model::Trace)> =
         reps.iter().filter_map(|r| r.trace.as_ref().map(|t| (r.index, t))).collect();
@@ -71,5 +73,10 @@ pub fn write_trace(dir: &Path, sc: &Scenario, reps: &[Replication]) -> io::Resul
     };
     let origin = sc.simulation.origin();
     write_chats(&dir.join("chats.csv"), &traces, origin, &names)?;
-    write_events(&dir.join("events.csv"), &traces, origin)
+    write_events(&dir.join("events.csv"), &traces, origin)?;
+    // The first replication as a center's history (in the shard that holds it).
+    match traces.iter().find(|(index, _)| *index == 0) {
+        Some((_, trace)) => write_history(dir, sc, trace),
+        None => Ok(()),
+    }
 }

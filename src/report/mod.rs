@@ -2,7 +2,9 @@
 
 mod charts;
 mod csv_out;
+mod fit;
 mod folder;
+mod history_out;
 mod html;
 mod outdir;
 pub mod schema;
@@ -14,7 +16,9 @@ pub use csv_out::{
     TraceNames, csv_writer, fmt_num, write_chats, write_events, write_intervals, write_replications, write_summary,
     write_sweep, write_text, write_wait_histograms,
 };
+pub use fit::{FIT_COLUMNS, WEEKDAYS, write_fit};
 pub use folder::{write_run, write_run_shard, write_trace};
+pub use history_out::{DEFAULT_FIRST_DATE, write_history};
 pub use html::write_report;
 pub use outdir::{MARKER, Marker, OutputDir, OutputError, check_target, remove_temporaries};
 pub use staffing::{write_comparison, write_staff_chart, write_staffing};

@@ -146,18 +146,7 @@ impl Ctx<'_> {
     /// elsewhere (`..`, `/abs`, `a/b`) or hide (`.x`).
     pub(super) fn file_name(&self, key: &str, v: &Spanned<Value>) -> Result<String> {
         let s = self.string(key, v)?;
-        let plain = s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-        if s.is_empty() || s.len() > limits::MAX_NAME || !plain || s.starts_with('.') {
-            return Err(self.err(
-                key,
-                v,
-                format!(
-                    "expected a plain file name of 1 to {} letters, digits, '-', '_' and '.', not starting \
-                     with '.' (it names the output folder results/<name>; use --out to write elsewhere), got {s:?}",
-                    limits::MAX_NAME
-                ),
-            ));
-        }
+        limits::check_name(&s).map_err(|m| self.err(key, v, m))?;
         Ok(s)
     }
 

@@ -25,6 +25,20 @@ pub const MAX_SPEED: f64 = 100.0;
 pub const MAX_RATE_PER_HOUR: f64 = 1e6;
 /// The longest scenario `name` (a plain file name: it names the output folder).
 pub const MAX_NAME: usize = 100;
+
+/// Checks a scenario's name, which names its default output folder
+/// (`results/<name>`): a plain file name, so that it can never point
+/// elsewhere (`..`, `/abs`, `a/b`) or hide (`.x`).
+pub fn check_name(s: &str) -> Result<(), String> {
+    let plain = s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if s.is_empty() || s.len() > MAX_NAME || !plain || s.starts_with('.') {
+        return Err(format!(
+            "expected a plain file name of 1 to {MAX_NAME} letters, digits, '-', '_' and '.', not starting \
+             with '.' (it names the output folder results/<name>; use --out to write elsewhere), got {s:?}"
+        ));
+    }
+    Ok(())
+}
 /// Days a run simulates (a century).
 pub const MAX_DAYS: u32 = 36_600;
 /// Replications of a run (`simulation.replications`, `--replications`).

@@ -105,6 +105,9 @@ pub struct Simulation {
     pub warmup: f64,
     pub replications: u32,
     pub seed: u64,
+    /// The real date of day 1, for the dates of a traced run's `history.csv`
+    /// (`None`: 2024-01-01, a Monday, like day 1 of a fitted week).
+    pub first_date: Option<crate::engine::Date>,
 }
 
 impl Simulation {

@@ -38,6 +38,7 @@ pub(super) struct RawSimulation {
     pub(super) warmup: Field,
     pub(super) replications: Field,
     pub(super) seed: Field,
+    pub(super) first_date: Field,
 }
 
 #[derive(Deserialize)]

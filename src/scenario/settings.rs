@@ -99,6 +99,16 @@ impl Ctx<'_> {
                 )),
             })?,
             seed,
+            first_date: self.opt(&raw.first_date, None, |v| match v.get_ref() {
+                Value::String(s) => {
+                    crate::engine::Date::parse(s).map(Some).map_err(|m| self.err("simulation.first_date", v, m))
+                }
+                other => Err(self.err(
+                    "simulation.first_date",
+                    v,
+                    format!("expected a date like \"2026-03-02\", got {}", got(other)),
+                )),
+            })?,
         })
     }
 

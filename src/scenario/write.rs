@@ -43,6 +43,9 @@ pub fn resolved_toml(s: &Scenario) -> String {
     // TOML integers stop at i64::MAX; the parser also takes a string of digits.
     let seed = if i64::try_from(sim.seed).is_ok() { sim.seed.to_string() } else { quote(&sim.seed.to_string()) };
     line(w, "seed", &seed);
+    if let Some(date) = sim.first_date {
+        line(w, "first_date", &quote(&date.to_string()));
+    }
 
     let sl = &s.service_level;
     w.push_str("\n[service_level]\n");

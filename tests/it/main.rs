@@ -12,6 +12,7 @@ mod consistency;
 mod crn;
 mod determinism;
 mod erlang_c;
+mod fit;
 mod hostile;
 mod input_files;
 mod layers;
