@@ -38,6 +38,8 @@ enum Command {
     Compare(cli::compare::CompareArgs),
     /// Fit a scenario to a center's history (history.csv): forecast, staffing, groups, distributions, rates.
     Fit(cli::fit::FitArgs),
+    /// Replay a period of history through a scenario; compare interval by interval with what happened and Erlang A.
+    Backtest(cli::backtest::BacktestArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => cli::merge::merge(&args),
         Command::Compare(args) => cli::compare::compare(&args),
         Command::Fit(args) => cli::fit::run(&args),
+        Command::Backtest(args) => cli::backtest::run(&args),
     };
     let exit = result.unwrap_or_else(|err| {
         let exit = err.exit();

@@ -53,7 +53,7 @@ pub fn interval_flag(text: &str) -> Result<u32, String> {
 }
 
 /// `COLUMN=HEADER` of `--map`.
-fn map_flag(text: &str) -> Result<(String, String), String> {
+pub fn map_flag(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((ours, theirs)) if !ours.is_empty() && !theirs.is_empty() => Ok((ours.to_string(), theirs.to_string())),
         _ => Err(format!("expected COLUMN=HEADER like arrival=\"Contact Start\", got {text:?}")),

@@ -3,6 +3,7 @@
 //! layer.
 
 pub mod args;
+pub mod backtest;
 pub mod bench;
 pub mod check;
 pub mod compare;

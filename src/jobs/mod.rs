@@ -1,6 +1,7 @@
 //! The use cases over the layers: each job takes a checked scenario and
 //! options, runs what it needs, and returns results for `report` to write.
 
+pub mod backtest;
 pub mod bench;
 pub mod compare;
 pub mod fit;

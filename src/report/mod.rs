@@ -1,5 +1,6 @@
 //! Output: the schema of ccsim's CSV files, their writers, charts and the HTML report, the trace recorder and the atomic output folder.
 
+mod backtest;
 mod charts;
 mod csv_out;
 mod fit;
@@ -11,6 +12,10 @@ pub mod schema;
 mod staffing;
 mod typeset;
 
+pub use backtest::{
+    BACKTEST_COLUMNS, BACKTEST_SUMMARY_COLUMNS, BacktestLine, BacktestSummaryLine, write_backtest,
+    write_backtest_summary,
+};
 pub use charts::{Chart, ChartData, SIZE, write_charts, write_sweep_charts};
 pub use csv_out::{
     TraceNames, csv_writer, fmt_num, write_chats, write_events, write_intervals, write_replications, write_summary,

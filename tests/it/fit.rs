@@ -179,21 +179,6 @@ fn a_traced_runs_history_reads_back_as_the_trace() {
     assert!(!agents.is_empty() && agents.iter().all(|a| a["start"] < a["end"]));
 }
 
-/// The bank's log converted by the example (the same code, compiled in).
-#[path = "../../examples/bank_history.rs"]
-#[allow(dead_code)]
-mod bank_history;
-
-fn bank_month(work: &Work, file: &str) -> std::path::PathBuf {
-    let raw = std::fs::File::open(root(&format!("tests/data/anonymous-bank/{file}"))).unwrap();
-    let mut out = Vec::new();
-    let left_out = bank_history::convert(std::io::BufReader::new(flate2::read::GzDecoder::new(raw)), &mut out).unwrap();
-    assert!(left_out.values().sum::<u64>() < 3_000, "{left_out:?}");
-    let path = work.path(&file.replace(".txt.gz", ".csv"));
-    std::fs::write(&path, out).unwrap();
-    path
-}
-
 #[test]
 fn the_real_banks_january_fits_into_a_scenario_that_runs() {
     let work = Work::new();

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod backtest;
 mod bad_input;
 mod charts;
 mod compare;

@@ -10,6 +10,7 @@
 //! - durations per reason (here): conversation work, wrap-up and patience,
 //!   each the best of four families by AIC (`stats::fit`).
 
+pub mod actual;
 pub mod concurrency;
 pub mod groups;
 pub mod profile;

@@ -208,3 +208,20 @@ pub fn peak_conversations(history: &History, profile: &Profile) -> BTreeMap<(u32
     }
     sums
 }
+
+/// Agents present per (date, interval of the day from midnight), summed
+/// over `spans`: each span's seconds in the interval over its length.
+pub fn presence_by_date(interval: u32, spans: &[(Stamp, Stamp)]) -> BTreeMap<(Date, u32), f64> {
+    let len = f64::from(interval);
+    let mut out: BTreeMap<(Date, u32), f64> = BTreeMap::new();
+    for &(from, to) in spans {
+        let mut t = from;
+        while t < to {
+            let slot = (t.clock_secs() / len).floor();
+            let slot_end = Stamp::midnight(t.date()).after_secs((slot + 1.0) * len).min(to);
+            *out.entry((t.date(), slot as u32)).or_insert(0.0) += slot_end.secs_since(t) / len;
+            t = slot_end;
+        }
+    }
+    out
+}

@@ -487,3 +487,23 @@ pub fn reseal(dir: &Path) {
     }
     std::fs::write(&path, toml::to_string(&marker).unwrap()).unwrap();
 }
+
+// ---- the real bank's log ----
+
+/// The converter of `examples/bank_history.rs`, compiled in: the tests
+/// convert the log as the README's example does.
+#[path = "../../../examples/bank_history.rs"]
+#[allow(dead_code)]
+mod bank_history;
+
+/// Converts one month of `tests/data/anonymous-bank/` (`01_January.txt.gz`)
+/// into a history in `work`; returns its path.
+pub fn bank_month(work: &Work, file: &str) -> PathBuf {
+    let raw = std::fs::File::open(root(&format!("tests/data/anonymous-bank/{file}"))).unwrap();
+    let mut out = Vec::new();
+    let left_out = bank_history::convert(std::io::BufReader::new(flate2::read::GzDecoder::new(raw)), &mut out).unwrap();
+    assert!(left_out.values().sum::<u64>() < 3_000, "{left_out:?}");
+    let path = work.path(&file.replace(".txt.gz", ".csv"));
+    std::fs::write(&path, out).unwrap();
+    path
+}
