@@ -122,7 +122,7 @@ fn page(cal: &Calibration, history: &History, name: &str, charts: &[FitChart], s
 
     h.push_str(
         "<h2>Durations</h2>\n<p class=\"note\">Per reason, each duration fitted by maximum likelihood as an \
-         exponential, lognormal, gamma and Weibull; the lowest AIC is chosen (its column in bold). Mean and sd of \
+         exponential, lognormal, gamma and Weibull; the lowest AIC is chosen (in bold). Mean and sd of \
          the chosen fit ± standard error; n values, of which a share censored (patience: an answered wait is a \
          lower bound); KS: Kolmogorov–Smirnov distance to the empirical (Kaplan–Meier) curve. Patience's \
          exponential fit is what Erlang A takes.</p>\n",
