@@ -39,6 +39,9 @@ pub struct FitArgs {
     /// Output folder (default: results/<name>/).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Leave out charts/ and fit.html.
+    #[arg(long)]
+    no_charts: bool,
     /// Print nothing on success.
     #[arg(long)]
     quiet: bool,
@@ -85,6 +88,10 @@ pub fn run(args: &FitArgs) -> Result<Exit> {
     let fitted = fit(&args.history, &options)?;
     let tmp = folder.file("");
     report::write_fit(&tmp, &fitted.calibration, &fitted.history, &name).with_context(|| cannot_write(&target))?;
+    if !args.no_charts {
+        report::write_fit_report(&tmp, &fitted.calibration, &fitted.history, &name)
+            .with_context(|| cannot_write(&target))?;
+    }
     // The fit must have written a scenario ccsim runs: check it as `run` would.
     ccsim::scenario::load(&tmp.join("scenario.toml"))
         .context("internal error: the fitted scenario does not load; please report it with the history's header")?;

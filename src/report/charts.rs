@@ -177,11 +177,11 @@ pub(super) const PALETTE: [RGBColor; 7] = [
     RGBColor(86, 180, 233),  // sky
     RGBColor(240, 228, 66),  // yellow
 ];
-const INK: RGBColor = RGBColor(33, 37, 41);
-const MUTED: RGBColor = RGBColor(100, 106, 115);
-const GRID: RGBColor = RGBColor(226, 229, 233);
+pub(super) const INK: RGBColor = RGBColor(33, 37, 41);
+pub(super) const MUTED: RGBColor = RGBColor(100, 106, 115);
+pub(super) const GRID: RGBColor = RGBColor(226, 229, 233);
 pub(super) const NEUTRAL: RGBColor = RGBColor(150, 150, 150);
-const LEFT: i32 = 24;
+pub(super) const LEFT: i32 = 24;
 const HEADER: i32 = 116;
 
 /// How a legend entry is drawn.
@@ -265,7 +265,7 @@ pub(super) fn axes<'a, DB: DrawingBackend>(
 }
 
 /// A share as a percentage, with as many decimals (up to 2) as the tick needs.
-fn percent(v: &f64) -> String {
+pub(super) fn percent(v: &f64) -> String {
     let p = v * 100.0;
     let decimals = (0..2).find(|&d| (p * 10f64.powi(d) - (p * 10f64.powi(d)).round()).abs() < 1e-6).unwrap_or(2);
     format!("{p:.decimals$}%", decimals = decimals as usize)

@@ -18,7 +18,7 @@ pub fn write_report(dir: &Path, sc: &Scenario, layout: &Layout, results: &Result
 }
 
 /// Escapes text for HTML content and attribute values.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
@@ -117,7 +117,7 @@ fn page(sc: &Scenario, data: &ChartData, charts: &[(Chart, String)]) -> String {
     h
 }
 
-const CSS: &str = "\
+pub(super) const CSS: &str = "\
 body { margin: 0; background: #f4f5f7; color: #212529; font: 15px/1.5 \"DejaVu Sans\", sans-serif; }
 main { max-width: 1240px; margin: 0 auto; padding: 24px 20px 48px; }
 h1 { margin: 0 0 4px; font-size: 30px; }

@@ -4,6 +4,8 @@ mod backtest;
 mod charts;
 mod csv_out;
 mod fit;
+mod fit_charts;
+mod fit_html;
 mod folder;
 mod history_out;
 mod html;
@@ -22,6 +24,7 @@ pub use csv_out::{
     write_sweep, write_text, write_wait_histograms,
 };
 pub use fit::{FIT_COLUMNS, WEEKDAYS, write_fit};
+pub use fit_html::write_fit_report;
 pub use folder::{write_run, write_run_shard, write_trace};
 pub use history_out::{DEFAULT_FIRST_DATE, write_history};
 pub use html::write_report;

@@ -252,3 +252,134 @@ fn bad_histories_exit_2_naming_file_line_and_column_and_write_nothing() {
     // and it works when nothing is wrong
     work.ok(&["fit", "h.csv", "--out", "out", "--quiet"]);
 }
+
+/// The known center over one week (a fast history), run traced into `work/run`.
+fn week_history(work: &Work) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(ROUNDTRIP).unwrap();
+    work.write("week.toml", &edited(&text, &[("days = 112", "days = 7")]));
+    let run = work.path("run");
+    run_to(work.path("week.toml"), &run, &["--trace", "--no-charts"]);
+    run
+}
+
+/// `ccsim fit` of the week's history into `work/<out>`, with `extra` flags.
+fn fit_week(work: &Work, run: &Path, out: &str, extra: &[&str]) -> std::path::PathBuf {
+    let history = run.join("history.csv");
+    let mut args = vec!["fit", history.to_str().unwrap(), "--interval", "60m", "--out", out, "--quiet"];
+    args.extend_from_slice(extra);
+    work.ok(&args);
+    work.path(out)
+}
+
+/// The charts a fit of the known center draws: the week's, then per reason.
+const FIT_CHARTS: [(&str, &str); 8] = [
+    ("volume", "New contacts by interval across the week"),
+    ("staffing", "Agents present by interval across the week"),
+    ("billing_handle", "billing: handle time"),
+    ("billing_wrapup", "billing: wrap-up time"),
+    ("billing_patience", "billing: patience"),
+    ("tech_handle", "tech: handle time"),
+    ("tech_wrapup", "tech: wrap-up time"),
+    ("tech_patience", "tech: patience"),
+];
+
+#[test]
+fn fit_html_shows_every_reason_and_embeds_every_chart_and_loads_nothing() {
+    let work = Work::new();
+    let run = week_history(&work);
+    let agents = run.join("agents.csv");
+    let fit = fit_week(&work, &run, "fit", &["--agents", agents.to_str().unwrap()]);
+
+    let mut written: Vec<String> = std::fs::read_dir(fit.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    let mut expected: Vec<String> =
+        FIT_CHARTS.iter().flat_map(|(f, _)| [format!("{f}.png"), format!("{f}.svg")]).collect();
+    expected.sort();
+    assert_eq!(written, expected);
+    for (file, title) in FIT_CHARTS {
+        let svg = std::fs::read_to_string(fit.join("charts").join(format!("{file}.svg"))).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{file}.svg is not XML: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg", "{file}.svg");
+        let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).map(str::trim).collect();
+        assert!(texts.contains(&title), "{file}.svg has no title {title:?}");
+        // A curve, a step line or a profile: at least one long polyline.
+        let longest = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("polyline"))
+            .map(|n| n.attribute("points").unwrap_or("").split_whitespace().count())
+            .max();
+        assert!(longest.unwrap_or(0) >= 10, "{file}.svg draws no line");
+        assert!(svg.len() < 200_000, "{file}.svg is {} bytes: the curves are not thinned", svg.len());
+        let png = std::fs::read(fit.join("charts").join(format!("{file}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{file}.png: no PNG signature");
+        let size = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+        assert_eq!((size(16), size(20)), (1200, 700), "{file}.png");
+        assert!(png.len() > 10_000, "{file}.png: only {} bytes", png.len());
+    }
+    // The legend names each family with its goodness of fit; patience shows the Kaplan–Meier curve and its band.
+    let handle = std::fs::read_to_string(fit.join("charts/billing_handle.svg")).unwrap();
+    assert!(handle.contains("lognormal, chosen by AIC: KS") && handle.contains("exponential: KS"), "{handle}");
+    let patience = std::fs::read_to_string(fit.join("charts/billing_patience.svg")).unwrap();
+    assert!(patience.contains("Kaplan–Meier") && patience.contains("Greenwood"), "patience chart");
+
+    let html = std::fs::read_to_string(fit.join("fit.html")).unwrap();
+    assert!(html.contains("history.csv") && html.contains("2026-03-02 to 2026-03-08 (7 dates)"), "header");
+    for reason in ["billing", "tech"] {
+        assert!(html.contains(&format!(">{reason}</h3>")), "fit.html has no section for {reason}");
+    }
+    for (file, title) in FIT_CHARTS {
+        assert!(html.contains(&format!("<figure id=\"{file}\">")), "fit.html lacks the chart {file}");
+        assert!(html.contains(&format!("charts/{file}.svg")) && html.contains(title), "fit.html: {file}");
+    }
+    assert_eq!(html.matches("<svg").count(), FIT_CHARTS.len(), "one inline SVG per chart");
+    for figure in ["AIC exponential", "AIC weibull", "Speed", "Share of busy time", "Transfer", "wrap-up", "patience"] {
+        assert!(html.contains(figure), "fit.html lacks {figure:?}");
+    }
+    // The chosen handle's mean, as fit.csv has it.
+    let rows = fit_rows(&fit);
+    let mean = rows
+        .iter()
+        .find(|r| r.reason == "billing" && r.quantity == "handle" && r.chosen == "1" && r.parameter == "mean")
+        .and_then(|r| r.estimate)
+        .unwrap();
+    assert!(html.contains(&format!("<td>{mean:.1} s<span")), "billing handle mean {mean:.1} not in fit.html");
+    let lower = html.to_lowercase();
+    assert!(!lower.contains("<script"), "fit.html has a script");
+    for attr in ["src=", "href="] {
+        for q in ["\"", "'", ""] {
+            for scheme in ["http://", "https://", "//"] {
+                assert!(!lower.contains(&format!("{attr}{q}{scheme}")), "fit.html loads {attr}{q}{scheme}");
+            }
+        }
+    }
+    assert!(!lower.contains("<link") && !lower.contains("@import") && !lower.contains("url("), "external asset");
+}
+
+#[test]
+fn two_fits_of_one_history_are_the_same_bytes_and_no_charts_leaves_out_charts_and_page() {
+    let work = Work::new();
+    let run = week_history(&work);
+    // Without agents.csv: staffing is an estimate, and says so.
+    let (a, b) = (fit_week(&work, &run, "a", &[]), fit_week(&work, &run, "b", &[]));
+    assert!(a.join("fit.html").exists() && a.join("charts/staffing.png").exists());
+    assert_same_files(&a, &b, "two fits of one history");
+    let html = std::fs::read_to_string(a.join("fit.html")).unwrap();
+    assert!(html.contains("Staffing is an <strong>estimate</strong>"), "fit.html does not say staffing is estimated");
+    let staffing = std::fs::read_to_string(a.join("charts/staffing.svg")).unwrap();
+    assert!(staffing.contains("across the week (estimate)") && staffing.contains("Agents present (estimate)"));
+
+    let without = fit_week(&work, &run, "c", &["--no-charts"]);
+    assert!(!without.join("charts").exists(), "charts/ written with --no-charts");
+    assert!(!without.join("fit.html").exists(), "fit.html written with --no-charts");
+    let mut expected = files(&a);
+    expected.retain(|p, _| !p.starts_with("charts") && !p.starts_with("fit.html") && !p.starts_with(".ccsim"));
+    let mut written = files(&without);
+    written.retain(|p, _| !p.starts_with(".ccsim"));
+    assert_eq!(written.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "--no-charts");
+    for (path, bytes) in &expected {
+        assert!(bytes == &written[path], "--no-charts: {} differs", path.display());
+    }
+}

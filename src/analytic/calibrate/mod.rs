@@ -29,6 +29,11 @@ use std::collections::BTreeMap;
 /// own; with fewer it inherits the fit of all reasons pooled, and says so.
 pub const MIN_OWN_FIT: usize = 50;
 
+/// The empirical curve of a duration is kept with about this many steps
+/// ([`KaplanMeier::thinned`]): within 1/400 of the full curve, small enough
+/// for a chart.
+pub const CURVE_POINTS: usize = 400;
+
 /// A duration fitted for one reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DurationFit {
@@ -39,6 +44,11 @@ pub struct DurationFit {
     /// The values it is fitted on: observed, and right-censored.
     pub observed: usize,
     pub censored: usize,
+    /// The data's own curve, for charts: the Kaplan–Meier survival curve of
+    /// the values fitted (1 − the empirical distribution function when none
+    /// is censored), thinned to about [`CURVE_POINTS`] steps; empty when
+    /// there were no values to fit.
+    pub empirical: KaplanMeier,
 }
 
 impl DurationFit {
@@ -249,11 +259,14 @@ fn samples(history: &History, concurrency: Option<&Concurrency>) -> Vec<Samples>
 fn duration(observed: &[f64], censored: &[f64], pooled: &(Vec<f64>, Vec<f64>)) -> DurationFit {
     let own = observed.len() >= MIN_OWN_FIT;
     let (o, c) = if own { (observed, censored) } else { (&pooled.0[..], &pooled.1[..]) };
-    let ranking = match Sample::new(o, c) {
-        Ok(sample) => fit_all(&sample),
-        Err(e) => Ranking { fits: Vec::new(), failed: Family::ALL.iter().map(|&f| (f, e.clone())).collect() },
+    let (ranking, empirical) = match Sample::new(o, c) {
+        Ok(sample) => (fit_all(&sample), sample.kaplan_meier().thinned(CURVE_POINTS)),
+        Err(e) => (
+            Ranking { fits: Vec::new(), failed: Family::ALL.iter().map(|&f| (f, e.clone())).collect() },
+            KaplanMeier::default(),
+        ),
     };
-    DurationFit { ranking, inherited: !own, observed: o.len(), censored: c.len() }
+    DurationFit { ranking, inherited: !own, observed: o.len(), censored: c.len(), empirical }
 }
 
 /// Staffing per weekday × interval × group, from `agents.csv` or estimated.

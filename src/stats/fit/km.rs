@@ -48,6 +48,27 @@ impl KaplanMeier {
         self.step_at(t).map_or(0.0, |s| s.se)
     }
 
+    /// The curve with at most about `points` steps, for charts: a step is
+    /// kept when the survival has fallen by at least `1 / points` since the
+    /// last one kept, or, on a flat stretch (censored values only), when
+    /// `1 / points` of the time range has passed; the first and last steps
+    /// are always kept. Drawn as a step function, the thinned curve is never
+    /// more than `1 / points` above the full one, and each kept step keeps
+    /// its own time, survival, standard error and counts.
+    pub fn thinned(&self, points: usize) -> KaplanMeier {
+        let (Some(first), Some(last)) = (self.steps.first(), self.steps.last()) else { return self.clone() };
+        let gap = 1.0 / points.max(1) as f64;
+        let span = (last.time - first.time) * gap;
+        let mut steps: Vec<KmStep> = vec![*first];
+        for (i, s) in self.steps.iter().enumerate().skip(1) {
+            let kept = steps[steps.len() - 1];
+            if kept.survival - s.survival >= gap || s.time - kept.time >= span || i == self.steps.len() - 1 {
+                steps.push(*s);
+            }
+        }
+        KaplanMeier { steps }
+    }
+
     fn step_at(&self, t: f64) -> Option<&KmStep> {
         let after = self.steps.partition_point(|s| s.time <= t);
         after.checked_sub(1).map(|i| &self.steps[i])

@@ -255,6 +255,21 @@ fn kaplan_meier_follows_the_true_survival() {
 }
 
 #[test]
+fn a_thinned_kaplan_meier_curve_stays_within_its_step_of_the_full_one() {
+    let mut r = rng(12);
+    let (obs, cens) = censor(&draw(&Model::LogNormal { mu: 5.0, sigma: 0.8 }, 20_000, &mut r), 400.0, &mut r);
+    let km = kaplan_meier(&obs, &cens).unwrap();
+    let thin = km.thinned(200);
+    assert!(km.steps.len() > 5_000 && thin.steps.len() <= 2 * 200 + 2, "{} steps", thin.steps.len());
+    assert_eq!((thin.steps.first(), thin.steps.last()), (km.steps.first(), km.steps.last()));
+    for s in &km.steps {
+        let gap = thin.survival_at(s.time) - s.survival;
+        assert!((0.0..=1.0 / 200.0 + 1e-12).contains(&gap), "at {}: {gap}", s.time);
+    }
+    assert_eq!(KaplanMeier::default().thinned(10), KaplanMeier::default());
+}
+
+#[test]
 fn degenerate_samples_fail_with_a_reason() {
     let cases: [(&str, Vec<f64>, Vec<f64>); 6] = [
         ("empty", vec![], vec![]),
