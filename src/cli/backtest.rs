@@ -5,7 +5,7 @@ use ccsim::engine::Date;
 use ccsim::error::{Error, Exit, Result, ResultExt};
 use ccsim::history::ReadOptions;
 use ccsim::jobs::backtest::{BacktestOptions, backtest};
-use ccsim::report::{self, BacktestLine, BacktestSummaryLine};
+use ccsim::report::{self, BacktestLine, BacktestReport, BacktestSummaryLine};
 use ccsim::stats::Scope;
 use clap::Args;
 use std::io::Write;
@@ -47,6 +47,12 @@ pub struct BacktestArgs {
     /// Worker threads for replications (default: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// The day the report draws interval by interval (YYYY-MM-DD; default: the busiest date by contacts offered).
+    #[arg(long, value_parser = Date::parse)]
+    day: Option<Date>,
+    /// Leave out charts/ and backtest.html.
+    #[arg(long)]
+    no_charts: bool,
     /// Output folder (default: results/<name>-backtest/).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -60,6 +66,13 @@ pub fn run(args: &BacktestArgs) -> Result<Exit> {
         && to < from
     {
         return Err(Error::input(format!("--to {to} is before --from {from}; expected a period from --from to --to")));
+    }
+    if let Some(day) = args.day
+        && (args.from.is_some_and(|from| day < from) || args.to.is_some_and(|to| day > to))
+    {
+        return Err(Error::input(format!(
+            "--day {day} is outside the period --from and --to give; expected a date in it"
+        )));
     }
     ccsim::history::read::check_map(&args.map).map_err(Error::input)?;
     let replications = ccsim::scenario::limits::check_replications(args.replications.into())
@@ -83,34 +96,63 @@ pub fn run(args: &BacktestArgs) -> Result<Exit> {
         threads: args.threads,
     };
     let done = backtest(&sc, &args.history, &options)?;
+    let lines: Vec<BacktestLine> = done
+        .rows
+        .iter()
+        .map(|r| BacktestLine {
+            date: r.date,
+            interval: r.interval,
+            scope: r.scope,
+            key: &r.key,
+            metric: r.metric,
+            actual: r.actual,
+            sim: r.sim.map(|b| (b.mean, b.p05, b.p95)),
+            inside: r.inside(),
+            erlang_a: r.erlang_a,
+        })
+        .collect();
+    let summary: Vec<BacktestSummaryLine> = done
+        .summary
+        .iter()
+        .map(|s| BacktestSummaryLine {
+            metric: s.metric,
+            scope: s.scope,
+            key: &s.key,
+            intervals: s.intervals,
+            coverage: s.coverage,
+            mae: s.mae,
+            bias: s.bias,
+            mae_erlang_a: s.mae_erlang_a,
+        })
+        .collect();
+    let day = report::backtest_day(&lines, args.day)
+        .map_err(|m| Error::input(format!("--day {}: {m}", args.day.map_or(String::new(), |d| d.to_string()))))?;
     let tmp = folder.file("");
     let write = || -> std::io::Result<()> {
-        report::write_backtest(
-            &tmp.join("backtest.csv"),
-            done.rows.iter().map(|r| BacktestLine {
-                date: r.date,
-                interval: r.interval,
-                scope: r.scope,
-                key: &r.key,
-                metric: r.metric,
-                actual: r.actual,
-                sim: r.sim.map(|b| (b.mean, b.p05, b.p95)),
-                inside: r.inside(),
-                erlang_a: r.erlang_a,
-            }),
-        )?;
-        report::write_backtest_summary(
-            &tmp.join("backtest_summary.csv"),
-            done.summary.iter().map(|s| BacktestSummaryLine {
-                metric: s.metric,
-                scope: s.scope,
-                key: &s.key,
-                intervals: s.intervals,
-                coverage: s.coverage,
-                mae: s.mae,
-                bias: s.bias,
-                mae_erlang_a: s.mae_erlang_a,
-            }),
+        report::write_backtest(&tmp.join("backtest.csv"), lines.iter().copied())?;
+        report::write_backtest_summary(&tmp.join("backtest_summary.csv"), summary.iter().copied())?;
+        if args.no_charts {
+            return Ok(());
+        }
+        report::write_backtest_report(
+            &tmp,
+            &BacktestReport {
+                scenario: &sc.name,
+                history: &args.history,
+                first: done.first,
+                last: done.first.plus(done.days as i32 - 1),
+                contacts: done.history.contacts.len(),
+                replications,
+                seed: options.seed,
+                interval: args.interval,
+                threshold: sc.service_level.threshold,
+                staffing: done.staffing_source,
+                notes: &done.notes,
+                lines: &lines,
+                summary: &summary,
+                day,
+                day_given: args.day.is_some(),
+            },
         )
     };
     write().with_context(|| cannot_write(&target))?;

@@ -189,6 +189,28 @@ const HEADER: i32 = 116;
 pub(super) enum Mark {
     Line,
     Fill,
+    /// A dashed line.
+    Dash,
+    /// A dot, for values drawn as points.
+    Dot,
+}
+
+/// Draws a legend entry's mark, 26 pixels wide, starting at `x` and centred on `y`.
+pub(super) fn legend_mark<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    color: RGBAColor,
+    mark: Mark,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    match mark {
+        Mark::Line => root.draw(&PathElement::new(vec![(x, y), (x + 26, y)], color.stroke_width(3))),
+        Mark::Fill => root.draw(&Rectangle::new([(x, y - 8), (x + 26, y + 8)], color.filled())),
+        Mark::Dash => {
+            root.draw(&PathElement::new(vec![(x, y), (x + 10, y)], color.stroke_width(3)))?;
+            root.draw(&PathElement::new(vec![(x + 16, y), (x + 26, y)], color.stroke_width(3)))
+        }
+        Mark::Dot => root.draw(&Circle::new((x + 13, y), 5, color.filled())),
+    }
 }
 
 /// Clears the chart, draws title, subtitle and legend, and returns the area left for the plot.
@@ -204,10 +226,7 @@ pub(super) fn frame<DB: DrawingBackend>(
     let label = font(16).color(&INK);
     let (mut x, y) = (LEFT, 92);
     for (text, color, mark) in legend {
-        match mark {
-            Mark::Line => root.draw(&PathElement::new(vec![(x, y), (x + 26, y)], color.stroke_width(3)))?,
-            Mark::Fill => root.draw(&Rectangle::new([(x, y - 8), (x + 26, y + 8)], color.filled()))?,
-        }
+        legend_mark(root, (x, y), *color, *mark)?;
         root.draw(&Text::new(text.as_str(), (x + 34, y), label.pos(Pos::new(HPos::Left, VPos::Center))))?;
         let (w, _) = root.estimate_text_size(text, &label)?;
         x += 34 + w as i32 + 30;

@@ -4,7 +4,7 @@
 //! fitted families, the weekly volume profile and the staffing.
 
 use super::charts::{
-    Chart2d, Drawn, GRID, INK, LEFT, MUTED, Mark, NEUTRAL, PALETTE, SIZE, YAxis, axes, percent, plain, top,
+    Chart2d, Drawn, GRID, INK, LEFT, MUTED, Mark, NEUTRAL, PALETTE, SIZE, YAxis, axes, legend_mark, percent, plain, top,
 };
 use super::fit::WEEKDAYS;
 use super::typeset::{bold, font, png_area, svg_area};
@@ -140,7 +140,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &FitChart, cal
 
 /// Like the run charts' frame, with a legend that wraps onto more rows
 /// when it is wider than the chart (reason and group names can be long).
-fn header<DB: DrawingBackend>(
+pub(super) fn header<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
@@ -158,10 +158,7 @@ fn header<DB: DrawingBackend>(
         if x > LEFT && x + width > right {
             (x, y) = (LEFT, y + 28);
         }
-        match mark {
-            Mark::Line => root.draw(&PathElement::new(vec![(x, y), (x + 26, y)], color.stroke_width(3)))?,
-            Mark::Fill => root.draw(&Rectangle::new([(x, y - 8), (x + 26, y + 8)], color.filled()))?,
-        }
+        legend_mark(root, (x, y), *color, *mark)?;
         root.draw(&Text::new(text.as_str(), (x + 34, y), label.pos(Pos::new(HPos::Left, VPos::Center))))?;
         x += width + 30;
     }

@@ -1,6 +1,8 @@
 //! Output: the schema of ccsim's CSV files, their writers, charts and the HTML report, the trace recorder and the atomic output folder.
 
 mod backtest;
+mod backtest_charts;
+mod backtest_html;
 mod charts;
 mod csv_out;
 mod fit;
@@ -15,9 +17,10 @@ mod staffing;
 mod typeset;
 
 pub use backtest::{
-    BACKTEST_COLUMNS, BACKTEST_SUMMARY_COLUMNS, BacktestLine, BacktestSummaryLine, write_backtest,
-    write_backtest_summary,
+    BACKTEST_COLUMNS, BACKTEST_SUMMARY_COLUMNS, BacktestLine, BacktestReport, BacktestSummaryLine, backtest_day,
+    write_backtest, write_backtest_summary,
 };
+pub use backtest_html::write_backtest_report;
 pub use charts::{Chart, ChartData, SIZE, write_charts, write_sweep_charts};
 pub use csv_out::{
     TraceNames, csv_writer, fmt_num, write_chats, write_events, write_intervals, write_replications, write_summary,
