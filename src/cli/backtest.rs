@@ -188,6 +188,9 @@ pub fn run(args: &BacktestArgs) -> Result<Exit> {
             s.mae_erlang_a.map_or("-".to_string(), |v| format!("{v:.4}"))
         )?;
     }
+    for (reason, skipped) in &done.history.skipped {
+        writeln!(out, "skipped: {} rows of {reason}", skipped.rows)?;
+    }
     for note in &done.notes {
         writeln!(out, "note: {note}")?;
     }

@@ -321,11 +321,7 @@ fn staffing(
                 ),
             ));
         }
-        let mut peaks = BTreeMap::new();
-        for (date, slot, peak) in peak_by_date(history, interval) {
-            peaks.insert((date, slot), peak);
-        }
-        add(0, peaks);
+        add(0, profile::peak_by_date(history, interval).into_iter().map(|(k, p)| (k, f64::from(p))).collect());
         StaffingSource::PeakConversations
     } else {
         let (hist_groups, group_of) = groups::infer(history);
@@ -366,42 +362,6 @@ fn staffing(
         .map(|g| g.into_iter().map(|d| d.into_iter().map(|v| v.round() as u32).collect()).collect())
         .collect();
     Ok((rounded, source))
-}
-
-/// The most conversations in progress at once per (date, interval of the day).
-fn peak_by_date(history: &History, interval: u32) -> Vec<(Date, u32, f64)> {
-    let mut events: Vec<(Stamp, i32)> = Vec::new();
-    for s in &history.segments {
-        if let Some(a) = s.answered {
-            events.push((a, 1));
-            events.push((s.wrapup_end.unwrap_or(s.ended), -1));
-        }
-    }
-    events.sort();
-    let len = f64::from(interval);
-    let mut peaks: BTreeMap<(Date, u32), i32> = BTreeMap::new();
-    let mut level = 0;
-    let mut i = 0;
-    while i < events.len() {
-        let t = events[i].0;
-        while i < events.len() && events[i].0 == t {
-            level += events[i].1;
-            i += 1;
-        }
-        let until = events.get(i).map_or(t, |e| e.0);
-        let mut u = t;
-        loop {
-            let slot = (u.clock_secs() / len) as u32;
-            let peak = peaks.entry((u.date(), slot)).or_insert(0);
-            *peak = (*peak).max(level);
-            let next = Stamp::midnight(u.date()).after_secs(f64::from(slot + 1) * len);
-            if next >= until {
-                break;
-            }
-            u = next;
-        }
-    }
-    peaks.into_iter().map(|((d, s), p)| (d, s, f64::from(p))).collect()
 }
 
 /// The scenario with the history's arrivals replayed and its staffing, day

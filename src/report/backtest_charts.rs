@@ -6,10 +6,10 @@
 //! on one day.
 
 use super::backtest::{BacktestLine, BacktestReport};
-use super::charts::{Chart2d, Drawn, GRID, INK, LEFT, Mark, NEUTRAL, PALETTE, SIZE, YAxis, axes, percent, plain, top};
+use super::charts::{Chart2d, Drawn, GRID, INK, LEFT, Mark, NEUTRAL, PALETTE, YAxis, axes, percent, plain, top};
 use super::fit::WEEKDAYS;
 use super::fit_charts::header;
-use super::typeset::{font, png_area, svg_area};
+use super::typeset::{Picture, font, render};
 use crate::engine::Date;
 use crate::scenario::duration::fmt_clock;
 use crate::stats::{Metric, Scope, SegmentKind::New};
@@ -105,24 +105,16 @@ pub(super) fn write_backtest_charts(
     charts: &[BacktestChart],
 ) -> io::Result<Vec<String>> {
     std::fs::create_dir_all(dir)?;
-    let err = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
-    charts
-        .iter()
-        .map(|chart| {
-            let mut svg = String::new();
-            {
-                let root = svg_area(&mut svg, SIZE);
-                draw(&root, chart, r).map_err(|e| err(&e))?;
-                root.present().map_err(|e| err(&e))?;
-            }
-            std::fs::write(dir.join(format!("{}.svg", chart.file)), &svg)?;
-            let png = dir.join(format!("{}.png", chart.file));
-            let root = png_area(&png, SIZE);
-            draw(&root, chart, r).map_err(|e| err(&e))?;
-            root.present().map_err(|e| err(&e))?;
-            Ok(svg)
-        })
-        .collect()
+    charts.iter().map(|chart| render(dir, &chart.file, &BacktestPicture(chart, r))).collect()
+}
+
+/// A backtest chart with the report it shows, to be drawn.
+struct BacktestPicture<'a>(&'a BacktestChart, &'a BacktestReport<'a>);
+
+impl Picture for BacktestPicture<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        draw(root, self.0, self.1)
+    }
 }
 
 /// One interval of a chart, the whole center.

@@ -4,7 +4,7 @@
 //! [`axes`] the plot area; each chart is one function.
 
 use super::csv_out::fmt_num;
-use super::typeset::{bold, font, png_area, svg_area};
+use super::typeset::{Picture, bold, font, render};
 use crate::scenario::Scenario;
 use crate::stats::Results;
 use crate::stats::{Aggregate, Layout, Metric, Scope, SegmentKind::New, WaitHistogram};
@@ -130,24 +130,16 @@ impl<'a> ChartData<'a> {
 /// Renders every chart to `dir/<file>.svg` and `.png`; returns each chart's SVG text.
 pub fn write_charts(dir: &Path, data: &ChartData) -> io::Result<Vec<(Chart, String)>> {
     std::fs::create_dir_all(dir)?;
-    let err = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
-    Chart::ALL
-        .iter()
-        .map(|&chart| {
-            let mut svg = String::new();
-            {
-                let root = svg_area(&mut svg, SIZE);
-                draw(chart, &root, data).map_err(|e| err(&e))?;
-                root.present().map_err(|e| err(&e))?;
-            }
-            std::fs::write(dir.join(format!("{}.svg", chart.file())), &svg)?;
-            let png = dir.join(format!("{}.png", chart.file()));
-            let root = png_area(&png, SIZE);
-            draw(chart, &root, data).map_err(|e| err(&e))?;
-            root.present().map_err(|e| err(&e))?;
-            Ok((chart, svg))
-        })
-        .collect()
+    Chart::ALL.iter().map(|&chart| Ok((chart, render(dir, chart.file(), &RunChart(chart, data))?))).collect()
+}
+
+/// A run chart with its data, to be drawn.
+struct RunChart<'a, 'b>(Chart, &'b ChartData<'a>);
+
+impl Picture for RunChart<'_, '_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        draw(self.0, root, self.1)
+    }
 }
 
 pub(super) type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -618,22 +610,25 @@ pub fn write_sweep_charts(
         })
         .collect();
     std::fs::create_dir_all(dir)?;
-    let err = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
     for (k, key) in keys.iter().enumerate() {
         let file = format!("sweep_{}", key.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
-        let mut svg = String::new();
-        {
-            let root = svg_area(&mut svg, SIZE);
-            sweep_chart(&root, keys, k, &points, goal).map_err(|e| err(&e))?;
-            root.present().map_err(|e| err(&e))?;
-        }
-        std::fs::write(dir.join(format!("{file}.svg")), &svg)?;
-        let png = dir.join(format!("{file}.png"));
-        let root = png_area(&png, SIZE);
-        sweep_chart(&root, keys, k, &points, goal).map_err(|e| err(&e))?;
-        root.present().map_err(|e| err(&e))?;
+        render(dir, &file, &SweepChart { keys, k, points: &points, goal })?;
     }
     Ok(())
+}
+
+/// The sweep chart of key `k`, to be drawn.
+struct SweepChart<'a> {
+    keys: &'a [&'a str],
+    k: usize,
+    points: &'a [(Vec<&'a str>, Vec<Aggregate>)],
+    goal: f64,
+}
+
+impl Picture for SweepChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        sweep_chart(root, self.keys, self.k, self.points, self.goal)
+    }
 }
 
 /// The colour of the i-th line of a sweep chart (the goal line's vermillion is kept apart).

@@ -4,10 +4,10 @@
 //! fitted families, the weekly volume profile and the staffing.
 
 use super::charts::{
-    Chart2d, Drawn, GRID, INK, LEFT, MUTED, Mark, NEUTRAL, PALETTE, SIZE, YAxis, axes, legend_mark, percent, plain, top,
+    Chart2d, Drawn, GRID, INK, LEFT, MUTED, Mark, NEUTRAL, PALETTE, YAxis, axes, legend_mark, percent, plain, top,
 };
 use super::fit::WEEKDAYS;
-use super::typeset::{bold, font, png_area, svg_area};
+use super::typeset::{Picture, bold, font, render};
 use crate::analytic::calibrate::profile::StaffingSource;
 use crate::analytic::calibrate::{Calibration, DurationFit, why_not};
 use crate::scenario::duration::fmt_clock;
@@ -107,24 +107,16 @@ pub(super) fn fit_charts(cal: &Calibration) -> Vec<FitChart<'_>> {
 /// Renders `charts` to `dir/<file>.svg` and `.png`; returns each chart's SVG text.
 pub(super) fn write_fit_charts(dir: &Path, cal: &Calibration, charts: &[FitChart]) -> io::Result<Vec<String>> {
     std::fs::create_dir_all(dir)?;
-    let err = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
-    charts
-        .iter()
-        .map(|chart| {
-            let mut svg = String::new();
-            {
-                let root = svg_area(&mut svg, SIZE);
-                draw(&root, chart, cal).map_err(|e| err(&e))?;
-                root.present().map_err(|e| err(&e))?;
-            }
-            std::fs::write(dir.join(format!("{}.svg", chart.file)), &svg)?;
-            let png = dir.join(format!("{}.png", chart.file));
-            let root = png_area(&png, SIZE);
-            draw(&root, chart, cal).map_err(|e| err(&e))?;
-            root.present().map_err(|e| err(&e))?;
-            Ok(svg)
-        })
-        .collect()
+    charts.iter().map(|chart| render(dir, &chart.file, &FitPicture(chart, cal))).collect()
+}
+
+/// A fit chart with the calibration it shows, to be drawn.
+struct FitPicture<'a>(&'a FitChart<'a>, &'a Calibration);
+
+impl Picture for FitPicture<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        draw(root, self.0, self.1)
+    }
 }
 
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &FitChart, cal: &Calibration) -> Drawn<DB> {

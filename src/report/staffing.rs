@@ -1,9 +1,9 @@
 //! The output of `staff`: `staffing.csv`, `comparison.csv` and the chart of
 //! agents required by interval.
 
-use super::charts::{Chart2d, Drawn, Mark, PALETTE, SIZE, YAxis, axes, frame, plain, stacked_bars, top};
+use super::charts::{Chart2d, Drawn, Mark, PALETTE, YAxis, axes, frame, plain, stacked_bars, top};
 use super::csv_out::fmt_num;
-use super::typeset::{png_area, svg_area};
+use super::typeset::{Picture, render};
 use crate::model::SegmentKind::New;
 use crate::scenario::duration::fmt_clock as clock;
 use crate::stats::{Metric, Scope, SlotPlan, Staffed, slot_figure};
@@ -114,18 +114,16 @@ pub fn write_comparison(path: &Path, s: &Staffed) -> io::Result<()> {
 /// by staffed group) against plain Erlang C and the offered load.
 pub fn write_staff_chart(dir: &Path, s: &Staffed) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let err = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
-    let mut svg = String::new();
-    {
-        let root = svg_area(&mut svg, SIZE);
-        staff_chart(&root, s).map_err(|e| err(&e))?;
-        root.present().map_err(|e| err(&e))?;
+    render(dir, "agents_required", &StaffChart(s)).map(|_| ())
+}
+
+/// The agents-required chart of a staffing plan, to be drawn.
+struct StaffChart<'a>(&'a Staffed);
+
+impl Picture for StaffChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        staff_chart(root, self.0)
     }
-    std::fs::write(dir.join("agents_required.svg"), &svg)?;
-    let png = dir.join("agents_required.png");
-    let root = png_area(&png, SIZE);
-    staff_chart(&root, s).map_err(|e| err(&e))?;
-    root.present().map_err(|e| err(&e))
 }
 
 /// A line through the defined points, with dots when there are few.

@@ -101,12 +101,36 @@ pub(super) struct Typeset<B> {
 }
 
 /// An SVG chart of `size` pixels, written into `svg`.
-pub(super) fn svg_area(svg: &mut String, size: (u32, u32)) -> DrawingArea<Typeset<SVGBackend<'_>>, Shift> {
+fn svg_area(svg: &mut String, size: (u32, u32)) -> DrawingArea<Typeset<SVGBackend<'_>>, Shift> {
     Typeset { inner: SVGBackend::with_string(svg, size), raster: false }.into_drawing_area()
 }
 
+/// A chart that draws itself on any backend, so that one piece of code
+/// makes both its SVG and its PNG.
+pub(super) trait Picture {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> super::charts::Drawn<DB>;
+}
+
+/// Draws `picture` as `dir/<file>.svg` and `dir/<file>.png` (`dir`
+/// exists); returns the SVG text, which the HTML pages embed.
+pub(super) fn render(dir: &Path, file: &str, picture: &impl Picture) -> std::io::Result<String> {
+    let err = |e: &dyn std::fmt::Display| std::io::Error::other(e.to_string());
+    let mut svg = String::new();
+    {
+        let root = svg_area(&mut svg, super::charts::SIZE);
+        picture.draw(&root).map_err(|e| err(&e))?;
+        root.present().map_err(|e| err(&e))?;
+    }
+    std::fs::write(dir.join(format!("{file}.svg")), &svg)?;
+    let png = dir.join(format!("{file}.png"));
+    let root = png_area(&png, super::charts::SIZE);
+    picture.draw(&root).map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(svg)
+}
+
 /// A PNG chart of `size` pixels, written to `path` when presented.
-pub(super) fn png_area(path: &Path, size: (u32, u32)) -> DrawingArea<Typeset<BitMapBackend<'_>>, Shift> {
+fn png_area(path: &Path, size: (u32, u32)) -> DrawingArea<Typeset<BitMapBackend<'_>>, Shift> {
     Typeset { inner: BitMapBackend::new(path, size), raster: true }.into_drawing_area()
 }
 

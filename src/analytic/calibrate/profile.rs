@@ -166,6 +166,20 @@ fn merge(mut spans: Vec<(Stamp, Stamp)>, gap: f64) -> Vec<(Stamp, Stamp)> {
 /// weekday's dates of the most conversations (answer to end of wrap-up) in
 /// progress at once during the interval.
 pub fn peak_conversations(history: &History, profile: &Profile) -> BTreeMap<(u32, u32, u32), f64> {
+    let mut sums: BTreeMap<(u32, u32, u32), f64> = BTreeMap::new();
+    for ((date, slot_of_day), peak) in peak_by_date(history, profile.interval) {
+        let at = Stamp::midnight(date).after_secs(f64::from(slot_of_day * profile.interval));
+        if let Some((weekday, slot)) = profile.slot_of(at) {
+            *sums.entry((weekday, slot, 0)).or_insert(0.0) +=
+                f64::from(peak) / profile.dates[weekday as usize].len() as f64;
+        }
+    }
+    sums
+}
+
+/// The most conversations (answer to end of wrap-up) in progress at once
+/// per (date, interval of the day from midnight).
+pub fn peak_by_date(history: &History, interval: u32) -> BTreeMap<(Date, u32), i32> {
     let mut events: Vec<(Stamp, i32)> = Vec::new();
     for s in &history.segments {
         if let Some(a) = s.answered {
@@ -174,7 +188,7 @@ pub fn peak_conversations(history: &History, profile: &Profile) -> BTreeMap<(u32
         }
     }
     events.sort(); // ends (−1) before starts (+1) at the same instant
-    let len = f64::from(profile.interval);
+    let len = f64::from(interval);
     let mut peaks: BTreeMap<(Date, u32), i32> = BTreeMap::new();
     let mut level = 0;
     let mut i = 0;
@@ -189,24 +203,17 @@ pub fn peak_conversations(history: &History, profile: &Profile) -> BTreeMap<(u32
         let until = events.get(i).map_or(t, |e| e.0);
         let mut u = t;
         loop {
-            if let Some((_, slot)) = profile.slot_of(u) {
-                let peak = peaks.entry((u.date(), slot)).or_insert(0);
-                *peak = (*peak).max(level);
-            }
-            let next = Stamp::midnight(u.date()).after_secs(((u.clock_secs() / len).floor() + 1.0) * len);
+            let slot = (u.clock_secs() / len) as u32;
+            let peak = peaks.entry((u.date(), slot)).or_insert(0);
+            *peak = (*peak).max(level);
+            let next = Stamp::midnight(u.date()).after_secs(f64::from(slot + 1) * len);
             if next >= until {
                 break;
             }
             u = next;
         }
     }
-    let mut sums: BTreeMap<(u32, u32, u32), f64> = BTreeMap::new();
-    for ((date, slot), peak) in peaks {
-        let weekday = date.weekday();
-        *sums.entry((weekday, slot, 0)).or_insert(0.0) +=
-            f64::from(peak) / profile.dates[weekday as usize].len() as f64;
-    }
-    sums
+    peaks
 }
 
 /// Agents present per (date, interval of the day from midnight), summed
