@@ -111,7 +111,10 @@ enum Stop {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SegState {
     Queued,
-    Offered { agent: AgentIdx, refuses: bool },
+    /// To the segment's `agent`; `refuses`: the offer ends in a refusal.
+    Offered {
+        refuses: bool,
+    },
     Working,
     Silent,
 }
@@ -171,7 +174,7 @@ struct Segment {
     /// Agents that refused it: it is not offered to them again. Its buffer
     /// passes to the next segment, so segments allocate nothing new.
     refused_by: Vec<AgentIdx>,
-    /// The agent working it, once accepted.
+    /// The agent it is offered to, then worked by (meaningful once offered).
     agent: AgentIdx,
     /// When it was accepted (its wait ends, its chat time starts).
     accepted: SimTime,
@@ -831,7 +834,8 @@ impl<'a, O: Observer> Center<'a, O> {
         } else {
             (rules.accept.fixed().expect("no offer draws: every accept delay is fixed"), false)
         };
-        ch.seg.state = SegState::Offered { agent: a, refuses };
+        ch.seg.agent = a;
+        ch.seg.state = SegState::Offered { refuses };
         if queued {
             self.leave_queue(c);
         }
@@ -862,9 +866,10 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     fn offer_end(&mut self, c: ChatIdx) {
-        let SegState::Offered { agent: a, refuses } = self.chat(c).seg.state else {
+        let SegState::Offered { refuses } = self.chat(c).seg.state else {
             unreachable!("offer ended for a chat not on offer")
         };
+        let a = self.chat(c).seg.agent;
         self.chat_mut(c).seg.offer_timer = None;
         if refuses {
             self.trace(Some(a), Some(c), TraceEvent::Refuse);
@@ -894,7 +899,6 @@ impl<'a, O: Observer> Center<'a, O> {
         }
         let seg = &mut self.chat_mut(c).seg;
         seg.state = SegState::Working;
-        seg.agent = a;
         seg.accepted = now;
         let d = &seg.draws;
         let auth = d.auth;
@@ -1123,7 +1127,8 @@ impl<'a, O: Observer> Center<'a, O> {
                 self.leave_queue(c);
                 self.finish_unanswered(c, Outcome::Abandoned, None);
             }
-            SegState::Offered { agent, .. } => {
+            SegState::Offered { .. } => {
+                let agent = self.chat(c).seg.agent;
                 if let Some(t) = self.chat_mut(c).seg.offer_timer.take() {
                     self.queue.cancel(t);
                 }
