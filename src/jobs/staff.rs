@@ -159,184 +159,261 @@ pub fn staff(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + S
 }
 
 fn search(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync)) -> Staffed {
-    let staffed: Vec<usize> = match opts.group {
+    let mut search = Search::new(sc, opts, trial_done);
+    let slots = search.first_plans();
+    let mut totals = search.analytic_start(&slots);
+    let mut at_limit = vec![vec![false; search.frame.intervals]; search.frame.days];
+    search.settle_in_time_order(&mut totals, &mut at_limit);
+    let latest = search.settle_missed_again(&mut totals, &mut at_limit);
+    let unreachable = search.unreachable(&latest, &at_limit);
+    search.finish(&totals, slots, &unreachable)
+}
+
+/// The groups a search staffs: the one asked for, else every group.
+fn staffed_groups(sc: &Scenario, opts: &StaffOptions) -> Vec<usize> {
+    match opts.group {
         Some(g) => vec![g],
         None => (0..sc.groups.len()).collect(),
-    };
-    let frame = Frame::new(sc, &staffed);
-    // A group's weight: the work its skills receive (new chats, transfers in
-    // and follow-ups), shared equally among the groups serving each skill.
-    let weights = |d: usize, i: usize| -> Vec<f64> {
-        let mut work = vec![0.0; sc.skills.len()];
-        for r in &sc.reasons {
-            let volume = r.volume.day(d as u32)[i];
-            work[r.skill] += volume * (r.auth.mean() + r.handle.mean());
-            if let Some(t) = &r.transfer {
-                work[t.to] += volume * t.p * t.handle.as_ref().unwrap_or(&r.handle).mean();
-            }
-            if let Some(c) = &r.commitment {
-                work[c.skill] += volume * c.p * c.handle.as_ref().unwrap_or(&r.handle).mean();
-            }
+    }
+}
+
+/// Each staffed group's weight in day `d`'s interval `i`: the work its
+/// skills receive (new chats, transfers in and follow-ups), shared equally
+/// among the groups serving each skill.
+fn group_weights(sc: &Scenario, staffed: &[usize], d: usize, i: usize) -> Vec<f64> {
+    let mut work = vec![0.0; sc.skills.len()];
+    for r in &sc.reasons {
+        let volume = r.volume.day(d as u32)[i];
+        work[r.skill] += volume * (r.auth.mean() + r.handle.mean());
+        if let Some(t) = &r.transfer {
+            work[t.to] += volume * t.p * t.handle.as_ref().unwrap_or(&r.handle).mean();
         }
-        staffed
+        if let Some(c) = &r.commitment {
+            work[c.skill] += volume * c.p * c.handle.as_ref().unwrap_or(&r.handle).mean();
+        }
+    }
+    staffed
+        .iter()
+        .map(|&g| {
+            let skills = &sc.groups[g].skills;
+            skills
+                .iter()
+                .map(|&s| work[s] / sc.groups.iter().filter(|h| h.skills.contains(&s)).count().max(1) as f64)
+                .sum()
+        })
+        .collect()
+}
+
+/// One staffing search: what it staffs, how it runs a trial, and what the
+/// trials so far have cost. Staffing counts are `totals[day][interval]`:
+/// the agents of all staffed groups together.
+struct Search<'a> {
+    sc: &'a Scenario,
+    opts: &'a StaffOptions,
+    trial_done: &'a (dyn Fn(usize) + Sync),
+    staffed: Vec<usize>,
+    frame: Frame,
+    /// By day and interval, each staffed group's weight ([`group_weights`]).
+    weights: Vec<Vec<Vec<f64>>>,
+    run: RunOptions,
+    at: Lookup,
+    trials: u32,
+    /// Some trial's run stopped at its time limit.
+    overran: bool,
+}
+
+impl<'a> Search<'a> {
+    fn new(sc: &'a Scenario, opts: &'a StaffOptions, trial_done: &'a (dyn Fn(usize) + Sync)) -> Self {
+        let staffed = staffed_groups(sc, opts);
+        let frame = Frame::new(sc, &staffed);
+        let weights = (0..frame.days)
+            .map(|d| (0..frame.intervals).map(|i| group_weights(sc, &staffed, d, i)).collect())
+            .collect();
+        let run = RunOptions {
+            replications: sc.simulation.replications,
+            seed: sc.simulation.seed,
+            threads: opts.threads,
+            trace: false,
+            per_day: frame.per_day,
+        };
+        let at = Lookup::new(&run::layout(sc, frame.per_day), sc);
+        Search { sc, opts, trial_done, staffed, frame, weights, run, at, trials: 0, overran: false }
+    }
+
+    /// Every (day, interval)'s plan before the search: figures and estimates.
+    fn first_plans(&self) -> Vec<Vec<SlotPlan>> {
+        (0..self.frame.days).map(|d| (0..self.frame.intervals).map(|i| first_plan(self.sc, d, i)).collect()).collect()
+    }
+
+    /// The start: the analytic estimate, less the agents of groups kept as they are.
+    fn analytic_start(&self, slots: &[Vec<SlotPlan>]) -> Vec<Vec<u32>> {
+        let (sc, max) = (self.sc, self.opts.max_agents);
+        slots
             .iter()
-            .map(|&g| {
-                let skills = &sc.groups[g].skills;
-                skills
-                    .iter()
-                    .map(|&s| work[s] / sc.groups.iter().filter(|h| h.skills.contains(&s)).count().max(1) as f64)
-                    .sum()
+            .enumerate()
+            .map(|(d, day)| {
+                day.iter()
+                    .enumerate()
+                    .map(|(i, p)| match p.estimate {
+                        Some(e) => {
+                            let kept: u32 = (0..sc.groups.len())
+                                .filter(|g| !self.staffed.contains(g))
+                                .map(|g| scheduled_agents(sc, d as u32, i)[g])
+                                .sum();
+                            e.saturating_sub(kept).min(max)
+                        }
+                        None if p.offered > 0.0 => self.staffed.iter().map(|&g| p.agents[g]).sum::<u32>().min(max),
+                        None => 0,
+                    })
+                    .collect()
             })
             .collect()
-    };
-    let weights: Vec<Vec<Vec<f64>>> =
-        (0..frame.days).map(|d| (0..frame.intervals).map(|i| weights(d, i)).collect()).collect();
+    }
 
-    // The start: the analytic estimate, less the agents of groups kept as they are.
-    let slots: Vec<Vec<SlotPlan>> =
-        (0..frame.days).map(|d| (0..frame.intervals).map(|i| first_plan(sc, d, i)).collect()).collect();
-    let mut totals: Vec<Vec<u32>> = slots
-        .iter()
-        .enumerate()
-        .map(|(d, day)| {
-            day.iter()
-                .enumerate()
-                .map(|(i, p)| match p.estimate {
-                    Some(e) => {
-                        let kept: u32 = (0..sc.groups.len())
-                            .filter(|g| !staffed.contains(g))
-                            .map(|g| scheduled_agents(sc, d as u32, i)[g])
-                            .sum();
-                        e.saturating_sub(kept).min(opts.max_agents)
-                    }
-                    None if p.offered > 0.0 => staffed.iter().map(|&g| p.agents[g]).sum::<u32>().min(opts.max_agents),
-                    None => 0,
-                })
-                .collect()
-        })
-        .collect();
-
-    let build = |totals: &[Vec<u32>]| -> Scenario {
-        let mut s = sc.clone();
-        for (k, &g) in staffed.iter().enumerate() {
+    /// The scenario with `totals` divided among the staffed groups.
+    fn scenario(&self, totals: &[Vec<u32>]) -> Scenario {
+        let mut s = self.sc.clone();
+        for (k, &g) in self.staffed.iter().enumerate() {
             let profiles: Vec<Vec<u32>> = totals
                 .iter()
                 .enumerate()
-                .map(|(d, day)| day.iter().enumerate().map(|(i, &n)| split(n, &weights[d][i])[k]).collect())
+                .map(|(d, day)| day.iter().enumerate().map(|(i, &n)| split(n, &self.weights[d][i])[k]).collect())
                 .collect();
-            s.groups[g].staffing = Staffing::PerInterval(if frame.per_day {
+            s.groups[g].staffing = Staffing::PerInterval(if self.frame.per_day {
                 DayProfiles::per_day(profiles)
             } else {
                 DayProfiles::every_day(profiles.into_iter().next().unwrap_or_default())
             });
         }
         s
-    };
-    let opts_run = RunOptions {
-        replications: sc.simulation.replications,
-        seed: sc.simulation.seed,
-        threads: opts.threads,
-        trace: false,
-        per_day: frame.per_day,
-    };
-    let at = Lookup::new(&run::layout(sc, frame.per_day), sc);
-    let trials = std::cell::Cell::new(0u32);
-    let overran = std::cell::Cell::new(false);
-    let trial = |totals: &[Vec<u32>]| -> Means {
-        trials.set(trials.get() + 1);
-        let reps = run::run_all(&build(totals), &opts_run, &|_| {});
-        overran.set(overran.get() || reps.iter().any(|r| r.counts.overran));
-        Means::of(&reps, &at)
-    };
-    let meets = |m: &Means, d: usize, i: usize| m.meets(sc, frame.slot(d, i));
+    }
 
-    // At the limit and still missed.
-    let mut at_limit = vec![vec![false; frame.intervals]; frame.days];
-    // Settles (day, interval) pairs by trials, all days in the same trials;
-    // returns the last trial.
-    let settle = |totals: &mut Vec<Vec<u32>>, i: usize, days: &[usize], at_limit: &mut Vec<Vec<bool>>| {
+    /// Runs every replication of `scenario`, noting whether one overran.
+    fn run_all(&mut self, scenario: &Scenario) -> Vec<Replication> {
+        let reps = run::run_all(scenario, &self.run, &|_| {});
+        self.overran = self.overran || reps.iter().any(|r| r.counts.overran);
+        reps
+    }
+
+    /// One trial: the staffing `totals` simulated, each slot's figures.
+    fn trial(&mut self, totals: &[Vec<u32>]) -> Means {
+        self.trials += 1;
+        let reps = self.run_all(&self.scenario(totals));
+        Means::of(&reps, &self.at)
+    }
+
+    /// Day `d`'s interval `i` meets the target in trial `m`.
+    fn meets(&self, m: &Means, d: usize, i: usize) -> bool {
+        m.meets(self.sc, self.frame.slot(d, i))
+    }
+
+    /// Settles interval `i` of `days` by trials, all days in the same
+    /// trials, marking in `at_limit` those still missed at the limit;
+    /// returns the last trial.
+    fn settle(&mut self, totals: &mut [Vec<u32>], i: usize, days: &[usize], at_limit: &mut [Vec<bool>]) -> Means {
+        let max = self.opts.max_agents;
         let mut brackets = vec![Bracket::NEW; days.len()];
         loop {
-            let m = trial(totals);
+            let m = self.trial(totals);
             for (b, &d) in brackets.iter_mut().zip(days).filter(|(b, _)| !b.done) {
-                let ok = meets(&m, d, i);
+                let ok = self.meets(&m, d, i);
                 let n = totals[d][i];
-                totals[d][i] = b.next(n, ok, opts.max_agents);
-                at_limit[d][i] = b.done && !ok && n >= opts.max_agents;
+                totals[d][i] = b.next(n, ok, max);
+                at_limit[d][i] = b.done && !ok && n >= max;
             }
-            trial_done(i);
+            (self.trial_done)(i);
             if brackets.iter().all(|b| b.done) {
                 return m;
             }
         }
-    };
-    // First every interval in time order, the days side by side.
-    let all_days: Vec<usize> = (0..frame.days).collect();
-    let start = totals.clone();
-    for i in 0..frame.intervals {
-        // Start from the estimate corrected by the previous interval's error:
-        // the analytic model's bias changes slowly, so the bracket often
-        // needs just two trials (n meets, n − 1 does not).
-        if i > 0 {
-            for d in 0..frame.days {
-                let (was, now) = (i64::from(start[d][i - 1]), i64::from(totals[d][i - 1]));
-                if was > 0 && start[d][i] > 0 {
-                    let corrected = i64::from(start[d][i]) + now - was;
-                    totals[d][i] = corrected.clamp(1, i64::from(opts.max_agents)) as u32;
-                }
+    }
+
+    /// First every interval in time order, the days side by side, each
+    /// starting from its estimate corrected by the previous interval's error.
+    fn settle_in_time_order(&mut self, totals: &mut [Vec<u32>], at_limit: &mut [Vec<bool>]) {
+        let all_days: Vec<usize> = (0..self.frame.days).collect();
+        let start = totals.to_vec();
+        for i in 0..self.frame.intervals {
+            if i > 0 {
+                self.correct_by_previous_error(totals, &start, i);
+            }
+            self.settle(totals, i, &all_days, at_limit);
+        }
+    }
+
+    /// Moves interval `i`'s start by what the search changed in interval
+    /// `i − 1`: the analytic model's bias changes slowly, so the bracket
+    /// often needs just two trials (n meets, n − 1 does not).
+    fn correct_by_previous_error(&self, totals: &mut [Vec<u32>], start: &[Vec<u32>], i: usize) {
+        for d in 0..self.frame.days {
+            let (was, now) = (i64::from(start[d][i - 1]), i64::from(totals[d][i - 1]));
+            if was > 0 && start[d][i] > 0 {
+                let corrected = i64::from(start[d][i]) + now - was;
+                totals[d][i] = corrected.clamp(1, i64::from(self.opts.max_agents)) as u32;
             }
         }
-        settle(&mut totals, i, &all_days, &mut at_limit);
     }
-    // Then, in time order, each (day, interval) the latest trial shows missed,
-    // on its own: a change moves only what comes after it (and, by its
-    // backlog, the interval before), so one pass mostly settles everything.
-    let mut latest = trial(&totals);
-    for _pass in 0..3 {
-        let mut changed = false;
-        for d in 0..frame.days {
-            for i in 0..frame.intervals {
-                if !at_limit[d][i] && !meets(&latest, d, i) {
-                    latest = settle(&mut totals, i, &[d], &mut at_limit);
-                    changed = true;
+
+    /// Then, in time order, each (day, interval) the latest trial shows
+    /// missed, on its own, for up to three passes: a change moves only what
+    /// comes after it (and, by its backlog, the interval before), so one pass
+    /// mostly settles everything. Returns the latest trial.
+    fn settle_missed_again(&mut self, totals: &mut [Vec<u32>], at_limit: &mut [Vec<bool>]) -> Means {
+        let mut latest = self.trial(totals);
+        for _pass in 0..3 {
+            let mut changed = false;
+            for d in 0..self.frame.days {
+                for i in 0..self.frame.intervals {
+                    if !at_limit[d][i] && !self.meets(&latest, d, i) {
+                        latest = self.settle(totals, i, &[d], at_limit);
+                        changed = true;
+                    }
                 }
             }
+            if !changed {
+                break;
+            }
+            latest = self.trial(totals);
         }
-        if !changed {
-            break;
-        }
-        latest = trial(&totals);
+        latest
     }
-    // Missed at the limit, or still missed after three passes: not met.
-    let unreachable: Vec<Vec<bool>> = (0..frame.days)
-        .map(|d| (0..frame.intervals).map(|i| at_limit[d][i] || !meets(&latest, d, i)).collect())
-        .collect();
-    let scenario = build(&totals);
-    let reps = run::run_all(&scenario, &opts_run, &|_| {});
-    overran.set(overran.get() || reps.iter().any(|r| r.counts.overran));
-    let results = run::aggregate_results(&scenario, frame.per_day, &reps);
-    let slots = slots
-        .into_iter()
-        .enumerate()
-        .map(|(d, day)| {
-            day.into_iter()
-                .enumerate()
-                .map(|(i, plan)| SlotPlan {
-                    agents: scheduled_agents(&scenario, d as u32, i),
-                    unreachable: unreachable[d][i],
-                    ..plan
-                })
-                .collect()
-        })
-        .collect();
-    Staffed {
-        scenario,
-        per_day: frame.per_day,
-        staffed,
-        slots,
-        results,
-        trials: trials.get() + 1,
-        overran: overran.get(),
+
+    /// The (day, interval)s not met: missed at the limit, or still missed
+    /// after three passes.
+    fn unreachable(&self, latest: &Means, at_limit: &[Vec<bool>]) -> Vec<Vec<bool>> {
+        (0..self.frame.days)
+            .map(|d| (0..self.frame.intervals).map(|i| at_limit[d][i] || !self.meets(latest, d, i)).collect())
+            .collect()
+    }
+
+    /// The final run of the staffing found, and the plan of each slot.
+    fn finish(mut self, totals: &[Vec<u32>], slots: Vec<Vec<SlotPlan>>, unreachable: &[Vec<bool>]) -> Staffed {
+        let scenario = self.scenario(totals);
+        let reps = self.run_all(&scenario);
+        let results = run::aggregate_results(&scenario, self.frame.per_day, &reps);
+        let slots = slots
+            .into_iter()
+            .enumerate()
+            .map(|(d, day)| {
+                day.into_iter()
+                    .enumerate()
+                    .map(|(i, plan)| SlotPlan {
+                        agents: scheduled_agents(&scenario, d as u32, i),
+                        unreachable: unreachable[d][i],
+                        ..plan
+                    })
+                    .collect()
+            })
+            .collect();
+        Staffed {
+            scenario,
+            per_day: self.frame.per_day,
+            staffed: self.staffed,
+            slots,
+            results,
+            trials: self.trials + 1,
+            overran: self.overran,
+        }
     }
 }
 

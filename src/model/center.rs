@@ -81,7 +81,7 @@ struct Agent {
 }
 
 /// A chat being worked and its progress, kept with its agent while worked
-/// (the chat's own `done` holds it otherwise), so that the work loops
+/// (its segment's `done` holds it otherwise), so that the work loops
 /// touch only the agent.
 #[derive(Debug, Clone, Copy)]
 struct Work {
@@ -95,8 +95,8 @@ struct Work {
 }
 
 impl Work {
-    fn of(c: ChatIdx, ch: &Chat) -> Work {
-        Work { chat: c, done: ch.done, stop_at: ch.stop_at, auth: ch.auth_time.is_none().then_some(ch.draws.auth) }
+    fn of(c: ChatIdx, seg: &Segment) -> Work {
+        Work { chat: c, done: seg.done, stop_at: seg.stop_at, auth: seg.auth_time.is_none().then_some(seg.draws.auth) }
     }
 }
 
@@ -111,7 +111,10 @@ enum Stop {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SegState {
     Queued,
-    Offered { agent: AgentIdx, refuses: bool },
+    /// To the segment's `agent`; `refuses`: the offer ends in a refusal.
+    Offered {
+        refuses: bool,
+    },
     Working,
     Silent,
 }
@@ -119,33 +122,61 @@ enum SegState {
 /// Queue order: priority (0 when `oldest`), original arrival, chat id.
 type QueueKey = (i32, SimTime, u64);
 
+/// One customer's chat, from its first arrival to the end of its last
+/// segment (docs/design.md §2): what holds across its segments, and the
+/// current segment in `seg`.
 struct Chat {
+    /// Its number in arrival order, as records and traces name it.
     id: u64,
+    /// The reason it came for (its draws, transfer and commitment rules).
     reason: usize,
+    /// Its arrival index within the reason: with `reason`, the key of its streams.
     index: u64,
+    /// Arrived after the warm-up: its segments count in the statistics.
     counted: bool,
+    /// Its place in every queue it joins: original arrival, kept across
+    /// refusals, transfers and follow-ups.
     first_arrival: SimTime,
-    /// The `offers` and `wrapups` streams, made at their first draw.
+    /// The `offers` and `wrapups` streams, made at their first draw; one
+    /// stream each serves every segment.
     offers: Option<Stream>,
     wrapups: Option<Stream>,
+    /// It has had its one follow-up (at most one commitment per chat).
     had_followup: bool,
-    /// Segments started so far.
+    /// Segments started so far (the current one's number plus one).
     segments: u8,
-    // The current segment.
+    /// The current segment.
+    seg: Segment,
+}
+
+/// The current segment of a chat: from joining a queue to its end. A new
+/// segment (transfer, follow-up) replaces it whole, so nothing carries over.
+struct Segment {
+    /// New, transfer-in or follow-up: what it may do and where it is reported.
     kind: SegmentKind,
+    /// The queue it joins.
     skill: usize,
+    /// When it joined the queue (its wait counts from here).
     arrival: SimTime,
+    /// Its place in its skill's queue.
     key: QueueKey,
+    /// What the customer will do in it.
     draws: SegmentDraws,
+    /// Queued, on offer, worked or silent.
     state: SegState,
     /// When the customer gives up waiting (`NEVER` without patience).
     patience_at: SimTime,
     /// Scheduled only while the chat can actually abandon: waiting in the
     /// queue, or on an offer that ends after its patience.
     patience_timer: Option<EventKey>,
+    /// The end of its offer's accept delay, while on offer.
     offer_timer: Option<EventKey>,
+    /// Agents that refused it: it is not offered to them again. Its buffer
+    /// passes to the next segment, so segments allocate nothing new.
     refused_by: Vec<AgentIdx>,
+    /// The agent it is offered to, then worked by (meaningful once offered).
     agent: AgentIdx,
+    /// When it was accepted (its wait ends, its chat time starts).
     accepted: SimTime,
     /// Work done at speed 1, seconds (while worked, see [`Work`]).
     done: f64,
@@ -154,6 +185,39 @@ struct Chat {
     stop: Stop,
     /// Elapsed time to finish authentication, once it is finished.
     auth_time: Option<f64>,
+}
+
+impl Segment {
+    /// A segment of `kind` that joins the queue of `skill` at `now` with
+    /// `key`, reusing `refused_by`'s buffer (emptied).
+    fn queued(
+        kind: SegmentKind,
+        skill: usize,
+        now: SimTime,
+        key: QueueKey,
+        draws: SegmentDraws,
+        mut refused_by: Vec<AgentIdx>,
+    ) -> Segment {
+        refused_by.clear();
+        Segment {
+            kind,
+            skill,
+            arrival: now,
+            key,
+            patience_at: now.after_secs(draws.patience),
+            draws,
+            state: SegState::Queued,
+            patience_timer: None,
+            offer_timer: None,
+            refused_by,
+            agent: 0,
+            accepted: now,
+            done: 0.0,
+            stop_at: 0.0,
+            stop: Stop::Resolved,
+            auth_time: None,
+        }
+    }
 }
 
 /// Totals of one simulated replication, for benchmarks and progress.
@@ -575,23 +639,15 @@ impl<'a, O: Observer> Center<'a, O> {
             offers: None,
             wrapups: None,
             had_followup: false,
-            segments: 0,
-            kind: SegmentKind::New,
-            skill: reason.skill,
-            arrival: now,
-            key: (0, now, id),
-            draws: d,
-            state: SegState::Queued,
-            patience_at: SimTime::NEVER,
-            patience_timer: None,
-            offer_timer: None,
-            refused_by: Vec::new(),
-            agent: 0,
-            accepted: now,
-            done: 0.0,
-            stop_at: 0.0,
-            stop: Stop::Resolved,
-            auth_time: None,
+            segments: 1,
+            seg: Segment::queued(
+                SegmentKind::New,
+                reason.skill,
+                now,
+                self.queue_key(reason.priority, now, id),
+                d,
+                Vec::new(),
+            ),
         };
         let c = match self.free_chats.pop() {
             Some(c) => {
@@ -603,24 +659,32 @@ impl<'a, O: Observer> Center<'a, O> {
                 self.chats.len() - 1
             }
         };
-        self.enqueue(c, SegmentKind::New, reason.skill, reason.priority);
+        self.enqueue(c);
     }
 
-    /// Starts segment `kind` of chat `c` in the queue of `skill` now.
-    fn enqueue(&mut self, c: ChatIdx, kind: SegmentKind, skill: usize, priority: i32) {
-        let now = self.now();
+    /// A chat's place in a queue: its segment's `priority` (0 when
+    /// `oldest`), its original arrival, its id.
+    fn queue_key(&self, priority: i32, first_arrival: SimTime, id: u64) -> QueueKey {
         let oldest = self.sc.routing.queue_select == QueueSelect::Oldest;
+        (if oldest { 0 } else { priority }, first_arrival, id)
+    }
+
+    /// Chat `c`'s next segment, of `kind` with `draws`, joins the queue of
+    /// `skill` with `priority` now.
+    fn next_segment(&mut self, c: ChatIdx, kind: SegmentKind, skill: usize, priority: i32, draws: SegmentDraws) {
+        let now = self.now();
+        let ch = self.chat(c);
+        let key = self.queue_key(priority, ch.first_arrival, ch.id);
         let ch = self.chat_mut(c);
+        let refused_by = std::mem::take(&mut ch.seg.refused_by);
         ch.segments += 1;
-        ch.kind = kind;
-        ch.skill = skill;
-        ch.arrival = now;
-        ch.key = (if oldest { 0 } else { priority }, ch.first_arrival, ch.id);
-        ch.state = SegState::Queued;
-        ch.refused_by.clear();
-        ch.done = 0.0;
-        ch.auth_time = None;
-        ch.patience_at = now.after_secs(ch.draws.patience);
+        ch.seg = Segment::queued(kind, skill, now, key, draws, refused_by);
+        self.enqueue(c);
+    }
+
+    /// Chat `c`'s new segment joins its skill's queue, or goes straight to an offer.
+    fn enqueue(&mut self, c: ChatIdx) {
+        let skill = self.chat(c).seg.skill;
         self.trace(None, Some(c), TraceEvent::Queue);
         if self.closing && self.accepting[skill] == 0 {
             self.finish_unanswered(c, Outcome::Unserved, None);
@@ -636,8 +700,8 @@ impl<'a, O: Observer> Center<'a, O> {
     fn wait_in_queue(&mut self, c: ChatIdx) {
         let now = self.now();
         let ch = self.chat_mut(c);
-        ch.state = SegState::Queued;
-        let (skill, key, reason) = (ch.skill, ch.key, ch.reason);
+        ch.seg.state = SegState::Queued;
+        let (skill, key, reason) = (ch.seg.skill, ch.seg.key, ch.reason);
         self.queues[skill].insert(key, c);
         self.obs.queue_len(now, skill, reason, 1);
         self.arm_patience(c);
@@ -646,7 +710,7 @@ impl<'a, O: Observer> Center<'a, O> {
     /// Chat `c` leaves its skill's queue (to an offer, or unanswered).
     fn leave_queue(&mut self, c: ChatIdx) {
         let ch = self.chat(c);
-        let (skill, key, reason) = (ch.skill, ch.key, ch.reason);
+        let (skill, key, reason) = (ch.seg.skill, ch.seg.key, ch.reason);
         self.queues[skill].remove(&key);
         self.obs.queue_len(self.queue.now(), skill, reason, -1);
     }
@@ -654,9 +718,9 @@ impl<'a, O: Observer> Center<'a, O> {
     /// Schedules chat `c`'s abandonment, unless already scheduled or never.
     fn arm_patience(&mut self, c: ChatIdx) {
         let ch = self.chat(c);
-        if ch.patience_timer.is_none() && ch.patience_at != SimTime::NEVER {
-            let t = self.queue.schedule(ch.patience_at, Event::Patience(c));
-            self.chat_mut(c).patience_timer = Some(t);
+        if ch.seg.patience_timer.is_none() && ch.seg.patience_at != SimTime::NEVER {
+            let t = self.queue.schedule(ch.seg.patience_at, Event::Patience(c));
+            self.chat_mut(c).seg.patience_timer = Some(t);
         }
     }
 
@@ -682,11 +746,11 @@ impl<'a, O: Observer> Center<'a, O> {
     fn select_agent(&self, c: ChatIdx) -> Option<AgentIdx> {
         let ch = self.chat(c);
         let mut best: Option<RoutingKey> = None;
-        for &g in &self.skill_groups[ch.skill] {
-            let first = if ch.refused_by.is_empty() {
+        for &g in &self.skill_groups[ch.seg.skill] {
+            let first = if ch.seg.refused_by.is_empty() {
                 self.available.first(g)
             } else {
-                self.available.first_where(g, |a| !ch.refused_by.contains(&a))
+                self.available.first_where(g, |a| !ch.seg.refused_by.contains(&a))
             };
             if let Some(key) = first
                 && best.is_none_or(|b| key < b)
@@ -699,7 +763,7 @@ impl<'a, O: Observer> Center<'a, O> {
 
     /// The first chat in `skill`'s queue that agent `a` has not refused.
     fn head_for(&self, skill: usize, a: AgentIdx) -> Option<(QueueKey, ChatIdx)> {
-        self.queues[skill].iter().find(|(_, c)| !self.chat(**c).refused_by.contains(&a)).map(|(k, c)| (*k, *c))
+        self.queues[skill].iter().find(|(_, c)| !self.chat(**c).seg.refused_by.contains(&a)).map(|(k, c)| (*k, *c))
     }
 
     /// The chat agent `a` takes next across its skills, per `queue_select`.
@@ -770,13 +834,14 @@ impl<'a, O: Observer> Center<'a, O> {
         } else {
             (rules.accept.fixed().expect("no offer draws: every accept delay is fixed"), false)
         };
-        ch.state = SegState::Offered { agent: a, refuses };
+        ch.seg.agent = a;
+        ch.seg.state = SegState::Offered { refuses };
         if queued {
             self.leave_queue(c);
         }
         let now = self.now();
         let ends = now.after_secs(delay);
-        let patience_at = self.chat(c).patience_at;
+        let patience_at = self.chat(c).seg.patience_at;
         // Accepted the moment it is offered: no offer to wait for.
         let at_once = ends == now && !refuses && now < patience_at;
         if !at_once {
@@ -784,7 +849,7 @@ impl<'a, O: Observer> Center<'a, O> {
                 self.arm_patience(c); // the customer may give up during the offer
             }
             let t = self.queue.schedule(ends, Event::OfferEnd(c));
-            self.chat_mut(c).offer_timer = Some(t);
+            self.chat_mut(c).seg.offer_timer = Some(t);
         }
         self.agents[a].busy += 1;
         self.agent_changed(a);
@@ -801,15 +866,16 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     fn offer_end(&mut self, c: ChatIdx) {
-        let SegState::Offered { agent: a, refuses } = self.chat(c).state else {
+        let SegState::Offered { refuses } = self.chat(c).seg.state else {
             unreachable!("offer ended for a chat not on offer")
         };
-        self.chat_mut(c).offer_timer = None;
+        let a = self.chat(c).seg.agent;
+        self.chat_mut(c).seg.offer_timer = None;
         if refuses {
             self.trace(Some(a), Some(c), TraceEvent::Refuse);
             let ch = self.chat_mut(c);
-            ch.refused_by.push(a);
-            let skill = ch.skill;
+            ch.seg.refused_by.push(a);
+            let skill = ch.seg.skill;
             self.wait_in_queue(c);
             self.free_slot(a);
             if self.closing && self.accepting[skill] == 0 {
@@ -828,20 +894,18 @@ impl<'a, O: Observer> Center<'a, O> {
     fn accept(&mut self, a: AgentIdx, c: ChatIdx) {
         let now = self.now();
         self.trace(Some(a), Some(c), TraceEvent::Accept);
-        let ch = self.chat_mut(c);
-        if let Some(t) = ch.patience_timer.take() {
+        if let Some(t) = self.chat_mut(c).seg.patience_timer.take() {
             self.queue.cancel(t);
         }
-        let ch = self.chat_mut(c);
-        ch.state = SegState::Working;
-        ch.agent = a;
-        ch.accepted = now;
-        let d = &ch.draws;
+        let seg = &mut self.chat_mut(c).seg;
+        seg.state = SegState::Working;
+        seg.accepted = now;
+        let d = &seg.draws;
         let auth = d.auth;
         let full = auth + d.handle;
         let silence = d.silence_at.map_or(f64::INFINITY, |f| auth + f * d.handle);
         let transfer = d.transfer_at.map_or(f64::INFINITY, |f| auth + f * d.handle);
-        (ch.stop_at, ch.stop) = if d.auth_fails {
+        (seg.stop_at, seg.stop) = if d.auth_fails {
             (auth, Stop::AuthFailed)
         } else if silence < transfer && silence < full {
             (silence, Stop::Silence)
@@ -850,8 +914,8 @@ impl<'a, O: Observer> Center<'a, O> {
         } else {
             (full, Stop::Resolved)
         };
-        ch.auth_time = (auth <= 0.0).then_some(0.0);
-        let work = Work::of(c, ch);
+        seg.auth_time = (auth <= 0.0).then_some(0.0);
+        let work = Work::of(c, seg);
         self.progress(a);
         self.agents[a].working.push(work);
         self.reschedule(a);
@@ -875,8 +939,8 @@ impl<'a, O: Observer> Center<'a, O> {
                 {
                     w.auth = None;
                     let reached = since.after_secs((auth - before) / speed);
-                    let ch = chats[w.chat].as_mut().expect("live chat");
-                    ch.auth_time = Some(reached.secs_since(ch.accepted));
+                    let seg = &mut chats[w.chat].as_mut().expect("live chat").seg;
+                    seg.auth_time = Some(reached.secs_since(seg.accepted));
                 }
             }
         }
@@ -910,34 +974,33 @@ impl<'a, O: Observer> Center<'a, O> {
 
     /// Takes chat `c` out of its agent's worked set (k falls).
     fn stop_working(&mut self, c: ChatIdx) -> AgentIdx {
-        let a = self.chat(c).agent;
+        let a = self.chat(c).seg.agent;
         self.progress(a);
         let working = &mut self.agents[a].working;
         let w = working.remove(working.iter().position(|w| w.chat == c).expect("a worked chat"));
-        let ch = self.chats[c].as_mut().expect("live chat");
-        ch.done = w.done.max(ch.stop_at);
-        if ch.auth_time.is_none() && ch.done >= ch.draws.auth {
-            ch.auth_time = Some(self.queue.now().secs_since(ch.accepted));
+        let seg = &mut self.chats[c].as_mut().expect("live chat").seg;
+        seg.done = w.done.max(seg.stop_at);
+        if seg.auth_time.is_none() && seg.done >= seg.draws.auth {
+            seg.auth_time = Some(self.queue.now().secs_since(seg.accepted));
         }
         self.reschedule(a);
         a
     }
 
     fn stop(&mut self, c: ChatIdx) {
-        let a = self.chat(c).agent;
+        let a = self.chat(c).seg.agent;
         self.agents[a].stop_timer = None;
-        match self.chat(c).stop {
+        match self.chat(c).seg.stop {
             Stop::AuthFailed => self.end_segment(c, Outcome::AuthFailed),
             Stop::Transfer => self.end_segment(c, Outcome::Transferred),
             Stop::Resolved => self.end_segment(c, Outcome::Resolved),
             Stop::Silence => {
                 let a = self.stop_working(c);
                 self.trace(Some(a), Some(c), TraceEvent::Silence);
-                let ch = self.chat_mut(c);
-                ch.state = SegState::Silent;
+                self.chat_mut(c).seg.state = SegState::Silent;
                 let timeout = self.sc.inactivity_timeout;
                 let now = self.now();
-                let ev = match self.chat(c).draws.returns_after {
+                let ev = match self.chat(c).seg.draws.returns_after {
                     Some(f) => (now.after_secs(f * timeout), Event::Return(c)),
                     None => (now.after_secs(timeout), Event::Disconnect(c)),
                 };
@@ -947,21 +1010,21 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     fn customer_returns(&mut self, c: ChatIdx) {
-        let a = self.chat(c).agent;
+        let a = self.chat(c).seg.agent;
         self.trace(Some(a), Some(c), TraceEvent::Return);
         self.progress(a);
-        let ch = self.chat_mut(c);
-        ch.state = SegState::Working;
-        ch.stop_at = ch.draws.auth + ch.draws.handle;
-        ch.stop = Stop::Resolved;
-        let work = Work::of(c, ch);
+        let seg = &mut self.chat_mut(c).seg;
+        seg.state = SegState::Working;
+        seg.stop_at = seg.draws.auth + seg.draws.handle;
+        seg.stop = Stop::Resolved;
+        let work = Work::of(c, seg);
         self.agents[a].working.push(work);
         self.reschedule(a);
     }
 
     /// The segment of chat `c` ends with `outcome`; wrap-up starts.
     fn end_segment(&mut self, c: ChatIdx, outcome: Outcome) {
-        let a = if self.chat(c).state == SegState::Working { self.stop_working(c) } else { self.chat(c).agent };
+        let a = if self.chat(c).seg.state == SegState::Working { self.stop_working(c) } else { self.chat(c).seg.agent };
         self.trace(Some(a), Some(c), TraceEvent::End(outcome));
         let now = self.now();
         let g = self.agents[a].group;
@@ -974,8 +1037,8 @@ impl<'a, O: Observer> Center<'a, O> {
         }
         .max(0.0);
         let (commitment, followup_at) = if outcome == Outcome::Resolved
-            && ch.draws.commitment
-            && ch.kind != SegmentKind::Followup
+            && ch.seg.draws.commitment
+            && ch.seg.kind != SegmentKind::Followup
             && !ch.had_followup
         {
             let after = self.sc.reasons[ch.reason].commitment.as_ref().map_or(0.0, |k| k.after);
@@ -985,12 +1048,12 @@ impl<'a, O: Observer> Center<'a, O> {
         };
         let ch = self.chat(c);
         let rec = SegmentRecord {
-            accepted: Some(ch.accepted),
+            accepted: Some(ch.seg.accepted),
             agent: Some(a as u32),
             group: Some(g),
-            wait: ch.accepted.secs_since(ch.arrival),
-            auth: ch.auth_time.unwrap_or(0.0),
-            chat_time: now.secs_since(ch.accepted),
+            wait: ch.seg.accepted.secs_since(ch.seg.arrival),
+            auth: ch.seg.auth_time.unwrap_or(0.0),
+            chat_time: now.secs_since(ch.seg.accepted),
             wrapup,
             commitment,
             commitment_unserved: commitment && followup_at.is_none(),
@@ -1036,9 +1099,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let to = reason.transfer.as_ref().expect("transfer rule").to;
         let mut rng = self.streams.get(r, index, draws::TRANSFER);
         let d = draws::transfer_segment(&mut rng, reason);
-        let ch = self.chat_mut(c);
-        ch.draws = d;
-        self.enqueue(c, SegmentKind::TransferIn, to, 0);
+        self.next_segment(c, SegmentKind::TransferIn, to, 0, d);
     }
 
     fn followup_due(&mut self, c: ChatIdx) {
@@ -1047,8 +1108,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let skill = reason.commitment.as_ref().expect("commitment rule").skill;
         let mut rng = self.streams.get(r, index, draws::FOLLOWUP);
         let d = draws::followup_segment(&mut rng, reason);
-        self.chat_mut(c).draws = d;
-        self.enqueue(c, SegmentKind::Followup, skill, 0);
+        self.next_segment(c, SegmentKind::Followup, skill, 0, d);
     }
 
     fn wrapup_end(&mut self, a: AgentIdx, chat: u64, segment: u8) {
@@ -1061,14 +1121,15 @@ impl<'a, O: Observer> Center<'a, O> {
     // ---- leaving the queue unanswered ----
 
     fn abandon(&mut self, c: ChatIdx) {
-        self.chat_mut(c).patience_timer = None;
-        match self.chat(c).state {
+        self.chat_mut(c).seg.patience_timer = None;
+        match self.chat(c).seg.state {
             SegState::Queued => {
                 self.leave_queue(c);
                 self.finish_unanswered(c, Outcome::Abandoned, None);
             }
-            SegState::Offered { agent, .. } => {
-                if let Some(t) = self.chat_mut(c).offer_timer.take() {
+            SegState::Offered { .. } => {
+                let agent = self.chat(c).seg.agent;
+                if let Some(t) = self.chat_mut(c).seg.offer_timer.take() {
                     self.queue.cancel(t);
                 }
                 self.finish_unanswered(c, Outcome::Abandoned, Some(agent));
@@ -1082,7 +1143,7 @@ impl<'a, O: Observer> Center<'a, O> {
     /// Chat `c`, out of the queue, leaves abandoned or unserved.
     /// `agent` is the agent whose offer the chat abandons, if any.
     fn finish_unanswered(&mut self, c: ChatIdx, outcome: Outcome, agent: Option<AgentIdx>) {
-        if let Some(t) = self.chat_mut(c).patience_timer.take() {
+        if let Some(t) = self.chat_mut(c).seg.patience_timer.take() {
             self.queue.cancel(t);
         }
         let ev = if outcome == Outcome::Abandoned { TraceEvent::Abandon } else { TraceEvent::Unserved };
@@ -1099,21 +1160,21 @@ impl<'a, O: Observer> Center<'a, O> {
         SegmentRecord {
             chat: ch.id,
             segment: ch.segments - 1,
-            kind: ch.kind,
+            kind: ch.seg.kind,
             reason: ch.reason,
-            skill: ch.skill,
-            arrival: ch.arrival,
+            skill: ch.seg.skill,
+            arrival: ch.seg.arrival,
             accepted: None,
             ended: now,
             agent: None,
             group: None,
             outcome,
-            wait: now.secs_since(ch.arrival),
+            wait: now.secs_since(ch.seg.arrival),
             auth: 0.0,
             chat_time: 0.0,
             wrapup: 0.0,
-            handle: ch.draws.handle,
-            patience: ch.draws.patience,
+            handle: ch.seg.draws.handle,
+            patience: ch.seg.draws.patience,
             commitment: false,
             commitment_unserved: false,
             counted: ch.counted,
