@@ -53,6 +53,34 @@ pub fn check(path: &Path) -> Result<Exit> {
             g.rules.max_concurrent
         )?;
     }
+    let fe = &sc.forecast_error;
+    if !fe.is_off(&sc.reasons) {
+        let own: Vec<String> =
+            sc.reasons.iter().filter(|r| r.volume_cv > 0.0).map(|r| format!("{} {}", r.name, r.volume_cv)).collect();
+        let mut parts = Vec::new();
+        if !own.is_empty() {
+            parts.push(format!("daily per reason CV {}", own.join(", ")));
+        }
+        if fe.cv > 0.0 {
+            parts.push(format!("daily shared by every reason CV {}", fe.cv));
+        }
+        if fe.per_interval_cv > 0.0 {
+            parts.push(format!("per interval CV {}", fe.per_interval_cv));
+        }
+        writeln!(out, "  forecast error (gamma multipliers of the volumes, mean 1): {}", parts.join("; "))?;
+        for r in &sc.reasons {
+            let profile: Vec<f64> = (0..sim.open_intervals()).map(|i| r.volume.mean_at(i)).collect();
+            let mean: f64 = profile.iter().sum();
+            writeln!(
+                out,
+                "    {:<12} a day's chats {:.1} ± {:.1} (standard deviation; Poisson alone ± {:.1})",
+                r.name,
+                mean,
+                fe.day_count_variance(r.volume_cv, &profile).sqrt(),
+                mean.sqrt()
+            )?;
+        }
+    }
     if let Some(replay) = &sc.replay {
         writeln!(out, "  replays {} chats from arrivals.csv", replay.len())?;
     }

@@ -403,8 +403,11 @@ fn replay_scenario(
         .collect();
     arrivals.sort_by(|a, b| a.time.total_cmp(&b.time));
     replay.replay = Some(arrivals);
+    // The history's own arrivals are replayed: no volume is drawn, so no forecast error.
+    replay.forecast_error = Default::default();
     for r in &mut replay.reasons {
         r.volume = DayProfiles::every_day(vec![0.0; per_day]);
+        r.volume_cv = 0.0;
     }
     for (g, group) in replay.groups.iter_mut().enumerate() {
         group.staffing = Staffing::PerInterval(DayProfiles::per_day(staffing[g].clone()));

@@ -6,7 +6,7 @@ use super::draws::{self, ChatStreams, SegmentDraws};
 use super::records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 use super::routing::{RoutingIndex, RoutingKey};
 use super::staffing::{day_timeline, peak};
-use crate::engine::{EventKey, EventQueue, SimDuration, SimTime, Stream, stream};
+use crate::engine::{EventKey, EventQueue, SimDuration, SimTime, Stream};
 use crate::scenario::{AgentSelect, QueueSelect, Scenario, WrapupBlocks};
 use rand::RngExt;
 use std::collections::BTreeMap;
@@ -311,14 +311,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let arrivals = if sc.replay.is_some() {
             Vec::new()
         } else {
-            sc.reasons
-                .iter()
-                .enumerate()
-                .map(|(r, reason)| {
-                    let rng = stream(&[seed, replication as u64, draws::ARRIVALS, r as u64]);
-                    ArrivalProcess::new(&reason.volume, sim, rng)
-                })
-                .collect()
+            (0..sc.reasons.len()).map(|r| ArrivalProcess::for_reason(sc, r, seed, replication)).collect()
         };
         let origin = sim.origin();
         // An available agent has fewer busy slots than its group's cap.

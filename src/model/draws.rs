@@ -14,6 +14,11 @@ pub const OFFERS: u64 = 3;
 pub const WRAPUPS: u64 = 4;
 pub const TRANSFER: u64 = 5;
 pub const FOLLOWUP: u64 = 6;
+/// Forecast error (not a chat's): a reason's daily multiplier, the daily
+/// multiplier every reason shares, a reason's per-interval multipliers.
+pub const FORECAST_REASON: u64 = 7;
+pub const FORECAST_SHARED: u64 = 8;
+pub const FORECAST_INTERVAL: u64 = 9;
 
 /// The streams of every chat of one replication: keyed by (seed,
 /// replication, purpose, reason, arrival index), with the shared part of

@@ -157,6 +157,19 @@ impl Ctx<'_> {
         }
     }
 
+    /// A forecast-error coefficient of variation, within [`limits::MAX_VOLUME_CV`].
+    pub(super) fn volume_cv(&self, key: &str, v: &Spanned<Value>) -> Result<f64> {
+        let cv = number(v.get_ref()).filter(|x| !x.is_nan()).ok_or_else(|| {
+            self.err(
+                key,
+                v,
+                format!("expected a coefficient of variation (a number like 0.15), got {}", got(v.get_ref())),
+            )
+        })?;
+        limits::check_volume_cv(cv).map_err(|m| self.err(key, v, m))?;
+        Ok(cv + 0.0)
+    }
+
     pub(super) fn integer(&self, key: &str, v: &Spanned<Value>, min: i64, max: i64, what: &str) -> Result<i64> {
         match v.get_ref() {
             Value::Integer(i) if (min..=max).contains(i) => Ok(*i),

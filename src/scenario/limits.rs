@@ -23,6 +23,10 @@ pub const MIN_SPEED: f64 = 0.01;
 pub const MAX_SPEED: f64 = 100.0;
 /// Arrivals of one reason, chats per hour (from `rate`, `volume` or the forecast).
 pub const MAX_RATE_PER_HOUR: f64 = 1e6;
+/// Coefficient of variation of a forecast-error multiplier (`volume_cv`,
+/// `[forecast_error]`): at 1 the multiplier is already exponential, a
+/// forecast that says nothing; above it the gamma's mode is 0.
+pub const MAX_VOLUME_CV: f64 = 1.0;
 /// The longest scenario `name` (a plain file name: it names the output folder).
 pub const MAX_NAME: usize = 100;
 
@@ -100,6 +104,17 @@ pub fn check_rate(count: f64, unit_secs: f64) -> Result<(), String> {
         return Ok(());
     }
     Err(format!("{} chats/h is too many; expected at most {MAX_RATE_PER_HOUR} chats/h per reason", fmt_num(per_hour)))
+}
+
+/// Checks a forecast-error coefficient of variation: a number from 0 to [`MAX_VOLUME_CV`].
+pub fn check_volume_cv(cv: f64) -> Result<(), String> {
+    if (0.0..=MAX_VOLUME_CV).contains(&cv) {
+        return Ok(());
+    }
+    Err(format!(
+        "expected a coefficient of variation from 0 to {MAX_VOLUME_CV} (0.15: a day's volume is typically 15% off the forecast), got {}",
+        fmt_num(cv)
+    ))
 }
 
 /// The most chats an interval of `interval_secs` may expect ([`MAX_RATE_PER_HOUR`] over it).

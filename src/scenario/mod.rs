@@ -54,6 +54,45 @@ pub struct Scenario {
     /// `Some` when the scenario replays `arrivals.csv` exactly; then every
     /// reason's `volume` is all zeros and unused.
     pub replay: Option<Vec<ReplayArrival>>,
+    /// `[forecast_error]`: the multipliers shared by every reason (both 0,
+    /// and always 0 under a replay, when the table is absent).
+    pub forecast_error: ForecastError,
+}
+
+/// `[forecast_error]`: random multipliers of the forecast volumes that every
+/// reason shares (a reason's own is [`Reason::volume_cv`]). Each multiplier
+/// is a gamma variable with mean 1 and the coefficient of variation given,
+/// 0 meaning exactly 1 (no draw).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ForecastError {
+    /// CV of one daily multiplier shared by every reason (per replication and day).
+    pub cv: f64,
+    /// CV of a multiplier drawn for each reason, day and open interval on its own.
+    pub per_interval_cv: f64,
+}
+
+impl ForecastError {
+    /// True when no multiplier is drawn at all, for any reason.
+    pub fn is_off(&self, reasons: &[Reason]) -> bool {
+        self.cv == 0.0 && self.per_interval_cv == 0.0 && reasons.iter().all(|r| r.volume_cv == 0.0)
+    }
+    /// The CV of a reason's daily multiplier, its own (`volume_cv`) times the
+    /// shared one: for independent mean-1 factors, 1 + CV² multiplies, so
+    /// CV² = a² + b² + a²b².
+    pub fn day_cv(&self, volume_cv: f64) -> f64 {
+        ((1.0 + volume_cv * volume_cv) * (1.0 + self.cv * self.cv) - 1.0).sqrt()
+    }
+    /// The variance of a day's count of a reason with `volume_cv` and the
+    /// expected chats `profile` per open interval (λ = their sum):
+    /// λ + (1 + c²)(λ² + p²·Σλᵢ²) − λ², with c the daily CV ([`Self::day_cv`])
+    /// and p `per_interval_cv`; λ + c²λ² without per-interval error.
+    pub fn day_count_variance(&self, volume_cv: f64, profile: &[f64]) -> f64 {
+        let lambda: f64 = profile.iter().sum();
+        let squares: f64 = profile.iter().map(|l| l * l).sum();
+        let c2 = self.day_cv(volume_cv).powi(2);
+        let p2 = self.per_interval_cv * self.per_interval_cv;
+        lambda + c2 * lambda * lambda + (1.0 + c2) * p2 * squares
+    }
 }
 
 /// Values per open interval: one profile for every day, or one for each day.
@@ -203,6 +242,8 @@ pub struct Reason {
     /// from `rate`, `volume` (a list, or one list per day) or the top-level `forecast` CSV
     /// (per day when it has a `day` column; intervals and days without a row are 0).
     pub volume: DayProfiles<f64>,
+    /// CV of the reason's own daily volume multiplier (gamma, mean 1; 0: none).
+    pub volume_cv: f64,
     pub handle: Dist,
     pub auth: Dist,
     pub auth_fail: f64,

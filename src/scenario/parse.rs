@@ -57,6 +57,7 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
     let reasons =
         reasons.iter().map(|(key, r)| ctx.reason(key, r, &simulation, &inputs)).collect::<Result<Vec<_>>>()?;
     let arrivals = raw.arrivals.as_ref().map(|a| ctx.arrivals(a, &simulation)).transpose()?;
+    let forecast_error = ctx.forecast_error(raw.forecast_error.as_ref(), replaying)?;
 
     // Pass 2: names and cross-references.
     unique("group", groups.iter().map(|g| (&g.group.name, &g.name_at)))?;
@@ -122,6 +123,7 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
         reasons,
         groups,
         replay,
+        forecast_error,
     })
 }
 

@@ -50,6 +50,14 @@ impl Ctx<'_> {
         let name = self.name(&k("name"), name_v)?;
         let skill = self.skill_ref(&k("skill"), self.required(&k("skill"), &r.skill, "a skill name")?)?;
         let volume = self.reason_volume(key, raw, &name, sim, inputs)?;
+        let volume_cv = self.opt(&r.volume_cv, 0.0, |v| self.volume_cv(&k("volume_cv"), v))?;
+        if let (Some(v), true) = (&r.volume_cv, inputs.replaying && volume_cv > 0.0) {
+            return Err(self.err(
+                &k("volume_cv"),
+                v,
+                "not allowed with a top-level `arrivals` replay, which gives every chat; remove it or set it to 0",
+            ));
+        }
 
         let handle_v = self.required(&k("handle"), &r.handle, "a duration or distribution")?;
         let handle = self.dist(&k("handle"), handle_v, false)?;
@@ -68,6 +76,7 @@ impl Ctx<'_> {
                 name,
                 skill: 0,
                 volume,
+                volume_cv,
                 handle,
                 auth,
                 auth_fail,

@@ -26,6 +26,14 @@ pub(super) struct RawScenario {
     pub(super) arrivals: Field,
     pub(super) forecast: Field,
     pub(super) staffing: Field,
+    pub(super) forecast_error: Option<Spanned<RawForecastError>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [forecast_error] table")]
+pub(super) struct RawForecastError {
+    pub(super) cv: Field,
+    pub(super) per_interval_cv: Field,
 }
 
 #[derive(Deserialize)]
@@ -76,6 +84,7 @@ pub(super) struct RawReason {
     pub(super) skill: Field,
     pub(super) rate: Field,
     pub(super) volume: Field,
+    pub(super) volume_cv: Field,
     pub(super) handle: Field,
     pub(super) auth: Field,
     pub(super) auth_fail: Field,

@@ -8,8 +8,8 @@
 use super::duration::{fmt_clock, fmt_duration};
 use super::fields::{Ctx, Result, got};
 use super::limits::{self, MAX_SPEED, MAX_WARMUP_SECS, MIN_SPEED};
-use super::schema::{RawChat, RawRouting, RawServiceLevel, RawSimulation};
-use super::{AgentSelect, Dist, QueueSelect, Routing, ServiceLevel, Simulation, WrapupBlocks};
+use super::schema::{RawChat, RawForecastError, RawRouting, RawServiceLevel, RawSimulation};
+use super::{AgentSelect, Dist, ForecastError, QueueSelect, Routing, ServiceLevel, Simulation, WrapupBlocks};
 use toml::{Spanned, Value};
 
 /// Chats an agent may hold at once, at most (a guard against typos).
@@ -122,6 +122,35 @@ impl Ctx<'_> {
                 .opt(&raw.max_abandon, None, |v| self.probability("service_level.max_abandon", v).map(Some))?,
             short_abandon: self.opt(&raw.short_abandon, 0.0, |v| self.duration("service_level.short_abandon", v))?,
         })
+    }
+
+    /// `[forecast_error]`: both multipliers off unless given; refused under a
+    /// replay, whose chats are given, not drawn.
+    pub(super) fn forecast_error(
+        &self,
+        raw: Option<&Spanned<RawForecastError>>,
+        replaying: bool,
+    ) -> Result<ForecastError> {
+        let Some(raw) = raw else { return Ok(ForecastError::default()) };
+        let r = raw.get_ref();
+        let fe = ForecastError {
+            cv: self.opt(&r.cv, 0.0, |v| self.volume_cv("forecast_error.cv", v))?,
+            per_interval_cv: self
+                .opt(&r.per_interval_cv, 0.0, |v| self.volume_cv("forecast_error.per_interval_cv", v))?,
+        };
+        if replaying {
+            for (key, field, cv) in [("cv", &r.cv, fe.cv), ("per_interval_cv", &r.per_interval_cv, fe.per_interval_cv)]
+            {
+                if let (Some(v), true) = (field, cv > 0.0) {
+                    return Err(self.err(
+                        &format!("forecast_error.{key}"),
+                        v,
+                        "not allowed with a top-level `arrivals` replay, which gives every chat; remove it or set it to 0",
+                    ));
+                }
+            }
+        }
+        Ok(fe)
     }
 
     pub(super) fn refuse(&self, key: &str, v: &Spanned<Value>) -> Result<f64> {

@@ -47,6 +47,17 @@ pub fn resolved_toml(s: &Scenario) -> String {
         line(w, "first_date", &quote(&date.to_string()));
     }
 
+    let fe = &s.forecast_error;
+    if fe.cv > 0.0 || fe.per_interval_cv > 0.0 {
+        w.push_str("\n[forecast_error]\n");
+        if fe.cv > 0.0 {
+            line(w, "cv", &float(fe.cv));
+        }
+        if fe.per_interval_cv > 0.0 {
+            line(w, "per_interval_cv", &float(fe.per_interval_cv));
+        }
+    }
+
     let sl = &s.service_level;
     w.push_str("\n[service_level]\n");
     line(w, "threshold", &duration(sl.threshold));
@@ -89,6 +100,9 @@ pub fn resolved_toml(s: &Scenario) -> String {
         line(w, "skill", &quote(&skill_name(s, r.skill)));
         if s.replay.is_none() {
             line(w, "volume", &profiles(&r.volume, |v| number(*v)));
+        }
+        if r.volume_cv > 0.0 {
+            line(w, "volume_cv", &float(r.volume_cv));
         }
         line(w, "handle", &dist(&r.handle));
         line(w, "auth", &dist(&r.auth));

@@ -14,6 +14,7 @@ mod crn;
 mod determinism;
 mod erlang_c;
 mod fit;
+mod forecast_error;
 mod hostile;
 mod input_files;
 mod layers;

@@ -655,3 +655,65 @@ fn resolved_toml_inlines_csv_inputs() {
         }
     }
 }
+
+#[test]
+fn forecast_error_is_off_by_default_and_read_when_given() {
+    let s = parse(MINIMAL).unwrap();
+    assert_eq!(s.forecast_error, ForecastError::default());
+    assert_eq!(s.reasons[0].volume_cv, 0.0);
+    assert!(s.forecast_error.is_off(&s.reasons));
+    let text = MINIMAL.replace("handle = \"5m\"", "handle = \"5m\"\nvolume_cv = 0.15")
+        + "\n[forecast_error]\ncv = 0.1\nper_interval_cv = 0.05\n";
+    let s = parse(&text).unwrap();
+    assert_eq!(s.reasons[0].volume_cv, 0.15);
+    assert_eq!(s.forecast_error, ForecastError { cv: 0.1, per_interval_cv: 0.05 });
+    assert!(!s.forecast_error.is_off(&s.reasons));
+    // CV² of a product of independent mean-1 factors: a² + b² + a²b².
+    let c2 = s.forecast_error.day_cv(0.15).powi(2);
+    assert!((c2 - (0.0225 + 0.01 + 0.0225 * 0.01)).abs() < 1e-12, "{c2}");
+    // Written back only when on, and read back equal.
+    let written = resolved_toml(&s);
+    assert!(written.contains("volume_cv = 0.15") && written.contains("[forecast_error]\ncv = 0.1\n"), "{written}");
+    assert_eq!(parse_str(&written, &s.path).unwrap(), s);
+    let off = resolved_toml(&parse(&MINIMAL.replace("handle = \"5m\"", "handle = \"5m\"\nvolume_cv = 0")).unwrap());
+    assert!(!off.contains("volume_cv") && !off.contains("forecast_error"), "{off}");
+}
+
+#[test]
+fn forecast_error_errors_name_the_key() {
+    let with = |extra: &str| fails("handle = \"5m\"", &format!("handle = \"5m\"\n{extra}"));
+    let table = |extra: &str| match parse(&format!("{MINIMAL}\n[forecast_error]\n{extra}\n")) {
+        Ok(_) => panic!("{extra:?} should fail"),
+        Err(e) => e,
+    };
+    let cases = [
+        (with("volume_cv = 1.5"), "reasons.billing.volume_cv", "from 0 to 1", "got 1.5"),
+        (with("volume_cv = -0.1"), "reasons.billing.volume_cv", "from 0 to 1", "got -0.1"),
+        (with("volume_cv = \"15%\""), "reasons.billing.volume_cv", "a number like 0.15", "got \"15%\""),
+        (with("volume_cv = nan"), "reasons.billing.volume_cv", "a number like 0.15", "got nan"),
+        (table("cv = 2"), "forecast_error.cv", "from 0 to 1", "got 2"),
+        (table("per_interval_cv = -1"), "forecast_error.per_interval_cv", "from 0 to 1", "got -1"),
+        (table("shared = 0.1"), "forecast_error.shared", "unknown field", "cv"),
+    ];
+    for (e, key, says, value) in cases {
+        assert_eq!(e.key, key, "{e}");
+        let text = e.to_string();
+        assert!(text.contains(says) && text.contains(value), "{text}");
+        assert!(text.contains("x.toml"), "{text}");
+    }
+}
+
+#[test]
+fn forecast_error_is_refused_with_a_replay_unless_zero() {
+    let replay = std::fs::read_to_string(data("replay.toml")).unwrap();
+    let at = |text: &str| parse_str(text, &data("replay.toml"));
+    let own = replay.replacen("handle = \"5m\"", "handle = \"5m\"\nvolume_cv = 0.2", 1);
+    let e = at(&own).unwrap_err();
+    assert_eq!(e.key, "reasons.billing.volume_cv");
+    assert!(e.to_string().contains("not allowed with a top-level `arrivals` replay"), "{e}");
+    let e = at(&format!("{replay}\n[forecast_error]\ncv = 0.1\n")).unwrap_err();
+    assert_eq!(e.key, "forecast_error.cv");
+    assert!(e.to_string().contains("not allowed with a top-level `arrivals` replay"), "{e}");
+    let zero = replay.replacen("handle = \"5m\"", "handle = \"5m\"\nvolume_cv = 0", 1) + "\n[forecast_error]\ncv = 0\n";
+    assert_eq!(at(&zero).unwrap(), at(&replay).unwrap());
+}
