@@ -54,6 +54,19 @@ pub struct Scenario {
     /// `Some` when the scenario replays `arrivals.csv` exactly; then every
     /// reason's `volume` is all zeros and unused.
     pub replay: Option<Vec<ReplayArrival>>,
+    /// `[queue_cap]`, per skill (index into [`Scenario::skills`]): the most
+    /// chats that may wait in its queue; a new chat arriving when that many
+    /// wait and no agent can take it at once is blocked (docs/design.md §2).
+    /// `None`: no cap (the default).
+    pub queue_cap: Vec<Option<u32>>,
+}
+
+impl Scenario {
+    /// True when some skill's queue has a cap: chats can be blocked, and
+    /// the `blocked` and `block_rate` metrics are written.
+    pub fn blocking(&self) -> bool {
+        self.queue_cap.iter().any(Option::is_some)
+    }
 }
 
 /// Values per open interval: one profile for every day, or one for each day.
