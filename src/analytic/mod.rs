@@ -93,6 +93,35 @@ pub fn erlang_b(load: f64, agents: u32) -> f64 {
     b
 }
 
+/// The blocking probability of M/M/c/K with offered load `load` (erlangs),
+/// `agents` servers and room for `waiting` chats in the queue (K = c +
+/// waiting): the steady-state share of time, and by PASTA of arrivals, with
+/// every server busy and the queue full. `waiting = 0` is Erlang B. The
+/// states' weights a^n/n! (n ≤ c), then a^c/c!·(a/c)^(n−c), are summed
+/// relative to the last one, so nothing overflows. NaN for a negative or
+/// non-finite load.
+pub fn mmck_blocking(load: f64, agents: u32, waiting: u32) -> f64 {
+    if !(load >= 0.0 && load.is_finite()) {
+        return f64::NAN;
+    }
+    if waiting == 0 || agents == 0 {
+        return erlang_b(load, agents);
+    }
+    // 1/B(c) = Σ_{n≤c} π_n/π_c; then each waiting state adds (c/a)^j more.
+    let inv_b = 1.0 / erlang_b(load, agents);
+    let c = f64::from(agents);
+    // Weights of states c..K relative to state K: (c/a)^(K−n).
+    let r = c / load;
+    let mut tail = 0.0; // Σ_{j=0}^{waiting−1} r^j, states K..c+1
+    let mut power = 1.0;
+    for _ in 0..waiting {
+        tail += power;
+        power *= r;
+    }
+    // power = r^waiting: state c relative to K; states 0..c add inv_b times that.
+    1.0 / (tail + power * inv_b)
+}
+
 /// Erlang C for arrival rate `rate_per_sec`, mean handle time `aht_secs`,
 /// `agents` agents and service-level threshold `threshold_secs`.
 ///
@@ -405,6 +434,22 @@ mod tests {
         // term = a^c/c!
         let top = term * f64::from(c) / (f64::from(c) - a);
         top / (sum + top)
+    }
+
+    #[test]
+    fn mmck_blocking_matches_textbook_values() {
+        // M/M/1/K: P_K = (1 − ρ)ρ^K / (1 − ρ^(K+1)); ρ = 0.5, K = 3.
+        close(mmck_blocking(0.5, 1, 2), 0.5 * 0.125 / (1.0 - 0.0625), 1e-15);
+        // M/M/2/3 with a = 2: weights 1, 2, 2, 2, so P_3 = 2/7.
+        close(mmck_blocking(2.0, 2, 1), 2.0 / 7.0, 1e-15);
+        // No room to wait is Erlang B; at ρ = 1 every state of M/M/1/K weighs the same.
+        assert_eq!(mmck_blocking(3.0, 2, 0), erlang_b(3.0, 2));
+        close(mmck_blocking(1.0, 1, 4), 1.0 / 6.0, 1e-15);
+        // A huge queue under light load blocks almost nobody; heavy load, almost all of the excess.
+        assert!(mmck_blocking(5.0, 10, 1000) < 1e-300);
+        close(mmck_blocking(20.0, 10, 10_000), 0.5, 1e-12);
+        assert_eq!(mmck_blocking(0.0, 3, 2), 0.0);
+        assert!(mmck_blocking(-1.0, 3, 2).is_nan());
     }
 
     #[test]

@@ -328,7 +328,7 @@ fn parse_row(
                 7,
                 format!(
                     "unknown outcome {text:?}; expected one of resolved, abandoned, transferred, \
-                     inactive_disconnect, auth_failed, unserved"
+                     inactive_disconnect, auth_failed, unserved, blocked"
                 ),
             )
         })?,
@@ -341,7 +341,7 @@ fn parse_row(
             )
         } else {
             format!(
-                "{:?} for a segment never answered; expected abandoned or unserved (or fill in answered)",
+                "{:?} for a segment never answered; expected abandoned, unserved or blocked (or fill in answered)",
                 outcome.as_str()
             )
         };

@@ -252,6 +252,9 @@ pub struct Center<'a, O: Observer> {
     /// Agents serving each skill that are Active or Draining.
     accepting: Vec<u32>,
     queues: Vec<BTreeMap<QueueKey, ChatIdx>>,
+    /// Each skill's `[queue_cap]`: a new chat finding this many waiting,
+    /// and no agent free for it, is blocked (`usize::MAX`: no cap).
+    queue_cap: Vec<usize>,
     chats: Vec<Option<Chat>>,
     free_chats: Vec<ChatIdx>,
     arrivals: Vec<ArrivalProcess>,
@@ -335,6 +338,7 @@ impl<'a, O: Observer> Center<'a, O> {
             available,
             accepting: vec![0; sc.skills.len()],
             queues: vec![BTreeMap::new(); sc.skills.len()],
+            queue_cap: sc.queue_cap.iter().map(|c| c.map_or(usize::MAX, |c| c as usize)).collect(),
             chats: Vec::new(),
             free_chats: Vec::new(),
             arrivals,
@@ -675,15 +679,25 @@ impl<'a, O: Observer> Center<'a, O> {
         self.enqueue(c);
     }
 
-    /// Chat `c`'s new segment joins its skill's queue, or goes straight to an offer.
+    /// Chat `c`'s new segment joins its skill's queue, or goes straight to an
+    /// offer; a new chat that finds no agent free and its queue full is
+    /// blocked instead (it never queues). Transfer-ins and follow-ups are
+    /// never blocked: they are the center's own work (docs/design.md §2).
     fn enqueue(&mut self, c: ChatIdx) {
-        let skill = self.chat(c).seg.skill;
-        self.trace(None, Some(c), TraceEvent::Queue);
+        let ch = self.chat(c);
+        let skill = ch.seg.skill;
         if self.closing && self.accepting[skill] == 0 {
+            self.trace(None, Some(c), TraceEvent::Queue);
             self.finish_unanswered(c, Outcome::Unserved, None);
             return;
         }
-        match self.select_agent(c) {
+        let agent = self.select_agent(c);
+        if agent.is_none() && self.queues[skill].len() >= self.queue_cap[skill] && ch.seg.kind == SegmentKind::New {
+            self.finish_unanswered(c, Outcome::Blocked, None);
+            return;
+        }
+        self.trace(None, Some(c), TraceEvent::Queue);
+        match agent {
             Some(a) => self.offer(a, c, false),
             None => self.wait_in_queue(c),
         }
@@ -1133,13 +1147,17 @@ impl<'a, O: Observer> Center<'a, O> {
         }
     }
 
-    /// Chat `c`, out of the queue, leaves abandoned or unserved.
+    /// Chat `c`, out of the queue, leaves abandoned, unserved or blocked.
     /// `agent` is the agent whose offer the chat abandons, if any.
     fn finish_unanswered(&mut self, c: ChatIdx, outcome: Outcome, agent: Option<AgentIdx>) {
         if let Some(t) = self.chat_mut(c).seg.patience_timer.take() {
             self.queue.cancel(t);
         }
-        let ev = if outcome == Outcome::Abandoned { TraceEvent::Abandon } else { TraceEvent::Unserved };
+        let ev = match outcome {
+            Outcome::Abandoned => TraceEvent::Abandon,
+            Outcome::Blocked => TraceEvent::Blocked,
+            _ => TraceEvent::Unserved,
+        };
         self.trace(agent, Some(c), ev);
         let rec = self.unanswered_record(c, outcome);
         self.obs.segment(&rec);

@@ -30,6 +30,8 @@ pub enum Outcome {
     Transferred,
     Abandoned,
     Unserved,
+    /// Turned away on arrival: its skill's queue was full (`[queue_cap]`).
+    Blocked,
 }
 
 impl Outcome {
@@ -41,18 +43,19 @@ impl Outcome {
             Outcome::Transferred => "transferred",
             Outcome::Abandoned => "abandoned",
             Outcome::Unserved => "unserved",
+            Outcome::Blocked => "blocked",
         }
     }
     /// The outcome named `name` (as [`Outcome::as_str`] writes it).
     pub fn parse(name: &str) -> Option<Outcome> {
         use Outcome::*;
-        [Resolved, AuthFailed, InactiveDisconnect, Transferred, Abandoned, Unserved]
+        [Resolved, AuthFailed, InactiveDisconnect, Transferred, Abandoned, Unserved, Blocked]
             .into_iter()
             .find(|o| o.as_str() == name)
     }
     /// True for the outcomes of an answered segment.
     pub fn answered(self) -> bool {
-        !matches!(self, Outcome::Abandoned | Outcome::Unserved)
+        !matches!(self, Outcome::Abandoned | Outcome::Unserved | Outcome::Blocked)
     }
 }
 
@@ -105,6 +108,8 @@ pub enum TraceEvent {
     End(Outcome),
     WrapupEnd,
     Unserved,
+    /// A new chat turned away by its skill's full queue: it never queues.
+    Blocked,
     Login,
     Leave,
     Drain,
@@ -124,6 +129,7 @@ impl TraceEvent {
             TraceEvent::End(o) => o.as_str(),
             TraceEvent::WrapupEnd => "wrapup_end",
             TraceEvent::Unserved => "unserved",
+            TraceEvent::Blocked => "blocked",
             TraceEvent::Login => "login",
             TraceEvent::Leave => "leave",
             TraceEvent::Drain => "drain",

@@ -50,6 +50,9 @@ pub const MAX_REPLICATIONS: u32 = 1_000_000;
 /// Agents of one group in one interval or shift (file, staffing CSV), and
 /// `staff --max-agents`.
 pub const MAX_AGENTS: u32 = 1_000_000;
+/// Chats that may wait in one skill's queue (`[queue_cap]`); 0 lets a
+/// chat in only when an agent can take it at once.
+pub const MAX_QUEUE_CAP: u32 = 1_000_000;
 /// Worker threads (`--threads`).
 pub const MAX_THREADS: usize = 1024;
 /// Points of a sweep grid (the product of the `--set` value counts).

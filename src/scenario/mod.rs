@@ -57,6 +57,11 @@ pub struct Scenario {
     /// `[forecast_error]`: the multipliers shared by every reason (both 0,
     /// and always 0 under a replay, when the table is absent).
     pub forecast_error: ForecastError,
+    /// `[queue_cap]`, per skill (index into [`Scenario::skills`]): the most
+    /// chats that may wait in its queue; a new chat arriving when that many
+    /// wait and no agent can take it at once is blocked (docs/design.md §2).
+    /// `None`: no cap (the default).
+    pub queue_cap: Vec<Option<u32>>,
 }
 
 /// `[forecast_error]`: random multipliers of the forecast volumes that every
@@ -92,6 +97,14 @@ impl ForecastError {
         let c2 = self.day_cv(volume_cv).powi(2);
         let p2 = self.per_interval_cv * self.per_interval_cv;
         lambda + c2 * lambda * lambda + (1.0 + c2) * p2 * squares
+    }
+}
+
+impl Scenario {
+    /// True when some skill's queue has a cap: chats can be blocked, and
+    /// the `blocked` and `block_rate` metrics are written.
+    pub fn blocking(&self) -> bool {
+        self.queue_cap.iter().any(Option::is_some)
     }
 }
 

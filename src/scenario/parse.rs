@@ -10,7 +10,7 @@ use super::fields::{At, Ctx, Result};
 use super::interval_tables::{FORECAST_TABLE, STAFFING_TABLE};
 use super::reasons::ArrivalInputs;
 use super::schema::{HasName, RawScenario};
-use super::{Group, Scenario, ScenarioError};
+use super::{Group, Scenario, ScenarioError, limits};
 use std::path::Path;
 
 /// Reads and validates a scenario file.
@@ -95,6 +95,17 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
         resolved.push(r.reason);
     }
     let reasons = resolved;
+    let mut queue_cap = vec![None; skills.len()];
+    for (name, v) in raw.queue_cap.iter().flatten() {
+        let key = format!("queue_cap.{name}");
+        let max = limits::MAX_QUEUE_CAP;
+        let what = format!("a whole number of waiting chats from 0 to {max}");
+        let cap = ctx.integer(&key, v, 0, max.into(), &what)? as u32;
+        let s = skills.iter().position(|s| s == name).ok_or_else(|| {
+            ctx.err(&key, v, format!("unknown skill {name:?}; the groups serve: {}", skills.join(", ")))
+        })?;
+        queue_cap[s] = Some(cap);
+    }
     let replay = match arrivals {
         None => None,
         Some(list) => {
@@ -124,6 +135,7 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
         groups,
         replay,
         forecast_error,
+        queue_cap,
     })
 }
 

@@ -5,6 +5,7 @@
 //! value where a table belongs (the `expecting` texts are its messages).
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use toml::{Spanned, Value};
 
 /// A key's value when given, with where it was written.
@@ -27,6 +28,8 @@ pub(super) struct RawScenario {
     pub(super) forecast: Field,
     pub(super) staffing: Field,
     pub(super) forecast_error: Option<Spanned<RawForecastError>>,
+    /// `[queue_cap]`: skill name → chats that may wait in its queue.
+    pub(super) queue_cap: Option<BTreeMap<String, Spanned<Value>>>,
 }
 
 #[derive(Deserialize)]

@@ -94,6 +94,15 @@ pub fn resolved_toml(s: &Scenario) -> String {
     line(w, "agent_select", &quote(agent_select));
     line(w, "queue_select", &quote(queue_select));
 
+    if s.blocking() {
+        w.push_str("\n[queue_cap]\n");
+        for (skill, cap) in s.skills.iter().zip(&s.queue_cap) {
+            if let Some(cap) = cap {
+                line(w, &quote(skill), &cap.to_string());
+            }
+        }
+    }
+
     for r in &s.reasons {
         w.push_str("\n[[reasons]]\n");
         line(w, "name", &quote(&r.name));

@@ -23,6 +23,8 @@ pub struct Layout {
     pub threshold: f64,
     /// Abandons with a shorter wait are short abandons, seconds.
     pub short_abandon: f64,
+    /// Some skill's queue has a cap: `blocked` and `block_rate` are written.
+    pub blocking: bool,
 }
 
 impl Layout {
@@ -104,6 +106,8 @@ pub struct KindTotals {
     pub abandoned: u64,
     pub short_abandoned: u64,
     pub unserved: u64,
+    /// Turned away by a full queue (new chats only).
+    pub blocked: u64,
     /// Answered with wait ≤ threshold.
     pub within_threshold: u64,
     /// Sum of waits of answered segments, seconds.
@@ -122,6 +126,7 @@ impl KindTotals {
         self.abandoned += o.abandoned;
         self.short_abandoned += o.short_abandoned;
         self.unserved += o.unserved;
+        self.blocked += o.blocked;
         self.within_threshold += o.within_threshold;
         self.wait_sum += o.wait_sum;
         self.wait_max = self.wait_max.max(o.wait_max);
@@ -519,6 +524,7 @@ impl<'a> Counted<'a> {
                 k.short_abandoned += self.short_abandoned;
             }
             Outcome::Unserved => k.unserved += 1,
+            Outcome::Blocked => k.blocked += 1,
             _ => {
                 k.answered += 1;
                 k.wait_sum += rec.wait;
@@ -787,6 +793,7 @@ mod tests {
             warmup_at: SimTime::PAST,
             threshold: 60.0,
             short_abandon: 0.0,
+            blocking: false,
         }
     }
 

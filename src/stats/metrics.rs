@@ -46,7 +46,10 @@ impl Out<'_> {
     }
 }
 
-fn queue_metrics(out: &mut Out, kind: SegmentKind, k: &KindTotals, percentiles: bool) {
+/// The queue metrics of one kind of segment; `new_chats`: the new chats'
+/// own (wait percentiles, and with a queue cap `blocked` and `block_rate`).
+fn queue_metrics(out: &mut Out, kind: SegmentKind, k: &KindTotals, new_chats: bool, blocking: bool) {
+    let blocking = new_chats && blocking;
     use Metric::*;
     let n = |x: u64| Some(x as f64);
     out.put(Offered(kind), n(k.offered));
@@ -54,11 +57,17 @@ fn queue_metrics(out: &mut Out, kind: SegmentKind, k: &KindTotals, percentiles: 
     out.put(Abandoned(kind), n(k.abandoned));
     out.put(ShortAbandoned(kind), n(k.short_abandoned));
     out.put(Unserved(kind), n(k.unserved));
+    if blocking {
+        out.put(Blocked, n(k.blocked));
+    }
     let base = (k.offered - k.short_abandoned) as f64;
     out.put(ServiceLevel(kind), ratio(k.within_threshold as f64, base));
     out.put(AbandonRate(kind), ratio((k.abandoned - k.short_abandoned) as f64, base));
+    if blocking {
+        out.put(BlockRate, ratio(k.blocked as f64, k.offered as f64));
+    }
     out.put(Asa(kind), ratio(k.wait_sum, k.answered as f64));
-    if percentiles {
+    if new_chats {
         for (metric, q) in [(WaitP50, 0.5), (WaitP80, 0.8), (WaitP90, 0.9), (WaitP95, 0.95), (WaitP99, 0.99)] {
             out.put(metric, k.hist.as_ref().and_then(|h| h.quantile(q)));
         }
@@ -88,10 +97,10 @@ fn outcome_metrics(out: &mut Out, s: &SegTotals) {
     handling_metrics(out, Work::Followups, &s.followup_handling);
 }
 
-fn queue_scope(out: &mut Out, s: &SegTotals, q: &QueueTotals, observed: f64) {
-    queue_metrics(out, SegmentKind::New, &s.new, true);
-    queue_metrics(out, SegmentKind::TransferIn, &s.transfer_in, false);
-    queue_metrics(out, SegmentKind::Followup, &s.followup, false);
+fn queue_scope(out: &mut Out, s: &SegTotals, q: &QueueTotals, observed: f64, blocking: bool) {
+    queue_metrics(out, SegmentKind::New, &s.new, true, blocking);
+    queue_metrics(out, SegmentKind::TransferIn, &s.transfer_in, false, false);
+    queue_metrics(out, SegmentKind::Followup, &s.followup, false, false);
     out.put(Metric::QueueLenMean, ratio(q.area, observed));
     out.put(Metric::QueueLenMax, (observed > 0.0).then_some(q.max as f64));
 }
@@ -144,19 +153,25 @@ fn write_metrics(
         f(&mut o);
     };
     out(Scope::All, "all", &mut |o| {
-        queue_scope(o, &t.seg[0], &t.queue[0], t.observed);
+        queue_scope(o, &t.seg[0], &t.queue[0], t.observed, layout.blocking);
         outcome_metrics(o, &t.seg[0]);
         agent_metrics(o, &all_agents, levels);
     });
     for (r, name) in names.reasons.iter().enumerate() {
         out(Scope::Reason, name, &mut |o| {
-            queue_scope(o, &t.seg[layout.reason_scope(r)], &t.queue[1 + r], t.observed);
+            queue_scope(o, &t.seg[layout.reason_scope(r)], &t.queue[1 + r], t.observed, layout.blocking);
             outcome_metrics(o, &t.seg[layout.reason_scope(r)]);
         });
     }
     for (s, name) in names.skills.iter().enumerate() {
         out(Scope::Skill, name, &mut |o| {
-            queue_scope(o, &t.seg[layout.skill_scope(s)], &t.queue[1 + layout.reasons + s], t.observed);
+            queue_scope(
+                o,
+                &t.seg[layout.skill_scope(s)],
+                &t.queue[1 + layout.reasons + s],
+                t.observed,
+                layout.blocking,
+            );
             outcome_metrics(o, &t.seg[layout.skill_scope(s)]);
         });
     }
@@ -183,6 +198,7 @@ mod tests {
             warmup_at: SimTime::ZERO,
             threshold: 60.0,
             short_abandon: 5.0,
+            blocking: true,
         };
         let names =
             ScopeNames { reasons: vec!["r".into()], skills: vec!["s".into()], groups: vec!["a".into(), "b".into()] };

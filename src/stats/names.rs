@@ -77,8 +77,12 @@ pub enum Metric {
     Abandoned(SegmentKind),
     ShortAbandoned(SegmentKind),
     Unserved(SegmentKind),
+    /// New chats turned away by a full queue (only with a `[queue_cap]`).
+    Blocked,
     ServiceLevel(SegmentKind),
     AbandonRate(SegmentKind),
+    /// Blocked ÷ offered new chats (only with a `[queue_cap]`).
+    BlockRate,
     Asa(SegmentKind),
     WaitP50,
     WaitP80,
@@ -121,9 +125,10 @@ impl Metric {
     pub fn kind(self) -> MetricKind {
         use Metric::*;
         match self {
-            Offered(_) | Answered(_) | Abandoned(_) | ShortAbandoned(_) | Unserved(_) | Handled(_) | Commitments
-            | CommitmentsUnserved => MetricKind::Count,
+            Offered(_) | Answered(_) | Abandoned(_) | ShortAbandoned(_) | Unserved(_) | Blocked | Handled(_)
+            | Commitments | CommitmentsUnserved => MetricKind::Count,
             ServiceLevel(_)
+            | BlockRate
             | AbandonRate(_)
             | InactiveDisconnectRate
             | TransferRate
@@ -144,9 +149,11 @@ impl Metric {
         use Metric::*;
         match self {
             ServiceLevel(SegmentKind::New) => Direction::HigherIsBetter,
-            Asa(SegmentKind::New) | AbandonRate(SegmentKind::New) | Aht(Work::Chats) | InactiveDisconnectRate => {
-                Direction::LowerIsBetter
-            }
+            Asa(SegmentKind::New)
+            | AbandonRate(SegmentKind::New)
+            | BlockRate
+            | Aht(Work::Chats)
+            | InactiveDisconnectRate => Direction::LowerIsBetter,
             _ => Direction::Neutral,
         }
     }
@@ -184,8 +191,10 @@ impl Metric {
             Abandoned(_) => "abandoned",
             ShortAbandoned(_) => "short_abandoned",
             Unserved(_) => "unserved",
+            Blocked => "blocked",
             ServiceLevel(_) => "service_level",
             AbandonRate(_) => "abandon_rate",
+            BlockRate => "block_rate",
             Asa(_) => "asa",
             WaitP50 => "wait_p50",
             WaitP80 => "wait_p80",
@@ -283,6 +292,8 @@ impl FromStr for Metric {
             "wait_p90" => WaitP90,
             "wait_p95" => WaitP95,
             "wait_p99" => WaitP99,
+            "blocked" => Blocked,
+            "block_rate" => BlockRate,
             "queue_len_mean" => QueueLenMean,
             "queue_len_max" => QueueLenMax,
             "auth_time" => AuthTime,

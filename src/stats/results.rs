@@ -32,6 +32,7 @@ pub fn layout(sc: &Scenario, per_day: bool) -> Layout {
         warmup_at: sim.warmup_end(),
         threshold: sc.service_level.threshold,
         short_abandon: sc.service_level.short_abandon,
+        blocking: sc.blocking(),
     }
 }
 

@@ -6,6 +6,7 @@ mod common;
 
 mod backtest;
 mod bad_input;
+mod blocking;
 mod charts;
 mod compare;
 mod conservation;

@@ -246,6 +246,9 @@ fn samples(history: &History, concurrency: Option<&Concurrency>) -> Vec<Samples>
             if previous.is_none_or(|(p, _)| p == Outcome::Transferred) {
                 match seg.outcome {
                     Outcome::Abandoned => s.abandoned.push(seg.wait()),
+                    // Turned away by a full queue: it never waited, so
+                    // says nothing of patience.
+                    Outcome::Blocked => {}
                     _ => s.waited.push(seg.wait()),
                 }
             }

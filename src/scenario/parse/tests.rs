@@ -717,3 +717,26 @@ fn forecast_error_is_refused_with_a_replay_unless_zero() {
     let zero = replay.replacen("handle = \"5m\"", "handle = \"5m\"\nvolume_cv = 0", 1) + "\n[forecast_error]\ncv = 0\n";
     assert_eq!(at(&zero).unwrap(), at(&replay).unwrap());
 }
+
+#[test]
+fn queue_cap_by_skill_round_trips_and_refuses_unknown_skills_and_bad_caps() {
+    assert_eq!(parse(MINIMAL).unwrap().queue_cap, [None]);
+    assert!(!resolved_toml(&parse(MINIMAL).unwrap()).contains("queue_cap"));
+    let text = format!("{MINIMAL}\n[queue_cap]\nbilling = 0\n");
+    let s = parse(&text).unwrap();
+    assert_eq!(s.queue_cap, [Some(0)]);
+    assert!(s.blocking());
+    let written = resolved_toml(&s);
+    assert!(written.contains("\n[queue_cap]\n\"billing\" = 0\n"), "{written}");
+    assert_eq!(parse_str(&written, &s.path).unwrap(), s);
+    for (cap, key, message) in [
+        ("biling = 3", "queue_cap.biling", "unknown skill \"biling\"; the groups serve: billing"),
+        ("billing = -1", "queue_cap.billing", "expected a whole number of waiting chats from 0 to 1000000, got -1"),
+        ("billing = 1000001", "queue_cap.billing", "from 0 to 1000000, got 1000001"),
+        ("billing = 2.5", "queue_cap.billing", "got 2.5"),
+    ] {
+        let err = parse(&format!("{MINIMAL}\n[queue_cap]\n{cap}\n")).unwrap_err();
+        assert_eq!(err.key, key, "{err}");
+        assert!(err.to_string().contains(message), "{err}");
+    }
+}
