@@ -6,7 +6,7 @@ use super::draws::{self, ChatStreams, SegmentDraws};
 use super::records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 use super::routing::{RoutingIndex, RoutingKey};
 use super::staffing::{day_timeline, peak};
-use crate::engine::{EventKey, EventQueue, SimDuration, SimTime, Stream};
+use crate::engine::{EventKey, EventQueue, KeyPrefix, SimDuration, SimTime, Stream};
 use crate::scenario::{AgentSelect, QueueSelect, Scenario, WrapupBlocks};
 use rand::RngExt;
 use std::collections::BTreeMap;
@@ -245,6 +245,11 @@ pub struct Center<'a, O: Observer> {
     group_agents: Vec<(usize, usize)>,
     /// Today's staffing changes of each group.
     timelines: Vec<Vec<(u32, u32)>>,
+    /// Whether each agent (slot i of its group) stays away today; all false
+    /// without absenteeism.
+    absent: Vec<bool>,
+    seed: u64,
+    replication: u32,
     /// Groups serving each skill, in file order.
     skill_groups: Vec<Vec<usize>>,
     /// Available agents of each group, in `agent_select` order.
@@ -325,6 +330,7 @@ impl<'a, O: Observer> Center<'a, O> {
             AgentSelect::FillFirst => -top..=0,
         };
         let available = RoutingIndex::new(sc.groups.len(), agents.len(), terms);
+        let agents_len = agents.len();
         Center {
             sc,
             obs,
@@ -334,6 +340,9 @@ impl<'a, O: Observer> Center<'a, O> {
             agents,
             group_agents,
             timelines,
+            absent: vec![false; agents_len],
+            seed,
+            replication,
             skill_groups,
             available,
             accepting: vec![0; sc.skills.len()],
@@ -449,6 +458,7 @@ impl<'a, O: Observer> Center<'a, O> {
         }
         for g in 0..self.timelines.len() {
             self.timelines[g] = day_timeline(&self.sc.groups[g].staffing, sim, d);
+            self.draw_absence(g, d);
             for i in 0..self.timelines[g].len() {
                 let (t, n) = self.timelines[g][i];
                 self.queue.schedule(SimTime::of_day(d, t), Event::Staff { group: g, agents: n });
@@ -464,6 +474,46 @@ impl<'a, O: Observer> Center<'a, O> {
         if !last {
             self.queue.schedule(self.day_begin_at(d + 1), Event::DayBegin(d + 1));
         }
+    }
+
+    /// Absenteeism: slot i of group `g` stays away on day `d` with the
+    /// group's probability, one uniform from its own stream (s, r, `absence`,
+    /// g, d, i) whatever the probability. An absent agent still on duty from
+    /// the day before (back-to-back days) leaves as a count drop does; the
+    /// day's scheduled absent agents are traced `absent`.
+    fn draw_absence(&mut self, g: usize, d: u32) {
+        let p = self.sc.groups[g].absenteeism;
+        if p == 0.0 {
+            return;
+        }
+        let (first, n) = self.group_agents[g];
+        let scheduled = self.timelines[g].iter().map(|&(_, k)| k as usize).max().unwrap_or(0);
+        let key = KeyPrefix::of(&[self.seed, self.replication as u64, draws::ABSENCE, g as u64, d as u64]);
+        for i in 0..n {
+            let u: f64 = key.then(i as u64).stream().random();
+            let a = first + i;
+            self.absent[a] = u < p;
+            if !self.absent[a] {
+                continue;
+            }
+            if i < scheduled {
+                self.trace(Some(a), None, TraceEvent::Absent);
+            }
+            if self.agents[a].status == Status::Active {
+                self.left_seq += 1;
+                self.agents[a].left_seq = self.left_seq;
+                self.set_status(a, Status::Leaving);
+                self.trace(Some(a), None, TraceEvent::Leave);
+                self.logout_if_done(a);
+            }
+        }
+    }
+
+    /// The agents of group `g` who come in when `target` are scheduled:
+    /// slots 0 to `target − 1`, less today's absent ones.
+    fn present(&self, g: usize, target: u32) -> u32 {
+        let first = self.group_agents[g].0;
+        (first..first + target as usize).filter(|&a| !self.absent[a]).count() as u32
     }
 
     fn close(&mut self, drain: bool) {
@@ -496,15 +546,16 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     fn staff(&mut self, g: usize, target: u32) {
+        let target = if self.sc.groups[g].absenteeism > 0.0 { self.present(g, target) } else { target };
         let (first, n) = self.group_agents[g];
         let pool = first..first + n;
         let active = pool.clone().filter(|&a| self.agents[a].status == Status::Active).count() as u32;
         if target > active {
             let need = target - active;
             let mut leaving: Vec<AgentIdx> =
-                pool.clone().filter(|&a| self.agents[a].status == Status::Leaving).collect();
+                pool.clone().filter(|&a| self.agents[a].status == Status::Leaving && !self.absent[a]).collect();
             leaving.sort_by_key(|&a| std::cmp::Reverse(self.agents[a].left_seq));
-            let offline = pool.clone().filter(|&a| self.agents[a].status == Status::Offline);
+            let offline = pool.clone().filter(|&a| self.agents[a].status == Status::Offline && !self.absent[a]);
             let joining: Vec<AgentIdx> = leaving.into_iter().chain(offline).take(need as usize).collect();
             for &a in &joining {
                 if self.agents[a].status == Status::Offline {

@@ -19,6 +19,9 @@ pub const FOLLOWUP: u64 = 6;
 pub const FORECAST_REASON: u64 = 7;
 pub const FORECAST_SHARED: u64 = 8;
 pub const FORECAST_INTERVAL: u64 = 9;
+/// Absenteeism (not a chat's): whether agent slot i of a group comes in on a
+/// day, keyed (seed, replication, `ABSENCE`, group, day, i).
+pub const ABSENCE: u64 = 10;
 
 /// The streams of every chat of one replication: keyed by (seed,
 /// replication, purpose, reason, arrival index), with the shared part of

@@ -110,6 +110,8 @@ pub enum TraceEvent {
     Unserved,
     /// A new chat turned away by its skill's full queue: it never queues.
     Blocked,
+    /// A scheduled agent who does not come in today (absenteeism).
+    Absent,
     Login,
     Leave,
     Drain,
@@ -130,6 +132,7 @@ impl TraceEvent {
             TraceEvent::WrapupEnd => "wrapup_end",
             TraceEvent::Unserved => "unserved",
             TraceEvent::Blocked => "blocked",
+            TraceEvent::Absent => "absent",
             TraceEvent::Login => "login",
             TraceEvent::Leave => "leave",
             TraceEvent::Drain => "drain",

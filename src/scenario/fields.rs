@@ -150,6 +150,20 @@ impl Ctx<'_> {
         Ok(s)
     }
 
+    /// A group's `absenteeism`: a probability from 0 to below 1 (at 1 nobody
+    /// would ever come in).
+    pub(super) fn absenteeism(&self, key: &str, v: &Spanned<Value>) -> Result<f64> {
+        let p = number(v.get_ref()).filter(|x| !x.is_nan()).ok_or_else(|| {
+            self.err(
+                key,
+                v,
+                format!("expected a probability from 0 to below 1 (a number like 0.1), got {}", got(v.get_ref())),
+            )
+        })?;
+        limits::check_absenteeism(p).map_err(|m| self.err(key, v, m))?;
+        Ok(p + 0.0)
+    }
+
     pub(super) fn probability(&self, key: &str, v: &Spanned<Value>) -> Result<f64> {
         match number(v.get_ref()) {
             Some(x) if (0.0..=1.0).contains(&x) => Ok(x + 0.0),

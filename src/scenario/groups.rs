@@ -36,8 +36,9 @@ impl Ctx<'_> {
         let skill_names = self.group_skills(key, g)?;
         let staffing = self.group_staffing(key, raw, &name, sim, staffing)?;
         let rules = self.group_rules(key, raw, chat)?;
+        let absenteeism = self.opt(&g.absenteeism, 0.0, |v| self.absenteeism(&k("absenteeism"), v))?;
         Ok(GroupDraft {
-            group: Group { name, skills: Vec::new(), staffing, rules },
+            group: Group { name, skills: Vec::new(), staffing, rules, absenteeism },
             skill_names,
             name_at: self.at(&k("name"), Some(name_v.span())),
         })

@@ -109,6 +109,18 @@ pub fn check_rate(count: f64, unit_secs: f64) -> Result<(), String> {
     Err(format!("{} chats/h is too many; expected at most {MAX_RATE_PER_HOUR} chats/h per reason", fmt_num(per_hour)))
 }
 
+/// Checks a group's `absenteeism`: a probability from 0 to below 1 (at 1
+/// nobody would ever come in, a staffing that says nothing).
+pub fn check_absenteeism(p: f64) -> Result<(), String> {
+    if (0.0..1.0).contains(&p) {
+        return Ok(());
+    }
+    Err(format!(
+        "expected a probability from 0 to below 1 (0.1: a scheduled agent misses 1 day in 10), got {}",
+        fmt_num(p)
+    ))
+}
+
 /// Checks a forecast-error coefficient of variation: a number from 0 to [`MAX_VOLUME_CV`].
 pub fn check_volume_cv(cv: f64) -> Result<(), String> {
     if (0.0..=MAX_VOLUME_CV).contains(&cv) {

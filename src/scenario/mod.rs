@@ -301,6 +301,10 @@ pub struct Group {
     pub skills: Vec<usize>,
     pub staffing: Staffing,
     pub rules: AgentRules,
+    /// The probability that a scheduled agent does not come in on a day
+    /// (0 to below 1; 0: off). Drawn per agent slot, day and replication
+    /// (docs/design.md §2 item 9, §2.1).
+    pub absenteeism: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

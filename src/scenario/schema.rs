@@ -135,6 +135,7 @@ pub(super) struct RawGroup {
     pub(super) refuse: Field,
     pub(super) wrapup: Field,
     pub(super) wrapup_blocks: Field,
+    pub(super) absenteeism: Field,
 }
 
 #[derive(Deserialize)]

@@ -153,6 +153,9 @@ pub fn resolved_toml(s: &Scenario) -> String {
                 line(w, "shifts", &list(items));
             }
         }
+        if g.absenteeism > 0.0 {
+            line(w, "absenteeism", &float(g.absenteeism));
+        }
         rules(w, &g.rules, Some(chat));
     }
     out

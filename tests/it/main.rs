@@ -4,6 +4,7 @@
 
 mod common;
 
+mod absenteeism;
 mod backtest;
 mod bad_input;
 mod blocking;

@@ -740,3 +740,20 @@ fn queue_cap_by_skill_round_trips_and_refuses_unknown_skills_and_bad_caps() {
         assert!(err.to_string().contains(message), "{err}");
     }
 }
+
+#[test]
+fn absenteeism_is_off_by_default_round_trips_and_refuses_one_and_above() {
+    assert_eq!(parse(MINIMAL).unwrap().groups[0].absenteeism, 0.0);
+    let s = parse(&MINIMAL.replace("agents = 3", "agents = 3\nabsenteeism = 0.1")).unwrap();
+    assert_eq!(s.groups[0].absenteeism, 0.1);
+    let written = resolved_toml(&s);
+    assert!(written.contains("absenteeism = 0.1"), "{written}");
+    assert_eq!(parse_str(&written, &s.path).unwrap(), s);
+    let off = resolved_toml(&parse(&MINIMAL.replace("agents = 3", "agents = 3\nabsenteeism = 0")).unwrap());
+    assert!(!off.contains("absenteeism"), "{off}");
+    for bad in ["1", "1.5", "-0.1", "\"10%\"", "nan"] {
+        let e = fails("agents = 3", &format!("agents = 3\nabsenteeism = {bad}"));
+        assert_eq!(e.key, "groups.tier1.absenteeism", "{e}");
+        assert!(e.to_string().contains("from 0 to below 1"), "{e}");
+    }
+}
