@@ -46,11 +46,12 @@ pub fn check(path: &Path) -> Result<Exit> {
         let skills: Vec<&str> = g.skills.iter().map(|&s| sc.skills[s].as_str()).collect();
         writeln!(
             out,
-            "  group  {:<12} serves {}; up to {} agents × {} slots",
+            "  group  {:<12} serves {}; up to {} agents × {} slots{}",
             g.name,
             skills.join(", "),
             peak(&g.staffing, sim),
-            g.rules.max_concurrent
+            g.rules.max_concurrent,
+            if g.absenteeism > 0.0 { format!("; absenteeism {}", g.absenteeism) } else { String::new() }
         )?;
     }
     let fe = &sc.forecast_error;
@@ -90,10 +91,18 @@ pub fn check(path: &Path) -> Result<Exit> {
         if days > 1 {
             writeln!(out, "  day {}", day + 1)?;
         }
+        // With absenteeism, the agents expected to come in: scheduled × (1 − p) per group.
+        let absent = sc.groups.iter().any(|g| g.absenteeism > 0.0);
         writeln!(
             out,
-            "  {:>5}  {:>8}  {:>10}  {:>7}  {:>6}  {:>7}",
-            "time", "chats", "load (E)", "agents", "slots", "needed"
+            "  {:>5}  {:>8}  {:>10}  {:>7}  {:>6}  {:>7}{}",
+            "time",
+            "chats",
+            "load (E)",
+            "agents",
+            "slots",
+            "needed",
+            if absent { format!("  {:>7}", "present") } else { String::new() }
         )?;
         for i in 0..sim.open_intervals() {
             let at = sim.interval_start(i);
@@ -102,6 +111,7 @@ pub fn check(path: &Path) -> Result<Exit> {
             let load = ccsim::analytic::estimate::offered_load(&sc, day, i);
             let agents = ccsim::analytic::warnings::scheduled_agents(&sc, day, i);
             let slots: u32 = agents.iter().zip(&sc.groups).map(|(n, g)| n * g.rules.max_concurrent).sum();
+            let present: f64 = agents.iter().zip(&sc.groups).map(|(&n, g)| f64::from(n) * (1.0 - g.absenteeism)).sum();
             let agents: u32 = agents.iter().sum();
             let needed = match ccsim::analytic::estimate::agents_needed(&sc, day, i) {
                 Some(e) => format!("{}{}", if e.exact { "" } else { "~" }, e.agents),
@@ -109,18 +119,26 @@ pub fn check(path: &Path) -> Result<Exit> {
             };
             writeln!(
                 out,
-                "  {:>5}  {:>8.1}  {:>10.2}  {:>7}  {:>6}  {:>7}",
+                "  {:>5}  {:>8.1}  {:>10.2}  {:>7}  {:>6}  {:>7}{}",
                 clock(at),
                 chats,
                 load,
                 agents,
                 slots,
-                needed
+                needed,
+                if absent { format!("  {present:>7.1}") } else { String::new() }
             )?;
         }
     }
     writeln!(out)?;
     writeln!(out, "  load (E) = chats × (auth + handle + wrap-up) ÷ interval: slot-Erlangs at speed 1")?;
+    if sc.groups.iter().any(|g| g.absenteeism > 0.0) {
+        writeln!(
+            out,
+            "  present = the agents expected to come in: scheduled × (1 − absenteeism), per group; agents and \
+             slots count scheduled agents, needed the agents who must be on duty"
+        )?;
+    }
     writeln!(
         out,
         "  needed = agents meeting the service-level goal {} within {} s{} by the exact chat-concurrency chain \

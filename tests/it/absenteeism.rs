@@ -4,7 +4,7 @@
 //! in that day; and a run with absenteeism equals one whose staffing was cut
 //! by the same agents (common random numbers).
 
-use crate::common::{rows, run_text};
+use crate::common::{STAFF_SMALL, Work, edited, rows, run_text};
 use ccsim::jobs::run::{RunOptions, run_all, scope_names};
 use ccsim::stats::{Metric, Scope, metric_labels};
 use std::collections::BTreeMap;
@@ -132,4 +132,26 @@ fn absenteeism_equals_the_staffing_cut_by_the_same_agents() {
             .collect()
     };
     assert_eq!(strip(&on.out), strip(&off.out));
+}
+
+#[test]
+fn check_prints_the_agents_expected_to_come_in() {
+    let text = std::fs::read_to_string(STAFF_SMALL).unwrap();
+    let work = Work::new().with("s.toml", &edited(&text, &[("agents = 10\n", "agents = 10\nabsenteeism = 0.1\n")]));
+    let out = work.command().args(["check", "s.toml"]).output().unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("up to 10 agents × 2 slots; absenteeism 0.1"), "{said}");
+    let header = said.lines().find(|l| l.contains("needed")).unwrap();
+    assert!(header.trim_end().ends_with("present"), "{header}");
+    // 10 scheduled, 10% absent: 9 expected in every interval.
+    let is_interval = |l: &&str| l.trim_start().as_bytes().get(2) == Some(&b':');
+    let rows: Vec<&str> = said.lines().filter(is_interval).collect();
+    assert_eq!(rows.len(), 8, "{said}");
+    assert!(rows.iter().all(|r| r.trim_end().ends_with("9.0")), "{said}");
+    // Without absenteeism there is no such column.
+    let plain = Work::new().with("s.toml", &text);
+    let said =
+        String::from_utf8_lossy(&plain.command().args(["check", "s.toml"]).output().unwrap().stdout).into_owned();
+    assert!(!said.contains("present"), "{said}");
 }
