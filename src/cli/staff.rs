@@ -169,6 +169,16 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
             sum(&|p| p.erlang_c.unwrap_or(0)),
             sum(&|p| p.estimate.unwrap_or(0)),
         )?;
+        let absent: Vec<String> =
+            sc.groups.iter().filter(|g| g.absenteeism > 0.0).map(|g| format!("{} {}", g.name, g.absenteeism)).collect();
+        if !absent.is_empty() {
+            writeln!(
+                out,
+                "  with absenteeism ({}), the simulation's agents are scheduled agents, those to roster: \
+                 some of them do not come in (the analytic and Erlang C figures count agents on duty)",
+                absent.join(", ")
+            )?;
+        }
     }
     let unreachable = found.unreachable();
     if !unreachable.is_empty() {

@@ -155,3 +155,20 @@ fn check_prints_the_agents_expected_to_come_in() {
         String::from_utf8_lossy(&plain.command().args(["check", "s.toml"]).output().unwrap().stdout).into_owned();
     assert!(!said.contains("present"), "{said}");
 }
+
+#[test]
+fn staff_says_its_agents_are_scheduled_agents_when_some_stay_away() {
+    let text = std::fs::read_to_string(STAFF_SMALL).unwrap();
+    let work = Work::new().with("s.toml", &edited(&text, &[("agents = 10\n", "agents = 10\nabsenteeism = 0.1\n")]));
+    let out =
+        work.command().args(["staff", "s.toml", "--no-charts", "--replications", "4", "--out", "st"]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("with absenteeism (team 0.1), the simulation's agents are scheduled agents"), "{said}");
+    let plain = Work::new().with("s.toml", &text);
+    let out = plain
+        .command()
+        .args(["staff", "s.toml", "--no-charts", "--replications", "4", "--out", "st"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("absenteeism"));
+}
