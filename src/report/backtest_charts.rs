@@ -6,7 +6,7 @@
 //! on one day.
 
 use super::backtest::{BacktestLine, BacktestReport};
-use super::charts::{Chart2d, Drawn, GRID, INK, LEFT, Mark, NEUTRAL, PALETTE, YAxis, axes, percent, plain, top};
+use super::charts::{Chart2d, Drawn, GRID, INK, Mark, NEUTRAL, PALETTE, YAxis, axes, percent, plain, plot_area, top};
 use super::fit::WEEKDAYS;
 use super::fit_charts::header;
 use super::typeset::{Picture, font, render};
@@ -327,13 +327,7 @@ fn date_axes<'a, DB: DrawingBackend>(
 ) -> Result<Chart2d<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     let n = p.points.len().max(1);
     let y_max = y.range.end;
-    let mut chart = ChartBuilder::on(area)
-        .margin_left(LEFT as u32)
-        .margin_right(36)
-        .margin_bottom(16)
-        .x_label_area_size(58)
-        .y_label_area_size(86)
-        .build_cartesian_2d(-0.5..n as f64 - 0.5, y.range)?;
+    let mut chart = plot_area(area, -0.5..n as f64 - 0.5, y.range)?;
     chart
         .configure_mesh()
         .disable_x_mesh()

@@ -235,6 +235,22 @@ pub(super) struct YAxis<'a> {
 
 /// The plot area with its axes; x runs over categories 0..n (intervals, skills
 /// or reasons), labelled by `names`.
+/// The plot area of a full-size chart over `x` and `y`, with the margins
+/// and label areas every chart shares.
+pub(super) fn plot_area<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: Range<f64>,
+    y: Range<f64>,
+) -> Result<Chart2d<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    ChartBuilder::on(area)
+        .margin_left(LEFT as u32)
+        .margin_right(36)
+        .margin_bottom(16)
+        .x_label_area_size(58)
+        .y_label_area_size(86)
+        .build_cartesian_2d(x, y)
+}
+
 pub(super) fn axes<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     names: &[String],
@@ -250,13 +266,7 @@ pub(super) fn axes<'a, DB: DrawingBackend>(
             String::new()
         }
     };
-    let mut chart = ChartBuilder::on(area)
-        .margin_left(LEFT as u32)
-        .margin_right(36)
-        .margin_bottom(16)
-        .x_label_area_size(58)
-        .y_label_area_size(86)
-        .build_cartesian_2d(-0.5..n as f64 - 0.5, y.range)?;
+    let mut chart = plot_area(area, -0.5..n as f64 - 0.5, y.range)?;
     chart
         .configure_mesh()
         .disable_x_mesh()

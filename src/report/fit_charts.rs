@@ -4,7 +4,8 @@
 //! fitted families, the weekly volume profile and the staffing.
 
 use super::charts::{
-    Chart2d, Drawn, GRID, INK, LEFT, MUTED, Mark, NEUTRAL, PALETTE, YAxis, axes, legend_mark, percent, plain, top,
+    Chart2d, Drawn, GRID, INK, LEFT, MUTED, Mark, NEUTRAL, PALETTE, YAxis, axes, legend_mark, percent, plain,
+    plot_area, top,
 };
 use super::fit::WEEKDAYS;
 use super::typeset::{Picture, bold, font, render};
@@ -163,13 +164,7 @@ fn time_axes<'a, DB: DrawingBackend>(
     x: Range<f64>,
     y_title: &str,
 ) -> Result<Chart2d<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
-    let mut chart = ChartBuilder::on(area)
-        .margin_left(LEFT as u32)
-        .margin_right(36)
-        .margin_bottom(16)
-        .x_label_area_size(58)
-        .y_label_area_size(86)
-        .build_cartesian_2d(x, 0.0..1.0)?;
+    let mut chart = plot_area(area, x, 0.0..1.0)?;
     chart
         .configure_mesh()
         .max_light_lines(0)
