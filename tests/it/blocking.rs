@@ -10,33 +10,11 @@ use ccsim::jobs::run::{RunOptions, run_all, scope_names};
 use ccsim::stats::{Metric, Scope, metric_labels};
 use std::path::Path;
 
-/// A single-skill M/M/c center, days back to back after a warm-up, with
-/// room for `cap` waiting chats.
+/// A single-skill M/M/c center (the validation suite's: days back to back
+/// after a warm-up, no patience), with room for `cap` waiting chats.
 fn scenario(seed: u64, days: u32, rate_h: f64, work_secs: f64, agents: u32, cap: Option<u32>) -> String {
-    let cap = cap.map_or(String::new(), |k| format!("[queue_cap]\ns = {k}\n"));
-    format!(
-        r#"
-name = "blocking"
-[simulation]
-start = "00:00"
-end = "24:00"
-days = {days}
-interval = "60m"
-warmup = "4h"
-seed = {seed}
-[chat]
-max_concurrent = 1
-[[reasons]]
-name = "r"
-skill = "s"
-rate = "{rate_h}/h"
-handle = "exponential(mean={work_secs}s)"
-[[groups]]
-name = "g"
-skills = ["s"]
-agents = {agents}
-{cap}"#
-    )
+    let center = crate::validation::scenario(seed, days, rate_h, work_secs, agents, 1, &[1.0], None, 60.0);
+    center + &cap.map_or(String::new(), |k| format!("[queue_cap]\ns = {k}\n"))
 }
 
 /// Per-replication `block_rate` of scope all.

@@ -53,7 +53,7 @@ fn rel(metric: &'static str, analytic: f64) -> Check {
 /// A single-skill, back-to-back scenario: Poisson arrivals at `rate_per_hour`,
 /// exponential work of mean `work_secs`, `agents` agents of `slots` slots
 /// at `speed`, exponential patience (or none), threshold in seconds.
-fn scenario(
+pub(crate) fn scenario(
     seed: u64,
     days: u32,
     rate_per_hour: f64,
