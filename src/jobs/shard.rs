@@ -396,7 +396,8 @@ fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBu
     let tmp = folder.file("");
     report::write_run(&tmp, sc, output.per_day, output.charts, &reps, 0).map_err(write_err(target))?;
     if output.trace {
-        for (name, columns) in [("chats.csv", &schema::CHAT_COLUMNS[..]), ("events.csv", &schema::EVENT_COLUMNS)] {
+        let chat_columns = schema::chat_columns(sc.retrials());
+        for (name, columns) in [("chats.csv", &chat_columns[..]), ("events.csv", &schema::EVENT_COLUMNS)] {
             let parts: Vec<_> = shards.iter().map(|s| (s.dir.join(name), s.manifest.share())).collect();
             concat_csv(&folder.file(name), &parts, columns)?;
         }

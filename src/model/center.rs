@@ -47,6 +47,8 @@ enum Event {
         segment: u8,
     },
     FollowupDue(ChatIdx),
+    /// A customer who gave up tries again: its entry in `Center::pending`.
+    Retry(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,8 +132,13 @@ struct Chat {
     id: u64,
     /// The reason it came for (its draws, transfer and commitment rules).
     reason: usize,
-    /// Its arrival index within the reason: with `reason`, the key of its streams.
+    /// Its arrival index within the reason (a retry keeps its first
+    /// attempt's): with `reason` and `attempt`, the key of its streams.
     index: u64,
+    /// 0 for a customer's first attempt, k for its k-th retry.
+    attempt: u32,
+    /// For a retry, the chat number of the customer's previous attempt.
+    retry_of: Option<u64>,
     /// Arrived after the warm-up: its segments count in the statistics.
     counted: bool,
     /// Its place in every queue it joins: original arrival, kept across
@@ -220,6 +227,15 @@ impl Segment {
     }
 }
 
+/// A retry on its way: the customer who gave up, and its attempt to come.
+#[derive(Debug, Clone, Copy)]
+struct PendingRetry {
+    reason: usize,
+    index: u64,
+    attempt: u32,
+    retry_of: u64,
+}
+
 /// Totals of one simulated replication, for benchmarks and progress.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunCounts {
@@ -264,6 +280,9 @@ pub struct Center<'a, O: Observer> {
     free_chats: Vec<ChatIdx>,
     arrivals: Vec<ArrivalProcess>,
     arrived: Vec<u64>,
+    /// Retries on their way (`Event::Retry` names an entry), and the free entries.
+    pending: Vec<PendingRetry>,
+    free_pending: Vec<usize>,
     next_chat_id: u64,
     left_seq: u64,
     /// Between a drain's start and the next day's begin.
@@ -352,6 +371,8 @@ impl<'a, O: Observer> Center<'a, O> {
             free_chats: Vec::new(),
             arrivals,
             arrived: vec![0; sc.reasons.len()],
+            pending: Vec::new(),
+            free_pending: Vec::new(),
             next_chat_id: 0,
             left_seq: 0,
             closing: false,
@@ -442,6 +463,11 @@ impl<'a, O: Observer> Center<'a, O> {
             Event::Disconnect(c) => self.end_segment(c, Outcome::InactiveDisconnect),
             Event::WrapupEnd { agent, chat, segment } => self.wrapup_end(agent, chat, segment),
             Event::FollowupDue(c) => self.followup_due(c),
+            Event::Retry(i) => {
+                let p = self.pending[i];
+                self.free_pending.push(i);
+                self.arrive(p.reason, p.index, p.attempt, Some(p.retry_of), None);
+            }
         }
     }
 
@@ -668,11 +694,18 @@ impl<'a, O: Observer> Center<'a, O> {
         self.new_chat(reason, Some(index));
     }
 
+    /// A customer's first attempt: the next arrival of reason `r`.
     fn new_chat(&mut self, r: usize, replay: Option<usize>) {
-        let reason = &self.sc.reasons[r];
         let index = self.arrived[r];
         self.arrived[r] += 1;
-        let mut customer = self.streams.get(r, index, draws::CUSTOMER);
+        self.arrive(r, index, 0, None, replay);
+    }
+
+    /// Attempt `attempt` of arrival `index` of reason `r` arrives: a new
+    /// chat (a retry when `retry_of` names the previous attempt).
+    fn arrive(&mut self, r: usize, index: u64, attempt: u32, retry_of: Option<u64>, replay: Option<usize>) {
+        let reason = &self.sc.reasons[r];
+        let mut customer = self.streams.get(r, index, attempt, draws::CUSTOMER);
         let replayed = replay.and_then(|i| self.sc.replay.as_ref().map(|v| &v[i]));
         let d = draws::new_segment(&mut customer, reason, replayed);
         let id = self.next_chat_id;
@@ -682,6 +715,8 @@ impl<'a, O: Observer> Center<'a, O> {
             id,
             reason: r,
             index,
+            attempt,
+            retry_of,
             counted: now >= self.warmup_at,
             first_arrival: now,
             offers: None,
@@ -707,6 +742,9 @@ impl<'a, O: Observer> Center<'a, O> {
                 self.chats.len() - 1
             }
         };
+        if retry_of.is_some() {
+            self.trace(None, Some(c), TraceEvent::Retry);
+        }
         self.enqueue(c);
     }
 
@@ -885,7 +923,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let rules = &self.sc.groups[self.agents[a].group].rules;
         let ch = self.chats[c].as_mut().expect("live chat");
         let (delay, refuses) = if self.offer_draws {
-            let rng = ch.offers.get_or_insert_with(|| self.streams.get(ch.reason, ch.index, draws::OFFERS));
+            let rng = ch.offers.get_or_insert_with(|| self.streams.get(ch.reason, ch.index, ch.attempt, draws::OFFERS));
             let delay = rules.accept.sample(rng);
             let u: f64 = rng.random();
             (delay, u < rules.refuse)
@@ -1090,8 +1128,9 @@ impl<'a, O: Observer> Center<'a, O> {
         let ch = self.chats[c].as_mut().expect("live chat");
         let wrapup = match wrapup_dist.fixed() {
             Some(v) => v,
-            None => wrapup_dist
-                .sample(ch.wrapups.get_or_insert_with(|| self.streams.get(ch.reason, ch.index, draws::WRAPUPS))),
+            None => wrapup_dist.sample(
+                ch.wrapups.get_or_insert_with(|| self.streams.get(ch.reason, ch.index, ch.attempt, draws::WRAPUPS)),
+            ),
         }
         .max(0.0);
         let (commitment, followup_at) = if outcome == Outcome::Resolved
@@ -1152,19 +1191,21 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     fn start_transfer(&mut self, c: ChatIdx) {
-        let (r, index) = (self.chat(c).reason, self.chat(c).index);
+        let ch = self.chat(c);
+        let (r, index, attempt) = (ch.reason, ch.index, ch.attempt);
         let reason = &self.sc.reasons[r];
         let to = reason.transfer.as_ref().expect("transfer rule").to;
-        let mut rng = self.streams.get(r, index, draws::TRANSFER);
+        let mut rng = self.streams.get(r, index, attempt, draws::TRANSFER);
         let d = draws::transfer_segment(&mut rng, reason);
         self.next_segment(c, SegmentKind::TransferIn, to, 0, d);
     }
 
     fn followup_due(&mut self, c: ChatIdx) {
-        let (r, index) = (self.chat(c).reason, self.chat(c).index);
+        let ch = self.chat(c);
+        let (r, index, attempt) = (ch.reason, ch.index, ch.attempt);
         let reason = &self.sc.reasons[r];
         let skill = reason.commitment.as_ref().expect("commitment rule").skill;
-        let mut rng = self.streams.get(r, index, draws::FOLLOWUP);
+        let mut rng = self.streams.get(r, index, attempt, draws::FOLLOWUP);
         let d = draws::followup_segment(&mut rng, reason);
         self.next_segment(c, SegmentKind::Followup, skill, 0, d);
     }
@@ -1212,7 +1253,48 @@ impl<'a, O: Observer> Center<'a, O> {
         self.trace(agent, Some(c), ev);
         let rec = self.unanswered_record(c, outcome);
         self.obs.segment(&rec);
+        if matches!(outcome, Outcome::Abandoned | Outcome::Blocked) && self.chat(c).seg.kind == SegmentKind::New {
+            self.maybe_retry(c);
+        }
         self.free_chat(c);
+    }
+
+    /// Retrials: the customer of new chat `c`, who just gave up (abandoned
+    /// or blocked), tries again with its reason's `retry.p`, `retry.after`
+    /// later, if that is before the end of the day's opening hours (for
+    /// back-to-back days, the last day's end); else it is lost. One uniform,
+    /// then the delay, from the stream (s, r, `retry`, reason, arrival
+    /// index, attempt to come): the same whatever else happens in the run.
+    fn maybe_retry(&mut self, c: ChatIdx) {
+        let ch = self.chat(c);
+        let Some(retry) = &self.sc.reasons[ch.reason].retry else {
+            return;
+        };
+        let attempt = ch.attempt + 1;
+        let key = [self.seed, self.replication.into(), draws::RETRY, ch.reason as u64, ch.index, attempt.into()];
+        let mut rng = KeyPrefix::of(&key).stream();
+        let u: f64 = rng.random();
+        if u >= retry.p {
+            return;
+        }
+        let at = self.now().after_secs(retry.after.sample(&mut rng));
+        let sim = &self.sc.simulation;
+        let day = if sim.back_to_back() { sim.days - 1 } else { self.now().day() as u32 };
+        if at >= SimTime::of_day(day, sim.end) {
+            return;
+        }
+        let p = PendingRetry { reason: ch.reason, index: ch.index, attempt, retry_of: ch.id };
+        let i = match self.free_pending.pop() {
+            Some(i) => {
+                self.pending[i] = p;
+                i
+            }
+            None => {
+                self.pending.push(p);
+                self.pending.len() - 1
+            }
+        };
+        self.queue.schedule(at, Event::Retry(i));
     }
 
     /// The record of chat `c`'s current segment ending now with `outcome`, as if never answered.
@@ -1240,6 +1322,7 @@ impl<'a, O: Observer> Center<'a, O> {
             commitment: false,
             commitment_unserved: false,
             counted: ch.counted,
+            retry_of: ch.retry_of,
         }
     }
 

@@ -22,10 +22,13 @@ pub const FORECAST_INTERVAL: u64 = 9;
 /// Absenteeism (not a chat's): whether agent slot i of a group comes in on a
 /// day, keyed (seed, replication, `ABSENCE`, group, day, i).
 pub const ABSENCE: u64 = 10;
+/// Retrials: whether a customer who gave up tries again, and after how long,
+/// keyed (seed, replication, `RETRY`, reason, arrival index, attempt).
+pub const RETRY: u64 = 12;
 
 /// The streams of every chat of one replication: keyed by (seed,
-/// replication, purpose, reason, arrival index), with the shared part of
-/// each key folded once.
+/// replication, purpose, reason, arrival index), and for a retry also its
+/// attempt number (from 1), with the shared part of each key folded once.
 pub struct ChatStreams {
     /// By purpose (index `purpose - CUSTOMER`), then reason.
     prefixes: Vec<Vec<KeyPrefix>>,
@@ -42,9 +45,11 @@ impl ChatStreams {
         ChatStreams { prefixes }
     }
 
-    /// The `purpose` stream of arrival `index` of reason `reason`.
-    pub fn get(&self, reason: usize, index: u64, purpose: u64) -> Stream {
-        self.prefixes[(purpose - CUSTOMER) as usize][reason].then(index).stream()
+    /// The `purpose` stream of attempt `attempt` (0: the first) of arrival
+    /// `index` of reason `reason`.
+    pub fn get(&self, reason: usize, index: u64, attempt: u32, purpose: u64) -> Stream {
+        let key = self.prefixes[(purpose - CUSTOMER) as usize][reason].then(index);
+        if attempt == 0 { key.stream() } else { key.then(attempt.into()).stream() }
     }
 }
 

@@ -93,6 +93,8 @@ pub struct SegmentRecord {
     pub commitment_unserved: bool,
     /// False for chats that first arrived before the warm-up ended.
     pub counted: bool,
+    /// For a retry (retrials), the chat number of the customer's previous attempt.
+    pub retry_of: Option<u64>,
 }
 
 /// Something that happened, for the trace (`events.csv`).
@@ -112,6 +114,8 @@ pub enum TraceEvent {
     Blocked,
     /// A scheduled agent who does not come in today (absenteeism).
     Absent,
+    /// A customer who gave up tries again: the retry's arrival, before it queues.
+    Retry,
     Login,
     Leave,
     Drain,
@@ -133,6 +137,7 @@ impl TraceEvent {
             TraceEvent::Unserved => "unserved",
             TraceEvent::Blocked => "blocked",
             TraceEvent::Absent => "absent",
+            TraceEvent::Retry => "retry",
             TraceEvent::Login => "login",
             TraceEvent::Leave => "leave",
             TraceEvent::Drain => "drain",

@@ -2,7 +2,7 @@
 //! The columns are those of [`super::schema`]; times are seconds from the first day's start.
 
 use super::schema::{
-    AGGREGATE_COLUMNS, CHAT_COLUMNS, EVENT_COLUMNS, INTERVAL_COLUMNS, REPLICATION_COLUMNS, WAIT_HISTOGRAM_COLUMNS,
+    AGGREGATE_COLUMNS, EVENT_COLUMNS, INTERVAL_COLUMNS, REPLICATION_COLUMNS, WAIT_HISTOGRAM_COLUMNS, chat_columns,
     sweep_columns,
 };
 use crate::engine::SimTime;
@@ -162,13 +162,21 @@ fn secs(t: SimTime, origin: SimTime) -> String {
     fmt_num(Some(t.secs_since(origin)))
 }
 
-/// `chats.csv`: one row per segment of every traced replication.
-pub fn write_chats(path: &Path, reps: &[(u32, &Trace)], origin: SimTime, names: &TraceNames) -> io::Result<()> {
+/// `chats.csv`: one row per segment of every traced replication; with
+/// `retrials`, a last column `retry_of`.
+pub fn write_chats(
+    path: &Path,
+    reps: &[(u32, &Trace)],
+    origin: SimTime,
+    names: &TraceNames,
+    retrials: bool,
+) -> io::Result<()> {
     let mut w = csv_writer(path)?;
-    w.write_record(CHAT_COLUMNS).map_err(csv_err)?;
+    w.write_record(chat_columns(retrials)).map_err(csv_err)?;
     for (r, trace) in reps {
         for s in &trace.segments {
-            w.write_record([
+            let retry_of = retrials.then(|| s.retry_of.map(|c| c.to_string()).unwrap_or_default());
+            let row = [
                 r.to_string(),
                 s.chat.to_string(),
                 s.segment.to_string(),
@@ -189,8 +197,8 @@ pub fn write_chats(path: &Path, reps: &[(u32, &Trace)], origin: SimTime, names: 
                 (s.counted as u8).to_string(),
                 fmt_num(Some(s.handle)),
                 fmt_num(Some(s.patience)),
-            ])
-            .map_err(csv_err)?;
+            ];
+            w.write_record(row.into_iter().chain(retry_of)).map_err(csv_err)?;
         }
     }
     w.flush()

@@ -72,7 +72,7 @@ pub fn write_trace(dir: &Path, sc: &Scenario, reps: &[Replication]) -> io::Resul
         groups: sc.groups.iter().map(|g| g.name.clone()).collect(),
     };
     let origin = sc.simulation.origin();
-    write_chats(&dir.join("chats.csv"), &traces, origin, &names)?;
+    write_chats(&dir.join("chats.csv"), &traces, origin, &names, sc.retrials())?;
     write_events(&dir.join("events.csv"), &traces, origin)?;
     // The first replication as a center's history (in the shard that holds it).
     match traces.iter().find(|(index, _)| *index == 0) {

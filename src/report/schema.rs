@@ -51,6 +51,14 @@ pub const CHAT_COLUMNS: [&str; 20] = [
     "patience",
 ];
 
+/// The columns of `chats.csv` for a scenario: with retrials (some reason's
+/// `retry`), [`CHAT_COLUMNS`] and then `retry_of`, the chat number of a
+/// retry's previous attempt (empty for a first attempt).
+pub fn chat_columns(retrials: bool) -> Vec<&'static str> {
+    let extra: &[&'static str] = if retrials { &["retry_of"] } else { &[] };
+    CHAT_COLUMNS.iter().chain(extra).copied().collect()
+}
+
 /// The columns of `events.csv`.
 pub const EVENT_COLUMNS: [&str; 6] = ["replication", "time", "agent", "chat", "segment", "event"];
 

@@ -27,6 +27,10 @@ pub const MAX_RATE_PER_HOUR: f64 = 1e6;
 /// `[forecast_error]`): at 1 the multiplier is already exponential, a
 /// forecast that says nothing; above it the gamma's mode is 0.
 pub const MAX_VOLUME_CV: f64 = 1.0;
+/// The highest retry probability (a reason's `retry.p`): a customer then
+/// makes 1 / (1 − p) = 100 attempts on average; at 1 one who is never
+/// served would try forever.
+pub const MAX_RETRY_P: f64 = 0.99;
 /// The longest scenario `name` (a plain file name: it names the output folder).
 pub const MAX_NAME: usize = 100;
 
@@ -117,6 +121,18 @@ pub fn check_absenteeism(p: f64) -> Result<(), String> {
     }
     Err(format!(
         "expected a probability from 0 to below 1 (0.1: a scheduled agent misses 1 day in 10), got {}",
+        fmt_num(p)
+    ))
+}
+
+/// Checks a reason's `retry.p`: a probability from 0 to [`MAX_RETRY_P`].
+pub fn check_retry_p(p: f64) -> Result<(), String> {
+    if (0.0..=MAX_RETRY_P).contains(&p) {
+        return Ok(());
+    }
+    Err(format!(
+        "expected a probability from 0 to {MAX_RETRY_P} (0.3: 3 in 10 customers who give up try again; \
+         at 1 a customer never served would try forever), got {}",
         fmt_num(p)
     ))
 }

@@ -106,6 +106,11 @@ impl Scenario {
     pub fn blocking(&self) -> bool {
         self.queue_cap.iter().any(Option::is_some)
     }
+    /// True when some reason's customers retry (`retry` with p > 0): the
+    /// `retries` metric and the `retry_of` column of `chats.csv` are written.
+    pub fn retrials(&self) -> bool {
+        self.reasons.iter().any(|r| r.retry.is_some())
+    }
 }
 
 /// Values per open interval: one profile for every day, or one for each day.
@@ -265,6 +270,9 @@ pub struct Reason {
     pub nonresponsive: Option<Nonresponsive>,
     pub transfer: Option<Transfer>,
     pub commitment: Option<Commitment>,
+    /// Retrials: the share of abandoned or blocked customers who try again,
+    /// and after how long (`None`: off, also for `p = 0`).
+    pub retry: Option<Retry>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -291,6 +299,17 @@ pub struct Commitment {
     pub after: f64,
     pub skill: usize,
     pub handle: Option<Dist>,
+}
+
+/// A reason's `retry`: a new chat (a first attempt or a retry) that
+/// abandons or is blocked comes back with probability `p`, `after` later,
+/// as a new arrival of the same customer (docs/design.md §2 item 11).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retry {
+    /// Above 0 and at most [`limits::MAX_RETRY_P`].
+    pub p: f64,
+    /// Delay from giving up to trying again, seconds.
+    pub after: Dist,
 }
 
 /// An agent group: the skills it serves, its staffing and its rules.

@@ -5,13 +5,14 @@
 //!
 //! Skills stay names here ([`Ref`]s); pass 2 (`parse`) numbers them.
 
+use super::dist::DIST_HINT;
 use super::duration::{fmt_duration, parse_rate_parts};
 use super::fields::{At, Ctx, Result, got, number};
 use super::interval_tables::CsvProfiles;
 use super::limits;
 use super::parse::Ref;
-use super::schema::{RawCommitment, RawNonresponsive, RawReason, RawTransfer};
-use super::{Commitment, DayProfiles, Dist, Nonresponsive, Reason, Simulation, Transfer};
+use super::schema::{RawCommitment, RawNonresponsive, RawReason, RawRetry, RawTransfer};
+use super::{Commitment, DayProfiles, Dist, Nonresponsive, Reason, Retry, Simulation, Transfer};
 use toml::{Spanned, Value};
 
 /// A reason after pass 1, its skills still by name.
@@ -71,6 +72,7 @@ impl Ctx<'_> {
         let (transfer, transfer_to) = r.transfer.as_ref().map(|t| self.transfer(key, t.get_ref())).transpose()?.unzip();
         let (commitment, commitment_skill) =
             r.commitment.as_ref().map(|c| self.commitment(key, c.get_ref())).transpose()?.unzip();
+        let retry = r.retry.as_ref().map(|t| self.retry(key, t.get_ref())).transpose()?.flatten();
         Ok(ReasonDraft {
             reason: Reason {
                 name,
@@ -85,6 +87,7 @@ impl Ctx<'_> {
                 nonresponsive,
                 transfer,
                 commitment,
+                retry,
             },
             name_at: self.at(&k("name"), Some(name_v.span())),
             skill,
@@ -199,6 +202,18 @@ impl Ctx<'_> {
         let to = self.skill_ref(&tk("to"), self.required(&tk("to"), &t.to, "a skill name")?)?;
         let handle = self.opt(&t.handle, None, |v| self.dist(&tk("handle"), v, false).map(Some))?;
         Ok((Transfer { p, to: 0, handle }, to))
+    }
+
+    /// `retry`: `None` when `p` is 0 (off, as if absent).
+    fn retry(&self, key: &str, t: &RawRetry) -> Result<Option<Retry>> {
+        let rk = |f: &str| format!("{key}.retry.{f}");
+        let p_v = self.required(&rk("p"), &t.p, "a probability")?;
+        let p = number(p_v.get_ref()).filter(|x| !x.is_nan()).ok_or_else(|| {
+            self.err(&rk("p"), p_v, format!("expected a probability (a number like 0.3), got {}", got(p_v.get_ref())))
+        })?;
+        limits::check_retry_p(p).map_err(|m| self.err(&rk("p"), p_v, m))?;
+        let after = self.dist(&rk("after"), self.required(&rk("after"), &t.after, DIST_HINT)?, false)?;
+        Ok((p > 0.0).then_some(Retry { p: p + 0.0, after }))
     }
 
     /// `commitment`, and the skill of its follow-up (resolved in pass 2).

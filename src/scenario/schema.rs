@@ -96,6 +96,7 @@ pub(super) struct RawReason {
     pub(super) nonresponsive: Option<Spanned<RawNonresponsive>>,
     pub(super) transfer: Option<Spanned<RawTransfer>>,
     pub(super) commitment: Option<Spanned<RawCommitment>>,
+    pub(super) retry: Option<Spanned<RawRetry>>,
 }
 
 #[derive(Deserialize)]
@@ -120,6 +121,13 @@ pub(super) struct RawCommitment {
     pub(super) after: Field,
     pub(super) skill: Field,
     pub(super) handle: Field,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = r#"a table like { p = 0.3, after = "exponential(mean=10m)" }"#)]
+pub(super) struct RawRetry {
+    pub(super) p: Field,
+    pub(super) after: Field,
 }
 
 #[derive(Deserialize)]

@@ -132,6 +132,9 @@ pub fn resolved_toml(s: &Scenario) -> String {
             let after = duration(c.after);
             line(w, "commitment", &format!("{{ p = {}, after = {after}, skill = {skill}{handle} }}", float(c.p)));
         }
+        if let Some(t) = &r.retry {
+            line(w, "retry", &format!("{{ p = {}, after = {} }}", float(t.p), dist(&t.after)));
+        }
     }
 
     for g in &s.groups {

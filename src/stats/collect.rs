@@ -25,6 +25,8 @@ pub struct Layout {
     pub short_abandon: f64,
     /// Some skill's queue has a cap: `blocked` and `block_rate` are written.
     pub blocking: bool,
+    /// Some reason's customers retry: `retries` is written.
+    pub retrials: bool,
 }
 
 impl Layout {
@@ -108,6 +110,8 @@ pub struct KindTotals {
     pub unserved: u64,
     /// Turned away by a full queue (new chats only).
     pub blocked: u64,
+    /// Segments of retries of customers who gave up (written for new chats only).
+    pub retries: u64,
     /// Answered with wait ≤ threshold.
     pub within_threshold: u64,
     /// Sum of waits of answered segments, seconds.
@@ -127,6 +131,7 @@ impl KindTotals {
         self.short_abandoned += o.short_abandoned;
         self.unserved += o.unserved;
         self.blocked += o.blocked;
+        self.retries += o.retries;
         self.within_threshold += o.within_threshold;
         self.wait_sum += o.wait_sum;
         self.wait_max = self.wait_max.max(o.wait_max);
@@ -517,6 +522,7 @@ impl<'a> Counted<'a> {
             SegmentKind::Followup => &mut s.followup,
         };
         k.offered += 1;
+        k.retries += rec.retry_of.is_some() as u64;
         match rec.outcome {
             Outcome::Abandoned => {
                 k.abandoned += 1;
@@ -794,6 +800,7 @@ mod tests {
             threshold: 60.0,
             short_abandon: 0.0,
             blocking: false,
+            retrials: false,
         }
     }
 
@@ -839,6 +846,7 @@ mod tests {
             commitment: false,
             commitment_unserved: false,
             counted: true,
+            retry_of: None,
         }
     }
 

@@ -46,10 +46,12 @@ impl Out<'_> {
     }
 }
 
-/// The queue metrics of one kind of segment; `new_chats`: the new chats'
-/// own (wait percentiles, and with a queue cap `blocked` and `block_rate`).
-fn queue_metrics(out: &mut Out, kind: SegmentKind, k: &KindTotals, new_chats: bool, blocking: bool) {
-    let blocking = new_chats && blocking;
+/// The queue metrics of one kind of segment; `new_chats` (the layout) for
+/// the new chats' own: wait percentiles, with a queue cap `blocked` and
+/// `block_rate`, with retrials `retries`.
+fn queue_metrics(out: &mut Out, kind: SegmentKind, k: &KindTotals, new_chats: Option<&Layout>) {
+    let blocking = new_chats.is_some_and(|l| l.blocking);
+    let retrials = new_chats.is_some_and(|l| l.retrials);
     use Metric::*;
     let n = |x: u64| Some(x as f64);
     out.put(Offered(kind), n(k.offered));
@@ -60,6 +62,9 @@ fn queue_metrics(out: &mut Out, kind: SegmentKind, k: &KindTotals, new_chats: bo
     if blocking {
         out.put(Blocked, n(k.blocked));
     }
+    if retrials {
+        out.put(Retries, n(k.retries));
+    }
     let base = (k.offered - k.short_abandoned) as f64;
     out.put(ServiceLevel(kind), ratio(k.within_threshold as f64, base));
     out.put(AbandonRate(kind), ratio((k.abandoned - k.short_abandoned) as f64, base));
@@ -67,7 +72,7 @@ fn queue_metrics(out: &mut Out, kind: SegmentKind, k: &KindTotals, new_chats: bo
         out.put(BlockRate, ratio(k.blocked as f64, k.offered as f64));
     }
     out.put(Asa(kind), ratio(k.wait_sum, k.answered as f64));
-    if new_chats {
+    if new_chats.is_some() {
         for (metric, q) in [(WaitP50, 0.5), (WaitP80, 0.8), (WaitP90, 0.9), (WaitP95, 0.95), (WaitP99, 0.99)] {
             out.put(metric, k.hist.as_ref().and_then(|h| h.quantile(q)));
         }
@@ -97,10 +102,10 @@ fn outcome_metrics(out: &mut Out, s: &SegTotals) {
     handling_metrics(out, Work::Followups, &s.followup_handling);
 }
 
-fn queue_scope(out: &mut Out, s: &SegTotals, q: &QueueTotals, observed: f64, blocking: bool) {
-    queue_metrics(out, SegmentKind::New, &s.new, true, blocking);
-    queue_metrics(out, SegmentKind::TransferIn, &s.transfer_in, false, false);
-    queue_metrics(out, SegmentKind::Followup, &s.followup, false, false);
+fn queue_scope(out: &mut Out, s: &SegTotals, q: &QueueTotals, observed: f64, layout: &Layout) {
+    queue_metrics(out, SegmentKind::New, &s.new, Some(layout));
+    queue_metrics(out, SegmentKind::TransferIn, &s.transfer_in, None);
+    queue_metrics(out, SegmentKind::Followup, &s.followup, None);
     out.put(Metric::QueueLenMean, ratio(q.area, observed));
     out.put(Metric::QueueLenMax, (observed > 0.0).then_some(q.max as f64));
 }
@@ -153,25 +158,19 @@ fn write_metrics(
         f(&mut o);
     };
     out(Scope::All, "all", &mut |o| {
-        queue_scope(o, &t.seg[0], &t.queue[0], t.observed, layout.blocking);
+        queue_scope(o, &t.seg[0], &t.queue[0], t.observed, layout);
         outcome_metrics(o, &t.seg[0]);
         agent_metrics(o, &all_agents, levels);
     });
     for (r, name) in names.reasons.iter().enumerate() {
         out(Scope::Reason, name, &mut |o| {
-            queue_scope(o, &t.seg[layout.reason_scope(r)], &t.queue[1 + r], t.observed, layout.blocking);
+            queue_scope(o, &t.seg[layout.reason_scope(r)], &t.queue[1 + r], t.observed, layout);
             outcome_metrics(o, &t.seg[layout.reason_scope(r)]);
         });
     }
     for (s, name) in names.skills.iter().enumerate() {
         out(Scope::Skill, name, &mut |o| {
-            queue_scope(
-                o,
-                &t.seg[layout.skill_scope(s)],
-                &t.queue[1 + layout.reasons + s],
-                t.observed,
-                layout.blocking,
-            );
+            queue_scope(o, &t.seg[layout.skill_scope(s)], &t.queue[1 + layout.reasons + s], t.observed, layout);
             outcome_metrics(o, &t.seg[layout.skill_scope(s)]);
         });
     }
@@ -199,6 +198,7 @@ mod tests {
             threshold: 60.0,
             short_abandon: 5.0,
             blocking: true,
+            retrials: true,
         };
         let names =
             ScopeNames { reasons: vec!["r".into()], skills: vec!["s".into()], groups: vec!["a".into(), "b".into()] };

@@ -79,6 +79,8 @@ pub enum Metric {
     Unserved(SegmentKind),
     /// New chats turned away by a full queue (only with a `[queue_cap]`).
     Blocked,
+    /// New chats that were retries (only when some reason has `retry`).
+    Retries,
     ServiceLevel(SegmentKind),
     AbandonRate(SegmentKind),
     /// Blocked ÷ offered new chats (only with a `[queue_cap]`).
@@ -125,8 +127,8 @@ impl Metric {
     pub fn kind(self) -> MetricKind {
         use Metric::*;
         match self {
-            Offered(_) | Answered(_) | Abandoned(_) | ShortAbandoned(_) | Unserved(_) | Blocked | Handled(_)
-            | Commitments | CommitmentsUnserved => MetricKind::Count,
+            Offered(_) | Answered(_) | Abandoned(_) | ShortAbandoned(_) | Unserved(_) | Blocked | Retries
+            | Handled(_) | Commitments | CommitmentsUnserved => MetricKind::Count,
             ServiceLevel(_)
             | BlockRate
             | AbandonRate(_)
@@ -192,6 +194,7 @@ impl Metric {
             ShortAbandoned(_) => "short_abandoned",
             Unserved(_) => "unserved",
             Blocked => "blocked",
+            Retries => "retries",
             ServiceLevel(_) => "service_level",
             AbandonRate(_) => "abandon_rate",
             BlockRate => "block_rate",
@@ -293,6 +296,7 @@ impl FromStr for Metric {
             "wait_p95" => WaitP95,
             "wait_p99" => WaitP99,
             "blocked" => Blocked,
+            "retries" => Retries,
             "block_rate" => BlockRate,
             "queue_len_mean" => QueueLenMean,
             "queue_len_max" => QueueLenMax,

@@ -23,6 +23,7 @@ mod layers;
 mod limits;
 mod mutations;
 mod readme;
+mod retrials;
 mod routing;
 mod rules;
 mod shard;

@@ -757,3 +757,33 @@ fn absenteeism_is_off_by_default_round_trips_and_refuses_one_and_above() {
         assert!(e.to_string().contains("from 0 to below 1"), "{e}");
     }
 }
+
+#[test]
+fn retry_round_trips_is_off_at_zero_and_refuses_bad_values() {
+    let with = |retry: &str| MINIMAL.replacen("handle = \"5m\"", &format!("handle = \"5m\"\nretry = {retry}"), 1);
+    let s = parse(&with(r#"{ p = 0.3, after = "exponential(mean=10m)" }"#)).unwrap();
+    let retry = s.reasons[0].retry.as_ref().unwrap();
+    assert_eq!((retry.p, retry.after.to_string()), (0.3, "exponential(mean=10m)".to_string()));
+    assert!(s.retrials());
+    let written = resolved_toml(&s);
+    assert!(written.contains("retry = { p = 0.3, after = \"exponential(mean=10m)\" }\n"), "{written}");
+    assert_eq!(parse_str(&written, &s.path).unwrap(), s);
+    // p = 0 is off: nothing kept, nothing written.
+    let off = parse(&with(r#"{ p = 0, after = "10m" }"#)).unwrap();
+    assert!(off.reasons[0].retry.is_none() && !off.retrials());
+    assert_eq!(resolved_toml(&off), resolved_toml(&parse(MINIMAL).unwrap()));
+    for (retry, key, message) in [
+        (r#"{ p = 1, after = "10m" }"#, "reasons.billing.retry.p", "expected a probability from 0 to 0.99"),
+        (r#"{ p = -0.1, after = "10m" }"#, "reasons.billing.retry.p", "got -0.1"),
+        (r#"{ p = "x", after = "10m" }"#, "reasons.billing.retry.p", "expected a probability"),
+        (r#"{ p = 0.3 }"#, "reasons.billing.retry.after", "missing; expected a duration"),
+        (r#"{ p = 0.3, after = "never" }"#, "reasons.billing.retry.after", "never"),
+        (r#"{ after = "10m" }"#, "reasons.billing.retry.p", "missing"),
+    ] {
+        let err = parse(&with(retry)).unwrap_err();
+        assert_eq!(err.key, key, "{err}");
+        assert!(err.to_string().contains(message), "{retry}: {err}");
+    }
+    let err = parse(&with(r#"{ p = 0.3, after = "10m", when = 2 }"#)).unwrap_err();
+    assert!(err.to_string().contains("unknown field `when`"), "{err}");
+}
