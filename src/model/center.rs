@@ -108,6 +108,8 @@ enum Stop {
     Silence,
     Transfer,
     Resolved,
+    /// A misrouted chat's triage is done: it goes to its right skill.
+    Misrouted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +141,10 @@ struct Chat {
     attempt: u32,
     /// For a retry, the chat number of the customer's previous attempt.
     retry_of: Option<u64>,
+    /// While a misrouted chat is in the wrong queue (its first segment, whose
+    /// work is authentication then triage): the draws of its transfer to the
+    /// right skill, the conversation the customer came for.
+    misroute: Option<Box<SegmentDraws>>,
     /// Arrived after the warm-up: its segments count in the statistics.
     counted: bool,
     /// Its place in every queue it joins: original arrival, kept across
@@ -708,6 +714,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let mut customer = self.streams.get(r, index, attempt, draws::CUSTOMER);
         let replayed = replay.and_then(|i| self.sc.replay.as_ref().map(|v| &v[i]));
         let d = draws::new_segment(&mut customer, reason, replayed);
+        let (skill, priority, d, misroute) = self.misroute(r, index, attempt, d);
         let id = self.next_chat_id;
         self.next_chat_id += 1;
         let now = self.now();
@@ -717,20 +724,14 @@ impl<'a, O: Observer> Center<'a, O> {
             index,
             attempt,
             retry_of,
+            misroute,
             counted: now >= self.warmup_at,
             first_arrival: now,
             offers: None,
             wrapups: None,
             had_followup: false,
             segments: 1,
-            seg: Segment::queued(
-                SegmentKind::New,
-                reason.skill,
-                now,
-                self.queue_key(reason.priority, now, id),
-                d,
-                Vec::new(),
-            ),
+            seg: Segment::queued(SegmentKind::New, skill, now, self.queue_key(priority, now, id), d, Vec::new()),
         };
         let c = match self.free_chats.pop() {
             Some(c) => {
@@ -748,6 +749,41 @@ impl<'a, O: Observer> Center<'a, O> {
         self.enqueue(c);
     }
 
+    /// Misrouting: whether attempt `attempt` of arrival `index` of reason `r`,
+    /// with the customer's draws `d`, picks the wrong reason (from its own
+    /// `misroute` stream). Then its first segment queues for the wrong
+    /// reason's skill with that reason's priority, and its work is the
+    /// customer's authentication (which may fail) then the triage; the
+    /// customer's handle, silence, transfer and commitment draws, with a
+    /// fresh patience, wait for its transfer to the right skill. Returns the
+    /// first segment's skill, priority and draws, and the transfer's draws.
+    fn misroute(
+        &self,
+        r: usize,
+        index: u64,
+        attempt: u32,
+        d: SegmentDraws,
+    ) -> (usize, i32, SegmentDraws, Option<Box<SegmentDraws>>) {
+        let reason = &self.sc.reasons[r];
+        if let Some(m) = &reason.misroute {
+            let key = KeyPrefix::of(&[self.seed, self.replication.into(), draws::MISROUTE, r as u64, index]);
+            let key = if attempt == 0 { key } else { key.then(attempt.into()) };
+            if let Some((triage, patience)) = draws::misroute(&mut key.stream(), reason, m) {
+                let first = SegmentDraws {
+                    handle: triage,
+                    auth: d.auth,
+                    auth_fails: d.auth_fails,
+                    patience: d.patience,
+                    ..Default::default()
+                };
+                let right = SegmentDraws { auth: 0.0, auth_fails: false, patience, ..d };
+                let wrong = &self.sc.reasons[m.to];
+                return (wrong.skill, wrong.priority, first, Some(Box::new(right)));
+            }
+        }
+        (reason.skill, reason.priority, d, None)
+    }
+
     /// A chat's place in a queue: its segment's `priority` (0 when
     /// `oldest`), its original arrival, its id.
     fn queue_key(&self, priority: i32, first_arrival: SimTime, id: u64) -> QueueKey {
@@ -756,8 +792,17 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     /// Chat `c`'s next segment, of `kind` with `draws`, joins the queue of
-    /// `skill` with `priority` now.
-    fn next_segment(&mut self, c: ChatIdx, kind: SegmentKind, skill: usize, priority: i32, draws: SegmentDraws) {
+    /// `skill` with `priority` now; its wait counts from now, or with
+    /// `waits_from_first` from the chat's first arrival (a misrouted chat).
+    fn next_segment(
+        &mut self,
+        c: ChatIdx,
+        kind: SegmentKind,
+        skill: usize,
+        priority: i32,
+        draws: SegmentDraws,
+        waits_from_first: bool,
+    ) {
         let now = self.now();
         let ch = self.chat(c);
         let key = self.queue_key(priority, ch.first_arrival, ch.id);
@@ -765,6 +810,9 @@ impl<'a, O: Observer> Center<'a, O> {
         let refused_by = std::mem::take(&mut ch.seg.refused_by);
         ch.segments += 1;
         ch.seg = Segment::queued(kind, skill, now, key, draws, refused_by);
+        if waits_from_first {
+            ch.seg.arrival = ch.first_arrival;
+        }
         self.enqueue(c);
     }
 
@@ -993,7 +1041,9 @@ impl<'a, O: Observer> Center<'a, O> {
         if let Some(t) = self.chat_mut(c).seg.patience_timer.take() {
             self.queue.cancel(t);
         }
-        let seg = &mut self.chat_mut(c).seg;
+        let ch = self.chat_mut(c);
+        let misrouted = ch.misroute.is_some();
+        let seg = &mut ch.seg;
         seg.state = SegState::Working;
         seg.accepted = now;
         let d = &seg.draws;
@@ -1003,6 +1053,8 @@ impl<'a, O: Observer> Center<'a, O> {
         let transfer = d.transfer_at.map_or(f64::INFINITY, |f| auth + f * d.handle);
         (seg.stop_at, seg.stop) = if d.auth_fails {
             (auth, Stop::AuthFailed)
+        } else if misrouted {
+            (full, Stop::Misrouted)
         } else if silence < transfer && silence < full {
             (silence, Stop::Silence)
         } else if transfer.is_finite() {
@@ -1090,6 +1142,10 @@ impl<'a, O: Observer> Center<'a, O> {
             Stop::AuthFailed => self.end_segment(c, Outcome::AuthFailed),
             Stop::Transfer => self.end_segment(c, Outcome::Transferred),
             Stop::Resolved => self.end_segment(c, Outcome::Resolved),
+            Stop::Misrouted => {
+                self.trace(Some(a), Some(c), TraceEvent::Misrouted);
+                self.end_segment(c, Outcome::Transferred);
+            }
             Stop::Silence => {
                 let a = self.stop_working(c);
                 self.trace(Some(a), Some(c), TraceEvent::Silence);
@@ -1190,14 +1246,23 @@ impl<'a, O: Observer> Center<'a, O> {
         }
     }
 
+    /// A transferred segment's chat joins its next queue: a misrouted chat
+    /// its right skill's (the reason's), with the customer's own draws and
+    /// its wait counted from its first arrival; else the transfer's `to`.
     fn start_transfer(&mut self, c: ChatIdx) {
-        let ch = self.chat(c);
+        let sc = self.sc;
+        let ch = self.chat_mut(c);
+        if let Some(d) = ch.misroute.take() {
+            let skill = sc.reasons[ch.reason].skill;
+            self.next_segment(c, SegmentKind::TransferIn, skill, 0, *d, true);
+            return;
+        }
         let (r, index, attempt) = (ch.reason, ch.index, ch.attempt);
         let reason = &self.sc.reasons[r];
         let to = reason.transfer.as_ref().expect("transfer rule").to;
         let mut rng = self.streams.get(r, index, attempt, draws::TRANSFER);
         let d = draws::transfer_segment(&mut rng, reason);
-        self.next_segment(c, SegmentKind::TransferIn, to, 0, d);
+        self.next_segment(c, SegmentKind::TransferIn, to, 0, d, false);
     }
 
     fn followup_due(&mut self, c: ChatIdx) {
@@ -1207,7 +1272,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let skill = reason.commitment.as_ref().expect("commitment rule").skill;
         let mut rng = self.streams.get(r, index, attempt, draws::FOLLOWUP);
         let d = draws::followup_segment(&mut rng, reason);
-        self.next_segment(c, SegmentKind::Followup, skill, 0, d);
+        self.next_segment(c, SegmentKind::Followup, skill, 0, d, false);
     }
 
     fn wrapup_end(&mut self, a: AgentIdx, chat: u64, segment: u8) {
@@ -1323,6 +1388,7 @@ impl<'a, O: Observer> Center<'a, O> {
             commitment_unserved: false,
             counted: ch.counted,
             retry_of: ch.retry_of,
+            misrouted: ch.misroute.is_some(),
         }
     }
 

@@ -4,7 +4,7 @@
 //! identical across runs that differ in staffing, routing or probabilities.
 
 use crate::engine::{KeyPrefix, Stream};
-use crate::scenario::{Dist, Reason, ReplayArrival};
+use crate::scenario::{Dist, Misroute, Reason, ReplayArrival};
 use rand::RngExt;
 
 /// Stream purposes, part of each stream's key.
@@ -25,6 +25,10 @@ pub const ABSENCE: u64 = 10;
 /// Retrials: whether a customer who gave up tries again, and after how long,
 /// keyed (seed, replication, `RETRY`, reason, arrival index, attempt).
 pub const RETRY: u64 = 12;
+/// Misrouting: whether a new chat picks the wrong reason, its triage work
+/// and the patience of its transfer to the right skill, keyed (seed,
+/// replication, `MISROUTE`, reason, arrival index) and for a retry its attempt.
+pub const MISROUTE: u64 = 13;
 
 /// The streams of every chat of one replication: keyed by (seed,
 /// replication, purpose, reason, arrival index), and for a retry also its
@@ -124,6 +128,16 @@ pub fn transfer_segment(rng: &mut Stream, reason: &Reason) -> SegmentDraws {
         SegmentDraws { handle: handle_dist.sample(rng), patience: reason.patience.sample(rng), ..Default::default() };
     behaviour(rng, reason, &mut d, false);
     d
+}
+
+/// A misrouting decision, from the `misroute` stream of the chat: one
+/// uniform (it misroutes when below `p`), the triage work, the patience of
+/// its transfer to the right skill, drawn whatever `p`.
+pub fn misroute(rng: &mut Stream, reason: &Reason, m: &Misroute) -> Option<(f64, f64)> {
+    let misrouted = decide(rng, m.p);
+    let triage = m.triage.sample(rng);
+    let patience = reason.patience.sample(rng);
+    misrouted.then_some((triage, patience))
 }
 
 /// A follow-up's segment, from the `followup` stream: work only.

@@ -95,6 +95,9 @@ pub struct SegmentRecord {
     pub counted: bool,
     /// For a retry (retrials), the chat number of the customer's previous attempt.
     pub retry_of: Option<u64>,
+    /// The first segment of a misrouted chat: in the queue of the reason
+    /// the customer picked by mistake (`skill` is that reason's).
+    pub misrouted: bool,
 }
 
 /// Something that happened, for the trace (`events.csv`).
@@ -116,6 +119,8 @@ pub enum TraceEvent {
     Absent,
     /// A customer who gave up tries again: the retry's arrival, before it queues.
     Retry,
+    /// The agent sees a misrouted chat is for another skill (end of triage).
+    Misrouted,
     Login,
     Leave,
     Drain,
@@ -138,6 +143,7 @@ impl TraceEvent {
             TraceEvent::Blocked => "blocked",
             TraceEvent::Absent => "absent",
             TraceEvent::Retry => "retry",
+            TraceEvent::Misrouted => "misrouted",
             TraceEvent::Login => "login",
             TraceEvent::Leave => "leave",
             TraceEvent::Drain => "drain",

@@ -137,6 +137,19 @@ pub fn check_retry_p(p: f64) -> Result<(), String> {
     ))
 }
 
+/// Checks a reason's `misroute.p`: a probability from 0 to below 1 (at 1
+/// every customer would pick the other reason: that reason is then the
+/// one they come for).
+pub fn check_misroute_p(p: f64) -> Result<(), String> {
+    if (0.0..1.0).contains(&p) {
+        return Ok(());
+    }
+    Err(format!(
+        "expected a probability from 0 to below 1 (0.05: 1 customer in 20 picks the wrong reason), got {}",
+        fmt_num(p)
+    ))
+}
+
 /// Checks a forecast-error coefficient of variation: a number from 0 to [`MAX_VOLUME_CV`].
 pub fn check_volume_cv(cv: f64) -> Result<(), String> {
     if (0.0..=MAX_VOLUME_CV).contains(&cv) {

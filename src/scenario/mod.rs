@@ -111,6 +111,11 @@ impl Scenario {
     pub fn retrials(&self) -> bool {
         self.reasons.iter().any(|r| r.retry.is_some())
     }
+    /// True when some reason's customers misroute (`misroute` with p > 0):
+    /// the `misrouted` metric is written.
+    pub fn misrouting(&self) -> bool {
+        self.reasons.iter().any(|r| r.misroute.is_some())
+    }
 }
 
 /// Values per open interval: one profile for every day, or one for each day.
@@ -273,6 +278,9 @@ pub struct Reason {
     /// Retrials: the share of abandoned or blocked customers who try again,
     /// and after how long (`None`: off, also for `p = 0`).
     pub retry: Option<Retry>,
+    /// Misrouting: the share of customers who pick another reason instead
+    /// of this one (`None`: off, also for `p = 0`).
+    pub misroute: Option<Misroute>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -310,6 +318,20 @@ pub struct Retry {
     pub p: f64,
     /// Delay from giving up to trying again, seconds.
     pub after: Dist,
+}
+
+/// A reason's `misroute`: a new chat picks reason `to` instead with
+/// probability `p`, queues for its skill, and is transferred to this
+/// reason's skill after `triage` (docs/design.md §2 item 12).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Misroute {
+    /// Above 0 and below 1.
+    pub p: f64,
+    /// The reason picked instead (index into [`Scenario::reasons`]; never this one).
+    pub to: usize,
+    /// Agent work, at speed 1, after authentication until the agent sees
+    /// the chat is misrouted, seconds.
+    pub triage: Dist,
 }
 
 /// An agent group: the skills it serves, its staffing and its rules.

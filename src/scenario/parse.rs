@@ -92,6 +92,12 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
         if let (Some(c), Some(to)) = (&mut r.reason.commitment, &r.commitment_skill) {
             c.skill = skill(to)?;
         }
+        if let (Some(m), Some(to)) = (&mut r.reason.misroute, &r.misroute_to) {
+            m.to = misroute_target(&r.reason.name, to, &reason_names)?;
+        }
+        if r.reason.misroute.as_ref().is_some_and(|m| m.p == 0.0) {
+            r.reason.misroute = None;
+        }
         resolved.push(r.reason);
     }
     let reasons = resolved;
@@ -143,6 +149,24 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
 pub(super) struct Ref {
     pub(super) name: String,
     pub(super) at: At,
+}
+
+/// The index of the reason a misroute of reason `name` picks instead:
+/// another reason of the file.
+fn misroute_target(name: &str, to: &Ref, reasons: &[&str]) -> Result<usize> {
+    let others: Vec<&str> = reasons.iter().copied().filter(|r| *r != name).collect();
+    let listed =
+        if others.is_empty() { "none (add the reason it is mistaken for)".to_string() } else { others.join(", ") };
+    if to.name == name {
+        return Err(to.at.err(format!(
+            "{:?} is this reason itself; expected another reason customers pick by mistake: {listed}",
+            to.name
+        )));
+    }
+    reasons
+        .iter()
+        .position(|r| *r == to.name)
+        .ok_or_else(|| to.at.err(format!("unknown reason {:?}; expected another reason: {listed}", to.name)))
 }
 
 /// Fails on the second item that reuses a name.

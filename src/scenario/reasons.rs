@@ -11,8 +11,8 @@ use super::fields::{At, Ctx, Result, got, number};
 use super::interval_tables::CsvProfiles;
 use super::limits;
 use super::parse::Ref;
-use super::schema::{RawCommitment, RawNonresponsive, RawReason, RawRetry, RawTransfer};
-use super::{Commitment, DayProfiles, Dist, Nonresponsive, Reason, Retry, Simulation, Transfer};
+use super::schema::{RawCommitment, RawMisroute, RawNonresponsive, RawReason, RawRetry, RawTransfer};
+use super::{Commitment, DayProfiles, Dist, Misroute, Nonresponsive, Reason, Retry, Simulation, Transfer};
 use toml::{Spanned, Value};
 
 /// A reason after pass 1, its skills still by name.
@@ -23,6 +23,8 @@ pub(super) struct ReasonDraft {
     pub(super) skill: Ref,
     pub(super) transfer_to: Option<Ref>,
     pub(super) commitment_skill: Option<Ref>,
+    /// The reason `misroute.to` names (resolved in pass 2).
+    pub(super) misroute_to: Option<Ref>,
 }
 
 /// What decides a reason's arrivals besides its own `rate` or `volume`.
@@ -73,6 +75,7 @@ impl Ctx<'_> {
         let (commitment, commitment_skill) =
             r.commitment.as_ref().map(|c| self.commitment(key, c.get_ref())).transpose()?.unzip();
         let retry = r.retry.as_ref().map(|t| self.retry(key, t.get_ref())).transpose()?.flatten();
+        let (misroute, misroute_to) = r.misroute.as_ref().map(|m| self.misroute(key, m.get_ref())).transpose()?.unzip();
         Ok(ReasonDraft {
             reason: Reason {
                 name,
@@ -88,11 +91,13 @@ impl Ctx<'_> {
                 transfer,
                 commitment,
                 retry,
+                misroute,
             },
             name_at: self.at(&k("name"), Some(name_v.span())),
             skill,
             transfer_to,
             commitment_skill,
+            misroute_to,
         })
     }
 
@@ -214,6 +219,21 @@ impl Ctx<'_> {
         limits::check_retry_p(p).map_err(|m| self.err(&rk("p"), p_v, m))?;
         let after = self.dist(&rk("after"), self.required(&rk("after"), &t.after, DIST_HINT)?, false)?;
         Ok((p > 0.0).then_some(Retry { p: p + 0.0, after }))
+    }
+
+    /// `misroute`, and the reason it names (resolved, and refused when it is
+    /// this reason or unknown, in pass 2, which also turns p = 0 into off).
+    fn misroute(&self, key: &str, m: &RawMisroute) -> Result<(Misroute, Ref)> {
+        let mk = |f: &str| format!("{key}.misroute.{f}");
+        let p_v = self.required(&mk("p"), &m.p, "a probability")?;
+        let p = number(p_v.get_ref()).filter(|x| !x.is_nan()).ok_or_else(|| {
+            self.err(&mk("p"), p_v, format!("expected a probability (a number like 0.05), got {}", got(p_v.get_ref())))
+        })?;
+        limits::check_misroute_p(p).map_err(|m| self.err(&mk("p"), p_v, m))?;
+        let to_v = self.required(&mk("to"), &m.to, "the name of the reason picked instead")?;
+        let to = Ref { name: self.name(&mk("to"), to_v)?, at: self.at(&mk("to"), Some(to_v.span())) };
+        let triage = self.dist(&mk("triage"), self.required(&mk("triage"), &m.triage, DIST_HINT)?, false)?;
+        Ok((Misroute { p: p + 0.0, to: 0, triage }, to))
     }
 
     /// `commitment`, and the skill of its follow-up (resolved in pass 2).

@@ -97,6 +97,7 @@ pub(super) struct RawReason {
     pub(super) transfer: Option<Spanned<RawTransfer>>,
     pub(super) commitment: Option<Spanned<RawCommitment>>,
     pub(super) retry: Option<Spanned<RawRetry>>,
+    pub(super) misroute: Option<Spanned<RawMisroute>>,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +129,14 @@ pub(super) struct RawCommitment {
 pub(super) struct RawRetry {
     pub(super) p: Field,
     pub(super) after: Field,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = r#"a table like { p = 0.05, to = "orders", triage = "const(1m)" }"#)]
+pub(super) struct RawMisroute {
+    pub(super) p: Field,
+    pub(super) to: Field,
+    pub(super) triage: Field,
 }
 
 #[derive(Deserialize)]

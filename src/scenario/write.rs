@@ -132,6 +132,10 @@ pub fn resolved_toml(s: &Scenario) -> String {
             let after = duration(c.after);
             line(w, "commitment", &format!("{{ p = {}, after = {after}, skill = {skill}{handle} }}", float(c.p)));
         }
+        if let Some(m) = &r.misroute {
+            let to = quote(&reason_name(s, m.to));
+            line(w, "misroute", &format!("{{ p = {}, to = {to}, triage = {} }}", float(m.p), dist(&m.triage)));
+        }
         if let Some(t) = &r.retry {
             line(w, "retry", &format!("{{ p = {}, after = {} }}", float(t.p), dist(&t.after)));
         }

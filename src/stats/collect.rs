@@ -27,6 +27,8 @@ pub struct Layout {
     pub blocking: bool,
     /// Some reason's customers retry: `retries` is written.
     pub retrials: bool,
+    /// Some reason's customers misroute: `misrouted` is written.
+    pub misrouting: bool,
 }
 
 impl Layout {
@@ -112,6 +114,8 @@ pub struct KindTotals {
     pub blocked: u64,
     /// Segments of retries of customers who gave up (written for new chats only).
     pub retries: u64,
+    /// Misrouted new chats (in the queue of the wrong reason).
+    pub misrouted: u64,
     /// Answered with wait ≤ threshold.
     pub within_threshold: u64,
     /// Sum of waits of answered segments, seconds.
@@ -132,6 +136,7 @@ impl KindTotals {
         self.unserved += o.unserved;
         self.blocked += o.blocked;
         self.retries += o.retries;
+        self.misrouted += o.misrouted;
         self.within_threshold += o.within_threshold;
         self.wait_sum += o.wait_sum;
         self.wait_max = self.wait_max.max(o.wait_max);
@@ -523,6 +528,7 @@ impl<'a> Counted<'a> {
         };
         k.offered += 1;
         k.retries += rec.retry_of.is_some() as u64;
+        k.misrouted += rec.misrouted as u64;
         match rec.outcome {
             Outcome::Abandoned => {
                 k.abandoned += 1;
@@ -801,6 +807,7 @@ mod tests {
             short_abandon: 0.0,
             blocking: false,
             retrials: false,
+            misrouting: false,
         }
     }
 
@@ -847,6 +854,7 @@ mod tests {
             commitment_unserved: false,
             counted: true,
             retry_of: None,
+            misrouted: false,
         }
     }
 

@@ -48,10 +48,11 @@ impl Out<'_> {
 
 /// The queue metrics of one kind of segment; `new_chats` (the layout) for
 /// the new chats' own: wait percentiles, with a queue cap `blocked` and
-/// `block_rate`, with retrials `retries`.
+/// `block_rate`, with retrials `retries`, with misrouting `misrouted`.
 fn queue_metrics(out: &mut Out, kind: SegmentKind, k: &KindTotals, new_chats: Option<&Layout>) {
     let blocking = new_chats.is_some_and(|l| l.blocking);
     let retrials = new_chats.is_some_and(|l| l.retrials);
+    let misrouting = new_chats.is_some_and(|l| l.misrouting);
     use Metric::*;
     let n = |x: u64| Some(x as f64);
     out.put(Offered(kind), n(k.offered));
@@ -64,6 +65,9 @@ fn queue_metrics(out: &mut Out, kind: SegmentKind, k: &KindTotals, new_chats: Op
     }
     if retrials {
         out.put(Retries, n(k.retries));
+    }
+    if misrouting {
+        out.put(Misrouted, n(k.misrouted));
     }
     let base = (k.offered - k.short_abandoned) as f64;
     out.put(ServiceLevel(kind), ratio(k.within_threshold as f64, base));
@@ -199,6 +203,7 @@ mod tests {
             short_abandon: 5.0,
             blocking: true,
             retrials: true,
+            misrouting: true,
         };
         let names =
             ScopeNames { reasons: vec!["r".into()], skills: vec!["s".into()], groups: vec!["a".into(), "b".into()] };

@@ -81,6 +81,8 @@ pub enum Metric {
     Blocked,
     /// New chats that were retries (only when some reason has `retry`).
     Retries,
+    /// New chats that picked the wrong reason (only when some reason has `misroute`).
+    Misrouted,
     ServiceLevel(SegmentKind),
     AbandonRate(SegmentKind),
     /// Blocked ÷ offered new chats (only with a `[queue_cap]`).
@@ -128,7 +130,7 @@ impl Metric {
         use Metric::*;
         match self {
             Offered(_) | Answered(_) | Abandoned(_) | ShortAbandoned(_) | Unserved(_) | Blocked | Retries
-            | Handled(_) | Commitments | CommitmentsUnserved => MetricKind::Count,
+            | Misrouted | Handled(_) | Commitments | CommitmentsUnserved => MetricKind::Count,
             ServiceLevel(_)
             | BlockRate
             | AbandonRate(_)
@@ -195,6 +197,7 @@ impl Metric {
             Unserved(_) => "unserved",
             Blocked => "blocked",
             Retries => "retries",
+            Misrouted => "misrouted",
             ServiceLevel(_) => "service_level",
             AbandonRate(_) => "abandon_rate",
             BlockRate => "block_rate",
@@ -297,6 +300,7 @@ impl FromStr for Metric {
             "wait_p99" => WaitP99,
             "blocked" => Blocked,
             "retries" => Retries,
+            "misrouted" => Misrouted,
             "block_rate" => BlockRate,
             "queue_len_mean" => QueueLenMean,
             "queue_len_max" => QueueLenMax,

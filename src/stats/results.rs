@@ -34,6 +34,7 @@ pub fn layout(sc: &Scenario, per_day: bool) -> Layout {
         short_abandon: sc.service_level.short_abandon,
         blocking: sc.blocking(),
         retrials: sc.retrials(),
+        misrouting: sc.misrouting(),
     }
 }
 

@@ -21,6 +21,7 @@ mod hostile;
 mod input_files;
 mod layers;
 mod limits;
+mod misroute;
 mod mutations;
 mod readme;
 mod retrials;

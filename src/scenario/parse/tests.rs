@@ -787,3 +787,31 @@ fn retry_round_trips_is_off_at_zero_and_refuses_bad_values() {
     let err = parse(&with(r#"{ p = 0.3, after = "10m", when = 2 }"#)).unwrap_err();
     assert!(err.to_string().contains("unknown field `when`"), "{err}");
 }
+
+#[test]
+fn misroute_names_another_reason_round_trips_and_is_off_at_zero() {
+    let two =
+        format!("{MINIMAL}\n[[reasons]]\nname = \"orders\"\nskill = \"billing\"\nrate = \"10/h\"\nhandle = \"5m\"\n");
+    let with = |m: &str| two.replacen("handle = \"5m\"", &format!("handle = \"5m\"\nmisroute = {m}"), 1);
+    let s = parse(&with(r#"{ p = 0.05, to = "orders", triage = "const(1m)" }"#)).unwrap();
+    let m = s.reasons[0].misroute.as_ref().unwrap();
+    assert_eq!((m.p, m.to, m.triage.to_string()), (0.05, 1, "1m".to_string()));
+    assert!(s.misrouting() && s.reasons[1].misroute.is_none());
+    let written = resolved_toml(&s);
+    assert!(written.contains("misroute = { p = 0.05, to = \"orders\", triage = \"1m\" }\n"), "{written}");
+    assert_eq!(parse_str(&written, &s.path).unwrap(), s);
+    let off = parse(&with(r#"{ p = 0, to = "orders", triage = "1m" }"#)).unwrap();
+    assert!(!off.misrouting());
+    assert_eq!(resolved_toml(&off), resolved_toml(&parse(&two).unwrap()));
+    for (m, key, message) in [
+        (r#"{ p = 0.1, to = "billing", triage = "1m" }"#, "reasons.billing.misroute.to", "is this reason itself"),
+        (r#"{ p = 0, to = "nope", triage = "1m" }"#, "reasons.billing.misroute.to", "unknown reason \"nope\""),
+        (r#"{ p = 1, to = "orders", triage = "1m" }"#, "reasons.billing.misroute.p", "from 0 to below 1"),
+        (r#"{ p = 0.1, to = "orders" }"#, "reasons.billing.misroute.triage", "missing"),
+        (r#"{ p = 0.1, triage = "1m" }"#, "reasons.billing.misroute.to", "missing"),
+    ] {
+        let err = parse(&with(m)).unwrap_err();
+        assert_eq!(err.key, key, "{err}");
+        assert!(err.to_string().contains(message), "{m}: {err}");
+    }
+}
