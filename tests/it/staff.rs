@@ -381,8 +381,10 @@ fn a_confidence_the_pairs_cannot_resolve_is_warned_about() {
     let plan = rows(&out.join("comparison.csv"));
     assert!(plan.iter().all(|r| r["met_share"] == "1"), "{plan:?}");
     let out = dir.path().join("q90");
-    let assert =
-        ccsim().args(["staff", SMALL, "--quiet", "--no-charts", "--confidence", "0.9", "--out"]).arg(&out).assert();
+    let assert = ccsim().args(["staff", SMALL, "--quiet", "--confidence", "0.9", "--out"]).arg(&out).assert();
     let err = String::from_utf8_lossy(&assert.success().get_output().stderr).to_string();
     assert!(!err.contains("--confidence"), "{err}");
+    // The chart draws the mean's answer beside the agents at the confidence.
+    let svg = std::fs::read_to_string(out.join("charts/agents_required.svg")).unwrap();
+    assert!(svg.contains("Agents at the mean") && svg.contains("in ≥ 90% of 12 (replication, day) pairs"), "{svg}");
 }
