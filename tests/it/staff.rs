@@ -388,3 +388,29 @@ fn a_confidence_the_pairs_cannot_resolve_is_warned_about() {
     let svg = std::fs::read_to_string(out.join("charts/agents_required.svg")).unwrap();
     assert!(svg.contains("Agents at the mean") && svg.contains("in ≥ 90% of 12 (replication, day) pairs"), "{svg}");
 }
+
+#[test]
+fn at_confidence_with_absenteeism_the_agents_are_scheduled_ones_and_robustness_costs_more() {
+    // Absence makes days differ more (a day short of two agents is a bad day),
+    // so holding on 90% of days takes more beyond the mean than without it.
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(&plain, small(2, 10, None)).unwrap();
+    let absent = dir.path().join("absent.toml");
+    std::fs::write(&absent, small(2, 10, None).replace("agents = 10", "agents = 10\nabsenteeism = 0.1")).unwrap();
+    let extra = |plan: &[BTreeMap<String, String>]| -> (f64, f64) {
+        let sum = |c: &str| plan.iter().map(|r| r[c].parse::<f64>().unwrap()).sum::<f64>();
+        (sum("extra_agent_hours"), sum("agent_hours_at_mean"))
+    };
+    let (plan, _) = staff_at(&plain, "0.9", &dir.path().join("plain"));
+    let (more_plain, base_plain) = extra(&plan);
+    let (plan, said) = staff_at(&absent, "0.9", &dir.path().join("absent"));
+    let (more_absent, base_absent) = extra(&plan);
+    assert!(said.contains("with absenteeism (team 0.1), the simulation's agents are scheduled agents"), "{said}");
+    assert!(said.contains("robustness: agent-hours a day at the mean"), "{said}");
+    assert!(base_absent > base_plain, "{base_absent} vs {base_plain}");
+    assert!(
+        more_absent / base_absent > more_plain / base_plain,
+        "with absence +{more_absent} of {base_absent}, without +{more_plain} of {base_plain}"
+    );
+}
