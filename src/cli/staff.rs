@@ -28,6 +28,10 @@ pub struct StaffArgs {
     /// Staff only this group; the others keep their staffing (default: every group).
     #[arg(long)]
     group: Option<String>,
+    /// Staff for a bad day: each interval must meet the target in at least this share of its
+    /// (replication, day) pairs, as well as on average; from 0.5 to below 1 (default: on average only).
+    #[arg(long)]
+    confidence: Option<f64>,
     /// Most agents an interval may have (staffed groups together); beyond it the target is unreachable.
     #[arg(long, default_value_t = 1000)]
     max_agents: u32,
@@ -45,7 +49,7 @@ pub struct StaffArgs {
 }
 
 pub fn staff(args: &StaffArgs) -> Result<Exit> {
-    use ccsim::jobs::staff::{StaffOptions, intervals, staff};
+    use ccsim::jobs::staff::{Confidence, StaffOptions, confidence_pairs, intervals, staff};
     let mut sc = load(&args.scenario)?;
     args.reps.apply(&mut sc, &args.scenario)?;
     if let Some(goal) = args.goal {
@@ -70,6 +74,13 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
             Error::input(format!("--group: unknown group {name:?}; the groups are: {}", names.join(", ")))
         })?),
     };
+    if let Some(q) = args.confidence
+        && !(0.5..1.0).contains(&q)
+    {
+        return Err(Error::input(format!(
+            "--confidence: expected a share from 0.5 to below 1 (0.9: the target holds in 90% of days), got {q}"
+        )));
+    }
     if !(1..=ccsim::scenario::limits::MAX_AGENTS).contains(&args.max_agents) {
         let max = ccsim::scenario::limits::MAX_AGENTS;
         return Err(Error::input(format!(
@@ -78,7 +89,8 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
         )));
     }
     let plan = ccsim::jobs::memory::Plan {
-        per_day: ccsim::analytic::warnings::distinct_days(&sc) > 1,
+        per_day: ccsim::analytic::warnings::distinct_days(&sc) > 1
+            || args.confidence.is_some() && sc.simulation.days > 1,
         agents: args.max_agents,
         ..ccsim::jobs::memory::Plan::run(sc.simulation.replications, args.reps.threads)
     };
@@ -86,9 +98,18 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-staff", sc.name)));
     let folder = output_folder(&target, "staff")?;
 
+    let opts =
+        StaffOptions { group, max_agents: args.max_agents, threads: args.reps.threads, confidence: args.confidence };
+    if let Some(q) = args.confidence {
+        let pairs = confidence_pairs(&sc, &opts);
+        if pairs > 0 && Confidence::misses_allowed(q, pairs) == 0 {
+            eprintln!("warning: {}", unresolved_confidence(q, pairs, sc.simulation.replications));
+        }
+    }
+
     let started = std::time::Instant::now();
-    let bar = progress::bar(intervals(&sc) as u64, "intervals settled", args.quiet);
-    let opts = StaffOptions { group, max_agents: args.max_agents, threads: args.reps.threads };
+    let phases = if args.confidence.is_some() { 2 } else { 1 };
+    let bar = progress::bar((phases * intervals(&sc)) as u64, "intervals settled", args.quiet);
     let found = staff(&sc, &opts, &|i| bar.set_position(i as u64));
     bar.finish_and_clear();
     if found.overran {
@@ -117,9 +138,17 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
     if !args.quiet {
         let mut out = std::io::stdout().lock();
         let sl = &found.scenario.service_level;
+        let rule = match found.confidence {
+            None => " per interval".to_string(),
+            Some(c) => format!(
+                " per interval, on average and in ≥ {}% of its (replication, day) pairs (at least {} per interval)",
+                report::fmt_num(Some(c.level * 100.0)),
+                c.pairs
+            ),
+        };
         writeln!(
             out,
-            "{}: fewest agents with service level ≥ {} within {} s{} per interval ({} replications, {} trials, {:.1} s) → {}",
+            "{}: fewest agents with service level ≥ {} within {} s{}{rule} ({} replications, {} trials, {:.1} s) → {}",
             found.scenario.name,
             sl.goal,
             report::fmt_num(Some(sl.threshold)),
@@ -129,10 +158,22 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
             elapsed.as_secs_f64(),
             dir.display()
         )?;
+        let at_confidence = |mean: &str, share: &str| match found.confidence {
+            Some(_) => format!("  {mean:>7}  {share:>9}"),
+            None => String::new(),
+        };
         writeln!(
             out,
-            "  {:>9}  {:>7}  {:>8}  {:>6}  {:>8}  {:>8}  {:>24}  {:>8}",
-            "interval", "offered", "load (E)", "agents", "estimate", "Erlang C", "service level [95% CI]", "abandon"
+            "  {:>9}  {:>7}  {:>8}  {:>6}  {:>8}  {:>8}  {:>24}  {:>8}{}",
+            "interval",
+            "offered",
+            "load (E)",
+            "agents",
+            "estimate",
+            "Erlang C",
+            "service level [95% CI]",
+            "abandon",
+            at_confidence("at mean", "met share")
         )?;
         for (d, day) in found.slots.iter().enumerate() {
             for (i, plan) in day.iter().enumerate() {
@@ -145,7 +186,7 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
                 let ci = sl.and_then(|a| a.ci95).map_or(String::new(), |(l, h)| format!(" [{l:.3}, {h:.3}]"));
                 writeln!(
                     out,
-                    "  {:>9}  {:>7.1}  {:>8.2}  {:>6}{} {:>8}  {:>8}  {:>24}  {:>8}",
+                    "  {:>9}  {:>7.1}  {:>8.2}  {:>6}{} {:>8}  {:>8}  {:>24}  {:>8}{}",
                     format!("{}{}", day_label(d), clock(sim.interval_start(i))),
                     plan.offered,
                     plan.load,
@@ -155,6 +196,10 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
                     plan.erlang_c.map_or("-".into(), |e| e.to_string()),
                     format!("{}{ci}", figure(sl)),
                     figure(ab),
+                    at_confidence(
+                        &plan.mean_agents.map_or("-".into(), |n| n.to_string()),
+                        &plan.met_share.map_or("-".into(), |s| format!("{s:.3}"))
+                    ),
                 )?;
             }
         }
@@ -169,6 +214,17 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
             sum(&|p| p.erlang_c.unwrap_or(0)),
             sum(&|p| p.estimate.unwrap_or(0)),
         )?;
+        if let Some(c) = found.confidence {
+            let (at_q, at_mean) = (sum(&|p| found.staffed_agents(p)), sum(&|p| p.mean_agents.unwrap_or(0)));
+            let pct =
+                if at_mean > 0.0 { format!(" ({:+.1}%)", 100.0 * (at_q - at_mean) / at_mean) } else { String::new() };
+            writeln!(
+                out,
+                "  robustness: agent-hours {per} at the mean {at_mean:.1}, at confidence {} {at_q:.1}: {:+.1}{pct}",
+                c.level,
+                at_q - at_mean
+            )?;
+        }
         let absent: Vec<String> =
             sc.groups.iter().filter(|g| g.absenteeism > 0.0).map(|g| format!("{} {}", g.name, g.absenteeism)).collect();
         if !absent.is_empty() {
@@ -193,4 +249,26 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
         return Ok(Exit::Finding);
     }
     Ok(Exit::Success)
+}
+
+/// The warning for a confidence `q` that `pairs` (replication, day) pairs
+/// per interval cannot resolve: the share moves in steps of 1 ÷ pairs, and
+/// the rule allows no pair to miss, so the worst day drawn sets the answer.
+fn unresolved_confidence(q: f64, pairs: u32, replications: u32) -> String {
+    use ccsim::jobs::staff::Confidence;
+    let days = (pairs / replications.max(1)).max(1);
+    let mut needed = ((1.0 / (1.0 - q)).ceil() as u64).clamp(1, u64::from(u32::MAX)) as u32;
+    while needed > 1 && Confidence::misses_allowed(q, needed - 1) >= 1 {
+        needed -= 1;
+    }
+    while Confidence::misses_allowed(q, needed) == 0 && needed < u32::MAX {
+        needed += 1;
+    }
+    format!(
+        "--confidence {q} with {pairs} (replication, day) pair(s) per interval: a share moves in steps of 1/{pairs} \
+         = {}, so the rule needs every pair to meet the target, and the answer is set by the worst day drawn \
+         (it grows with the replications); with {} replications or more it tolerates the misses {q} allows",
+        report::fmt_num(Some(1.0 / f64::from(pairs))),
+        needed.div_ceil(days)
+    )
 }

@@ -15,6 +15,18 @@
 //! interact through carried-over work) are settled again, each on its own,
 //! in time order, for up to three passes.
 //!
+//! With a confidence `q` (`staff --confidence`), the search then goes on
+//! from the mean's answer with another rule: an interval holds when at least
+//! `q` of the (replication, day) pairs it covers meet the goal (and the cap)
+//! on their own; a pair whose interval had no chat to judge meets it. Each
+//! trial of this phase keeps results per day, so the pairs can be told
+//! apart (the mean phase runs as before). In time order, each interval the
+//! latest trial shows below `q` gets more agents, on its own, bracketed
+//! above the count that missed, so never fewer than the mean's answer: the
+//! staffing at a confidence meets the mean rule too, and holds on average
+//! *and* on all but a `1 − q` share of days. Then a trial of the whole
+//! staffing, and again those below `q`, for up to three passes.
+//!
 //! When the forecast (or a kept group's staffing) differs by day, each day
 //! is staffed on its own, all days in the same trials; otherwise one
 //! staffing serves every day and each interval's figures pool all days. With several groups staffed together,
@@ -25,10 +37,11 @@
 use crate::analytic::erlang_c;
 use crate::analytic::estimate::{agents_needed, offered_load, pooled_model};
 use crate::analytic::warnings::{distinct_days, scheduled_agents};
+use crate::engine::SimTime;
 use crate::jobs::run::{self, Replication, RunOptions};
 use crate::model::SegmentKind;
 use crate::scenario::{DayProfiles, Scenario, Staffing};
-pub use crate::stats::{Frame, SlotPlan, Staffed, slot_figure};
+pub use crate::stats::{Confidence, Frame, SlotPlan, Staffed, slot_figure};
 use crate::stats::{Layout, Metric, Scope, metric_labels};
 
 /// What to staff and within which limit.
@@ -40,6 +53,9 @@ pub struct StaffOptions {
     pub max_agents: u32,
     /// Worker threads for replications (0: all cores).
     pub threads: usize,
+    /// The share of (replication, day) pairs each interval must meet the
+    /// target in (0.5 to below 1); `None`: the mean over replications.
+    pub confidence: Option<f64>,
 }
 
 /// Where the overall service level and abandonment rate are among a replication's values.
@@ -49,6 +65,15 @@ struct Lookup {
 }
 
 impl Lookup {
+    /// A pair's values meet the goal and the cap: values not defined (no chat
+    /// offered in the interval, or no values at all) meet them, as no customer missed.
+    fn meets(&self, sc: &Scenario, values: Option<&[Option<f64>]>) -> bool {
+        let get = |label: Option<usize>| values.zip(label).and_then(|(v, l)| v[l]).filter(|v| v.is_finite());
+        let sl = &sc.service_level;
+        get(self.service_level).is_none_or(|v| v >= sl.goal)
+            && sl.max_abandon.is_none_or(|cap| get(self.abandon_rate).is_none_or(|v| v <= cap))
+    }
+
     fn new(layout: &Layout, sc: &Scenario) -> Lookup {
         let labels = metric_labels(layout, &run::scope_names(sc));
         let find = |m: Metric| labels.iter().position(|l| l.scope == Scope::All && l.metric == m);
@@ -115,6 +140,12 @@ struct Bracket {
 impl Bracket {
     const NEW: Bracket = Bracket { meets: None, misses: None, step: 1, done: false };
 
+    /// A bracket over a count `n` known to miss: its next try is `n + 1`,
+    /// and it never goes back to `n` or below.
+    fn above(n: u32) -> Bracket {
+        Bracket { meets: None, misses: Some(n), step: 2, done: false }
+    }
+
     /// Records the trial of `n` agents and returns the next count to try
     /// (the final count once done).
     fn next(&mut self, n: u32, ok: bool, max: u32) -> u32 {
@@ -153,7 +184,8 @@ impl Bracket {
 }
 
 /// The staffing search. `trial_done` is called after each trial with the
-/// intervals settled so far (of [`intervals`]).
+/// intervals settled so far (of [`intervals`], twice that with a confidence:
+/// the second phase counts on from the first).
 pub fn staff(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync)) -> Staffed {
     run::in_pool(opts.threads, || search(sc, opts, trial_done))
 }
@@ -166,7 +198,37 @@ fn search(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync
     search.settle_in_time_order(&mut totals, &mut at_limit);
     let latest = search.settle_missed_again(&mut totals, &mut at_limit);
     let unreachable = search.unreachable(&latest, &at_limit);
-    search.finish(&totals, slots, &unreachable)
+    let Some(level) = opts.confidence else {
+        return search.finish(&totals, slots, &unreachable, None);
+    };
+    let mean = totals.clone();
+    search.rule = Rule::share(sc, &search.frame, level);
+    search.settled_before = search.frame.intervals;
+    let latest = search.raise_below_confidence(&mut totals, &mut at_limit);
+    let unreachable = search.unreachable(&latest, &at_limit);
+    search.finish(&totals, slots, &unreachable, Some((level, mean, latest)))
+}
+
+/// The fewest (replication, day) pairs behind a planned interval's share at
+/// a confidence: replications × the days the interval covers (all of them
+/// when one staffing serves every day), those after the warm-up.
+pub fn confidence_pairs(sc: &Scenario, opts: &StaffOptions) -> u32 {
+    let frame = Frame::new(sc, &staffed_groups(sc, opts));
+    (0..frame.days)
+        .flat_map(|d| (0..frame.intervals).map(move |i| (d, i)))
+        .map(|(d, i)| pair_days(sc, &frame, d, i).count() as u32 * sc.simulation.replications)
+        .min()
+        .unwrap_or(0)
+}
+
+/// The calendar days (0-based) whose interval `i` planned day `d` covers:
+/// the day itself when days are planned apart, else every day; those whose
+/// interval ends after the warm-up (earlier ones are not counted).
+fn pair_days<'a>(sc: &'a Scenario, frame: &Frame, d: usize, i: usize) -> impl Iterator<Item = usize> + use<'a> {
+    let sim = &sc.simulation;
+    let days = if frame.per_day { d..d + 1 } else { 0..sim.days as usize };
+    let warmup = sim.warmup_end();
+    days.filter(move |&k| SimTime::of_day(k as u32, sim.interval_start(i) + sim.interval) > warmup)
 }
 
 /// The groups a search staffs: the one asked for, else every group.
@@ -217,6 +279,10 @@ struct Search<'a> {
     weights: Vec<Vec<Vec<f64>>>,
     run: RunOptions,
     at: Lookup,
+    /// What a trial judges an interval by: the mean, then with a confidence the share.
+    rule: Rule,
+    /// Intervals counted as settled before this phase (by `trial_done`).
+    settled_before: usize,
     trials: u32,
     /// Some trial's run stopped at its time limit.
     overran: bool,
@@ -237,7 +303,20 @@ impl<'a> Search<'a> {
             per_day: frame.per_day,
         };
         let at = Lookup::new(&run::layout(sc, frame.per_day), sc);
-        Search { sc, opts, trial_done, staffed, frame, weights, run, at, trials: 0, overran: false }
+        Search {
+            sc,
+            opts,
+            trial_done,
+            staffed,
+            frame,
+            weights,
+            run,
+            at,
+            rule: Rule::Mean,
+            settled_before: 0,
+            trials: 0,
+            overran: false,
+        }
     }
 
     /// Every (day, interval)'s plan before the search: figures and estimates.
@@ -288,31 +367,55 @@ impl<'a> Search<'a> {
         s
     }
 
-    /// Runs every replication of `scenario`, noting whether one overran.
-    fn run_all(&mut self, scenario: &Scenario) -> Vec<Replication> {
-        let reps = run::run_all(scenario, &self.run, &|_| {});
+    /// Runs every replication of `scenario` (results per day or not), noting whether one overran.
+    fn run_all(&mut self, scenario: &Scenario, per_day: bool) -> Vec<Replication> {
+        let opts = RunOptions { per_day, ..self.run.clone() };
+        let reps = run::run_all(scenario, &opts, &|_| {});
         self.overran = self.overran || reps.iter().any(|r| r.counts.overran);
         reps
     }
 
-    /// One trial: the staffing `totals` simulated, each slot's figures.
-    fn trial(&mut self, totals: &[Vec<u32>]) -> Means {
+    /// One trial: the staffing `totals` simulated, each slot's figures as the rule reads them.
+    fn trial(&mut self, totals: &[Vec<u32>]) -> Figures {
         self.trials += 1;
-        let reps = self.run_all(&self.scenario(totals));
-        Means::of(&reps, &self.at)
+        let scenario = self.scenario(totals);
+        let per_day = match &self.rule {
+            Rule::Mean => self.frame.per_day,
+            Rule::Share { per_day, .. } => *per_day,
+        };
+        let reps = self.run_all(&scenario, per_day);
+        match &self.rule {
+            Rule::Mean => Figures::Means(Means::of(&reps, &self.at)),
+            Rule::Share { level, at, .. } => Figures::Shares(Shares::of(self.sc, &self.frame, &reps, at, *level)),
+        }
     }
 
     /// Day `d`'s interval `i` meets the target in trial `m`.
-    fn meets(&self, m: &Means, d: usize, i: usize) -> bool {
-        m.meets(self.sc, self.frame.slot(d, i))
+    fn meets(&self, m: &Figures, d: usize, i: usize) -> bool {
+        match m {
+            Figures::Means(m) => m.meets(self.sc, self.frame.slot(d, i)),
+            Figures::Shares(s) => s.holds(d, i),
+        }
     }
 
     /// Settles interval `i` of `days` by trials, all days in the same
     /// trials, marking in `at_limit` those still missed at the limit;
     /// returns the last trial.
-    fn settle(&mut self, totals: &mut [Vec<u32>], i: usize, days: &[usize], at_limit: &mut [Vec<bool>]) -> Means {
+    fn settle(&mut self, totals: &mut [Vec<u32>], i: usize, days: &[usize], at_limit: &mut [Vec<bool>]) -> Figures {
+        let brackets = vec![Bracket::NEW; days.len()];
+        self.settle_from(totals, i, days, brackets, at_limit)
+    }
+
+    /// [`Search::settle`] with the brackets given.
+    fn settle_from(
+        &mut self,
+        totals: &mut [Vec<u32>],
+        i: usize,
+        days: &[usize],
+        mut brackets: Vec<Bracket>,
+        at_limit: &mut [Vec<bool>],
+    ) -> Figures {
         let max = self.opts.max_agents;
-        let mut brackets = vec![Bracket::NEW; days.len()];
         loop {
             let m = self.trial(totals);
             for (b, &d) in brackets.iter_mut().zip(days).filter(|(b, _)| !b.done) {
@@ -321,7 +424,7 @@ impl<'a> Search<'a> {
                 totals[d][i] = b.next(n, ok, max);
                 at_limit[d][i] = b.done && !ok && n >= max;
             }
-            (self.trial_done)(i);
+            (self.trial_done)(self.settled_before + i);
             if brackets.iter().all(|b| b.done) {
                 return m;
             }
@@ -358,7 +461,7 @@ impl<'a> Search<'a> {
     /// missed, on its own, for up to three passes: a change moves only what
     /// comes after it (and, by its backlog, the interval before), so one pass
     /// mostly settles everything. Returns the latest trial.
-    fn settle_missed_again(&mut self, totals: &mut [Vec<u32>], at_limit: &mut [Vec<bool>]) -> Means {
+    fn settle_missed_again(&mut self, totals: &mut [Vec<u32>], at_limit: &mut [Vec<bool>]) -> Figures {
         let mut latest = self.trial(totals);
         for _pass in 0..3 {
             let mut changed = false;
@@ -378,19 +481,67 @@ impl<'a> Search<'a> {
         latest
     }
 
+    /// The confidence phase: from the mean's answer, in time order, each
+    /// (day, interval) the latest trial shows below the confidence gets more
+    /// agents, bracketed above the count that missed (so never fewer than
+    /// the mean's answer), on its own; for up to three passes, each after a
+    /// trial of the whole staffing. Counts only rise. Returns the latest trial.
+    fn raise_below_confidence(&mut self, totals: &mut [Vec<u32>], at_limit: &mut [Vec<bool>]) -> Figures {
+        let max = self.opts.max_agents;
+        let mut latest = self.trial(totals);
+        for _pass in 0..3 {
+            let mut changed = false;
+            for d in 0..self.frame.days {
+                for i in 0..self.frame.intervals {
+                    if at_limit[d][i] || self.meets(&latest, d, i) {
+                        continue;
+                    }
+                    let n = totals[d][i];
+                    if n >= max {
+                        at_limit[d][i] = true;
+                        continue;
+                    }
+                    totals[d][i] = n + 1;
+                    latest = self.settle_from(totals, i, &[d], vec![Bracket::above(n)], at_limit);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+            latest = self.trial(totals);
+        }
+        latest
+    }
+
     /// The (day, interval)s not met: missed at the limit, or still missed
     /// after three passes.
-    fn unreachable(&self, latest: &Means, at_limit: &[Vec<bool>]) -> Vec<Vec<bool>> {
+    fn unreachable(&self, latest: &Figures, at_limit: &[Vec<bool>]) -> Vec<Vec<bool>> {
         (0..self.frame.days)
             .map(|d| (0..self.frame.intervals).map(|i| at_limit[d][i] || !self.meets(latest, d, i)).collect())
             .collect()
     }
 
-    /// The final run of the staffing found, and the plan of each slot.
-    fn finish(mut self, totals: &[Vec<u32>], slots: Vec<Vec<SlotPlan>>, unreachable: &[Vec<bool>]) -> Staffed {
+    /// The final run of the staffing found, and the plan of each slot. With
+    /// a confidence (its level, the mean's answer and the latest trial), an
+    /// interval the final run shows below the mean target is marked too.
+    fn finish(
+        mut self,
+        totals: &[Vec<u32>],
+        slots: Vec<Vec<SlotPlan>>,
+        unreachable: &[Vec<bool>],
+        at_confidence: Option<(f64, Vec<Vec<u32>>, Figures)>,
+    ) -> Staffed {
         let scenario = self.scenario(totals);
-        let reps = self.run_all(&scenario);
+        let reps = self.run_all(&scenario, self.frame.per_day);
         let results = run::aggregate_results(&scenario, self.frame.per_day, &reps);
+        let means = at_confidence.as_ref().map(|_| Figures::Means(Means::of(&reps, &self.at)));
+        let missed = |d: usize, i: usize| means.as_ref().is_some_and(|m| !self.meets(m, d, i));
+        let mean_agents = |d: usize, i: usize| at_confidence.as_ref().map(|(_, mean, _)| mean[d][i]);
+        let met_share = |d: usize, i: usize| match &at_confidence {
+            Some((_, _, Figures::Shares(s))) => s.share(d, i),
+            _ => None,
+        };
         let slots = slots
             .into_iter()
             .enumerate()
@@ -399,7 +550,9 @@ impl<'a> Search<'a> {
                     .enumerate()
                     .map(|(i, plan)| SlotPlan {
                         agents: scheduled_agents(&scenario, d as u32, i),
-                        unreachable: unreachable[d][i],
+                        unreachable: unreachable[d][i] || missed(d, i),
+                        mean_agents: mean_agents(d, i),
+                        met_share: met_share(d, i),
                         ..plan
                     })
                     .collect()
@@ -413,7 +566,78 @@ impl<'a> Search<'a> {
             results,
             trials: self.trials + 1,
             overran: self.overran,
+            confidence: at_confidence
+                .map(|(level, _, _)| Confidence { level, pairs: confidence_pairs(self.sc, self.opts) }),
         }
+    }
+}
+
+/// What a trial judges an interval by.
+enum Rule {
+    /// The mean over the replications (each replication's figure pools the
+    /// days when one staffing serves every day).
+    Mean,
+    /// At least `level` of the (replication, day) pairs meet the target; the
+    /// trials keep results per day (`per_day`) when there are several days,
+    /// and `at` finds the figures in them.
+    Share { level: f64, per_day: bool, at: Lookup },
+}
+
+impl Rule {
+    /// The share rule at `level` for a scenario planned in `frame`.
+    fn share(sc: &Scenario, frame: &Frame, level: f64) -> Rule {
+        let per_day = frame.per_day || sc.simulation.days > 1;
+        Rule::Share { level, per_day, at: Lookup::new(&run::layout(sc, per_day), sc) }
+    }
+}
+
+/// A trial's figures, as its rule reads them.
+enum Figures {
+    Means(Means),
+    Shares(Shares),
+}
+
+/// Per planned (day, interval): the (replication, day) pairs it covers and
+/// those meeting the target, and the confidence they are held to.
+struct Shares {
+    level: f64,
+    intervals: usize,
+    met: Vec<u32>,
+    pairs: Vec<u32>,
+}
+
+impl Shares {
+    /// The pairs of a trial whose results are kept per day (see [`Rule::share`]).
+    fn of(sc: &Scenario, frame: &Frame, reps: &[Replication], at: &Lookup, level: f64) -> Shares {
+        let (mut met, mut pairs) = (Vec::new(), Vec::new());
+        for d in 0..frame.days {
+            for i in 0..frame.intervals {
+                let (mut m, mut n) = (0, 0);
+                for k in pair_days(sc, frame, d, i) {
+                    let slot = frame.day_slot(k, i);
+                    for r in reps {
+                        let values = r.slots.binary_search_by_key(&slot, |s| s.0).ok().map(|x| r.slots[x].1.as_slice());
+                        n += 1;
+                        m += u32::from(at.meets(sc, values));
+                    }
+                }
+                met.push(m);
+                pairs.push(n);
+            }
+        }
+        Shares { level, intervals: frame.intervals, met, pairs }
+    }
+
+    /// The share of day `d`'s interval `i` (none without pairs).
+    fn share(&self, d: usize, i: usize) -> Option<f64> {
+        let k = d * self.intervals + i;
+        (self.pairs[k] > 0).then(|| f64::from(self.met[k]) / f64::from(self.pairs[k]))
+    }
+
+    /// Day `d`'s interval `i` meets the target in at least `level` of its pairs.
+    fn holds(&self, d: usize, i: usize) -> bool {
+        let k = d * self.intervals + i;
+        Confidence::holds(self.level, self.met[k], self.pairs[k])
     }
 }
 
@@ -468,6 +692,8 @@ fn first_plan(sc: &Scenario, d: usize, i: usize) -> SlotPlan {
         offered,
         load,
         unreachable: false,
+        mean_agents: None,
+        met_share: None,
     }
 }
 
@@ -519,5 +745,23 @@ mod tests {
         }
         assert_eq!(settle(5, 0, 50).0, 0);
         assert_eq!(settle(5, 60, 50).0, 50, "the limit when never met");
+    }
+
+    #[test]
+    fn a_bracket_above_a_miss_rises_to_the_fewest_that_meet_and_never_below() {
+        for missed in 0..20 {
+            for need in missed + 1..45 {
+                let mut b = Bracket::above(missed);
+                let (mut n, mut trials) = (missed + 1, 0);
+                while !b.done {
+                    assert!(n > missed, "{missed} {need}: tried {n}");
+                    trials += 1;
+                    n = b.next(n, n >= need, 50);
+                    assert!(trials < 100);
+                }
+                assert_eq!(n, need.min(50), "missed {missed}, need {need}");
+                assert!(trials <= 1 + 2 * (need - missed).ilog2() + 1, "{missed} {need}: {trials}");
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The output of `staff`: `staffing.csv`, `comparison.csv` and the chart of
 //! agents required by interval.
 
-use super::charts::{Chart2d, Drawn, Mark, PALETTE, YAxis, axes, frame, plain, stacked_bars, top};
+use super::charts::{Chart2d, Drawn, INK, Mark, PALETTE, YAxis, axes, frame, plain, stacked_bars, top};
 use super::csv_out::fmt_num;
 use super::typeset::{Picture, render};
 use crate::model::SegmentKind::New;
@@ -74,11 +74,19 @@ pub fn write_staffing(path: &Path, s: &Staffed) -> io::Result<()> {
     w.flush()
 }
 
+/// The columns `comparison.csv` gains with a confidence (see [`write_comparison`]).
+const AT_CONFIDENCE: [&str; 6] =
+    ["agents_at_mean", "met_share", "agent_hours", "agent_hours_at_mean", "extra_agent_hours", "extra_share"];
+
 /// `comparison.csv`: per interval, the forecast, the agents found by
 /// simulation (staffed groups), the analytic estimate and plain Erlang C.
+/// With a confidence, also the agents the mean rule needs, the share of
+/// (replication, day) pairs meeting the target, the agent-hours at the
+/// confidence and at the mean, their difference and the difference ÷ the
+/// agent-hours at the mean (empty when those are 0).
 pub fn write_comparison(path: &Path, s: &Staffed) -> io::Result<()> {
     let mut w = csv::Writer::from_path(path).map_err(io::Error::other)?;
-    w.write_record([
+    let mut header = vec![
         "day",
         "interval",
         "offered",
@@ -89,23 +97,43 @@ pub fn write_comparison(path: &Path, s: &Staffed) -> io::Result<()> {
         "service_level",
         "abandon_rate",
         "target_met",
-    ])
-    .map_err(io::Error::other)?;
+    ];
+    if s.confidence.is_some() {
+        header.extend(AT_CONFIDENCE);
+    }
+    w.write_record(&header).map_err(io::Error::other)?;
+    let hours = f64::from(s.scenario.simulation.interval) / 3600.0;
     for Row { plan, slot, day, interval } in rows(s) {
         let mean = |m: Metric| slot_figure(&s.results, slot, Scope::All, "all", m).and_then(|a| a.mean);
-        w.write_record([
+        let agents = s.staffed_agents(plan);
+        let at_confidence = match (s.confidence, plan.mean_agents) {
+            (Some(_), Some(at_mean)) => {
+                let (h, h_mean) = (f64::from(agents) * hours, f64::from(at_mean) * hours);
+                vec![
+                    at_mean.to_string(),
+                    fmt_num(plan.met_share),
+                    fmt_num(Some(h)),
+                    fmt_num(Some(h_mean)),
+                    fmt_num(Some(h - h_mean)),
+                    fmt_num((h_mean > 0.0).then(|| (h - h_mean) / h_mean)),
+                ]
+            }
+            _ => Vec::new(),
+        };
+        let mut record = vec![
             day,
             interval,
             fmt_num(Some(plan.offered)),
             fmt_num(Some(plan.load)),
-            s.staffed_agents(plan).to_string(),
+            agents.to_string(),
             plan.estimate.map_or(String::new(), |e| e.to_string()),
             plan.erlang_c.map_or(String::new(), |e| e.to_string()),
             fmt_num(mean(Metric::ServiceLevel(New))),
             fmt_num(mean(Metric::AbandonRate(New))),
             (!plan.unreachable).to_string(),
-        ])
-        .map_err(io::Error::other)?;
+        ];
+        record.extend(at_confidence);
+        w.write_record(&record).map_err(io::Error::other)?;
     }
     w.flush()
 }
@@ -157,22 +185,42 @@ fn staff_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Staffed) -
         .enumerate()
         .map(|(k, &g)| (format!("{} (simulation)", s.scenario.groups[g].name), group_color(k).mix(0.85), Mark::Fill))
         .collect();
+    let at_mean: Option<Vec<Option<f64>>> =
+        s.confidence.map(|_| plans.iter().map(|p| p.plan.mean_agents.map(f64::from)).collect());
+    if at_mean.is_some() {
+        legend.push(("Agents at the mean (simulation)".to_string(), INK.to_rgba(), Mark::Dash));
+    }
     legend.push(("Plain Erlang C (one chat per agent)".to_string(), PALETTE[3].to_rgba(), Mark::Line));
     legend.push(("Offered load (Erlangs)".to_string(), PALETTE[1].to_rgba(), Mark::Line));
     let sl = &s.scenario.service_level;
-    let subtitle = format!(
-        "Fewest agents with a mean service level ≥ {:.0}% within {} s{} over {} replications, against plain Erlang C",
-        sl.goal * 100.0,
-        fmt_num(Some(sl.threshold)),
-        sl.max_abandon.map(|m| format!(" and abandonment ≤ {:.1}%", m * 100.0)).unwrap_or_default(),
-        s.scenario.simulation.replications
-    );
+    let subtitle = match s.confidence {
+        None => format!(
+            "Fewest agents with a mean service level ≥ {:.0}% within {} s{} over {} replications, against plain Erlang C",
+            sl.goal * 100.0,
+            fmt_num(Some(sl.threshold)),
+            sl.max_abandon.map(|m| format!(" and abandonment ≤ {:.1}%", m * 100.0)).unwrap_or_default(),
+            s.scenario.simulation.replications
+        ),
+        Some(c) => format!(
+            "Fewest agents with a service level ≥ {:.0}% within {} s{} on average and in ≥ {}% of {} (replication, day) \
+             pairs, against the mean's answer and plain Erlang C",
+            sl.goal * 100.0,
+            fmt_num(Some(sl.threshold)),
+            sl.max_abandon.map(|m| format!(" and abandonment ≤ {:.1}%", m * 100.0)).unwrap_or_default(),
+            fmt_num(Some(c.level * 100.0)),
+            c.pairs
+        ),
+    };
     let area = frame(root, "Agents required by interval", &subtitle, &legend)?;
     let totals = plans.iter().map(|p| s.staffed_agents(p.plan) as f64);
     let y_max = top(totals.chain(erlang.iter().flatten().copied()).chain(load.iter().flatten().copied()), 1.0);
     let axis = if s.per_day { "Interval start (day, HH:MM)" } else { "Interval start (HH:MM)" };
     let mut chart = axes(&area, &names, axis, YAxis { range: 0.0..y_max, title: "Agents", ticks: plain })?;
     stacked_bars(&mut chart, &layers)?;
+    if let Some(at_mean) = &at_mean {
+        let points = at_mean.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i as f64, v)));
+        chart.draw_series(DashedLineSeries::new(points, 8, 6, INK.stroke_width(2)))?;
+    }
     line(&mut chart, &erlang, PALETTE[3])?;
     line(&mut chart, &load, PALETTE[1])
 }

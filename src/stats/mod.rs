@@ -20,4 +20,4 @@ pub use hist::WaitHistogram;
 pub use metrics::{Label, ScopeNames, metric_labels, metric_values};
 pub use names::{Direction, Metric, MetricKind, Scope, UnknownName, Work};
 pub use results::{Replication, Results, aggregate_results, in_pool, layout, scope_names};
-pub use staffing::{Frame, SlotPlan, Staffed, slot_figure};
+pub use staffing::{Confidence, Frame, SlotPlan, Staffed, slot_figure};

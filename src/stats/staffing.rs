@@ -21,6 +21,30 @@ pub struct Staffed {
     /// Some trial's replication stopped at the time limit (see
     /// [`crate::model::RunCounts::overran`]): the staffing is not to be trusted.
     pub overran: bool,
+    /// Staffed at a confidence (`staff --confidence`), else at the mean.
+    pub confidence: Option<Confidence>,
+}
+
+/// How a staffing at a confidence was judged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Confidence {
+    /// The share of (replication, day) pairs that must meet the target in each interval.
+    pub level: f64,
+    /// The fewest pairs behind a planned interval's share (replications × the
+    /// days it covers, those after the warm-up): the share moves in steps of 1 ÷ pairs.
+    pub pairs: u32,
+}
+
+impl Confidence {
+    /// The pairs of `pairs` that may miss the target: ⌊(1 − level) × pairs⌋.
+    pub fn misses_allowed(level: f64, pairs: u32) -> u32 {
+        ((1.0 - level) * f64::from(pairs) + 1e-9).floor() as u32
+    }
+
+    /// `met` of `pairs` meet the rule: at most [`Confidence::misses_allowed`] missed.
+    pub fn holds(level: f64, met: u32, pairs: u32) -> bool {
+        pairs - met.min(pairs) <= Confidence::misses_allowed(level, pairs)
+    }
 }
 
 /// One interval's staffing and the figures behind it.
@@ -38,6 +62,11 @@ pub struct SlotPlan {
     pub load: f64,
     /// The target still missed at the agent limit.
     pub unreachable: bool,
+    /// With a confidence: the agents of the staffed groups the mean rule needs.
+    pub mean_agents: Option<u32>,
+    /// With a confidence: the share of (replication, day) pairs meeting the
+    /// target at the staffing found.
+    pub met_share: Option<f64>,
 }
 
 /// The search's view of a scenario: planned days, intervals and where they land in the results.
@@ -68,6 +97,12 @@ impl Frame {
     pub fn slot(&self, d: usize, i: usize) -> usize {
         let day = if self.per_day { d * self.slots_per_day } else { 0 };
         day + self.first_slot + i
+    }
+
+    /// The slot of calendar day `day` (0-based), open interval `i`, in
+    /// results kept per day (`--per-day`, or any run of one day).
+    pub fn day_slot(&self, day: usize, i: usize) -> usize {
+        day * self.slots_per_day + self.first_slot + i
     }
 }
 
@@ -107,5 +142,24 @@ impl Staffed {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Confidence;
+
+    #[test]
+    fn the_share_rule_allows_the_floor_of_one_minus_q_times_the_pairs_to_miss() {
+        for (q, pairs, allowed) in
+            [(0.9, 10, 1), (0.9, 20, 2), (0.9, 9, 0), (0.99, 10, 0), (0.99, 100, 1), (0.5, 3, 1), (0.7, 10, 3)]
+        {
+            assert_eq!(Confidence::misses_allowed(q, pairs), allowed, "{q} of {pairs}");
+            for met in 0..=pairs {
+                let share = f64::from(met) / f64::from(pairs);
+                assert_eq!(Confidence::holds(q, met, pairs), share >= q - 1e-12, "{q}: {met} of {pairs}");
+            }
+        }
+        assert!(Confidence::holds(0.9, 0, 0), "no pairs, nothing missed");
     }
 }
