@@ -2,12 +2,13 @@
 //! docs/design.md §2, driven by the engine's event queue.
 
 use super::arrivals::ArrivalProcess;
+use super::breaks::plan_breaks;
 use super::draws::{self, ChatStreams, SegmentDraws};
 use super::records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 use super::routing::{RoutingIndex, RoutingKey};
 use super::staffing::{day_timeline, peak};
 use crate::engine::{EventKey, EventQueue, KeyPrefix, SimDuration, SimTime, Stream};
-use crate::scenario::{AgentSelect, QueueSelect, Scenario, WrapupBlocks};
+use crate::scenario::{AgentSelect, BreakAt, QueueSelect, Scenario, WrapupBlocks};
 use rand::RngExt;
 use std::collections::BTreeMap;
 
@@ -47,6 +48,14 @@ enum Event {
         segment: u8,
     },
     FollowupDue(ChatIdx),
+    /// Break `rule` of `group` is due: a planned staggered break (one
+    /// agent) or a fixed one (every agent on duty).
+    BreakDue {
+        group: u32,
+        rule: u32,
+    },
+    /// The agent's break is over.
+    BreakEnd(AgentIdx),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,9 +69,26 @@ enum Status {
     Draining,
 }
 
+/// An agent's break, if any (docs/design.md §2 item 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Brk {
+    None,
+    /// Takes no new offers; once it holds nothing, goes away for this long.
+    Pausing(SimDuration),
+    /// Away on its break, which ends with this event.
+    Away(EventKey),
+}
+
 struct Agent {
     group: usize,
     status: Status,
+    brk: Brk,
+    /// Its break (while `brk` is not `None`) is a staggered one.
+    staggered: bool,
+    /// Breaks it went on (or started pausing for) today.
+    breaks_today: u32,
+    /// Its last break's end, or its login.
+    rested_at: SimTime,
     /// Busy slots: offers, working, silent and in wrap-up.
     busy: u32,
     /// Chats being worked (k), in acceptance order, with their progress.
@@ -248,6 +274,10 @@ pub struct Center<'a, O: Observer> {
     /// Whether each agent (slot i of its group) stays away today; all false
     /// without absenteeism.
     absent: Vec<bool>,
+    /// Each group's agents on (or pausing for) a staggered break, and the
+    /// staggered breaks due that wait for room under `max_on_break` (rules).
+    staggered_out: Vec<u32>,
+    deferred: Vec<std::collections::VecDeque<usize>>,
     seed: u64,
     replication: u32,
     /// Groups serving each skill, in file order.
@@ -304,6 +334,10 @@ impl<'a, O: Observer> Center<'a, O> {
                 agents.push(Agent {
                     group: g,
                     status: Status::Offline,
+                    brk: Brk::None,
+                    staggered: false,
+                    breaks_today: 0,
+                    rested_at: SimTime::ZERO,
                     busy: 0,
                     working: Vec::with_capacity(group.rules.max_concurrent as usize),
                     pending_wrapups: 0,
@@ -341,6 +375,8 @@ impl<'a, O: Observer> Center<'a, O> {
             group_agents,
             timelines,
             absent: vec![false; agents_len],
+            staggered_out: vec![0; sc.groups.len()],
+            deferred: vec![Default::default(); sc.groups.len()],
             seed,
             replication,
             skill_groups,
@@ -442,6 +478,8 @@ impl<'a, O: Observer> Center<'a, O> {
             Event::Disconnect(c) => self.end_segment(c, Outcome::InactiveDisconnect),
             Event::WrapupEnd { agent, chat, segment } => self.wrapup_end(agent, chat, segment),
             Event::FollowupDue(c) => self.followup_due(c),
+            Event::BreakDue { group, rule } => self.break_due(group as usize, rule as usize),
+            Event::BreakEnd(a) => self.break_end(a),
         }
     }
 
@@ -464,6 +502,7 @@ impl<'a, O: Observer> Center<'a, O> {
                 self.queue.schedule(SimTime::of_day(d, t), Event::Staff { group: g, agents: n });
             }
         }
+        self.schedule_breaks(d);
         let last = d + 1 == sim.days;
         if !sim.back_to_back() || d == 0 {
             self.queue.schedule(SimTime::of_day(d, sim.start), Event::Open);
@@ -509,6 +548,143 @@ impl<'a, O: Observer> Center<'a, O> {
         }
     }
 
+    /// Day `d`'s breaks of every group: the staggered ones of its plan
+    /// (docs/design.md §2 item 9) and the fixed ones; today's break counts
+    /// start again from 0.
+    fn schedule_breaks(&mut self, d: u32) {
+        let sim = &self.sc.simulation;
+        let now = self.now();
+        for (g, group) in self.sc.groups.iter().enumerate() {
+            if group.breaks.is_empty() {
+                continue;
+            }
+            let (first, n) = self.group_agents[g];
+            for ag in &mut self.agents[first..first + n] {
+                ag.breaks_today = 0;
+            }
+            self.deferred[g].clear();
+            let midnight = SimTime::of_day(d, 0);
+            let fixed = group.breaks.iter().enumerate().filter_map(|(rule, b)| match b.at {
+                BreakAt::Clock(t) => Some((SimTime::of_day(d, t), rule)),
+                BreakAt::Within { .. } => None,
+            });
+            let planned = plan_breaks(group, sim, d).breaks.into_iter().map(|b| (midnight.after_secs(b.start), b.rule));
+            for (at, rule) in fixed.chain(planned) {
+                if at >= now {
+                    self.queue.schedule(at, Event::BreakDue { group: g as u32, rule: rule as u32 });
+                }
+            }
+        }
+    }
+
+    /// Break `rule` of group `g` is due: a fixed break takes every agent on
+    /// duty (Active and not already on a break); a staggered one takes one
+    /// agent (see [`Center::start_staggered`]) if fewer than the cap are on
+    /// (or pausing for) staggered breaks, else it waits for the next to end.
+    fn break_due(&mut self, g: usize, rule: usize) {
+        let b = &self.sc.groups[g].breaks[rule];
+        let length = SimDuration::from_secs(b.length);
+        let (first, n) = self.group_agents[g];
+        match b.at {
+            BreakAt::Clock(_) => {
+                for a in first..first + n {
+                    let ag = &self.agents[a];
+                    if ag.status == Status::Active && ag.brk == Brk::None {
+                        self.pause(a, length, false);
+                    }
+                }
+            }
+            BreakAt::Within { .. } => {
+                self.deferred[g].push_back(rule);
+                self.start_deferred(g);
+            }
+        }
+    }
+
+    /// The most agents of group `g` that staggered breaks may take at once:
+    /// ⌊`max_on_break` × agents on duty⌋, at least 1.
+    fn break_cap(&self, g: usize) -> u32 {
+        let (first, n) = self.group_agents[g];
+        let on_duty = self.agents[first..first + n].iter().filter(|ag| ag.status == Status::Active).count();
+        ((self.sc.groups[g].max_on_break * on_duty as f64 + 1e-9).floor() as u32).max(1)
+    }
+
+    /// Starts group `g`'s waiting staggered breaks while there is room under
+    /// the cap. Each takes the agent on duty, not on a break, with the fewest
+    /// breaks today, then the longest since its last break's end or its
+    /// login, then the lowest number; with nobody such, the break is dropped.
+    fn start_deferred(&mut self, g: usize) {
+        while !self.deferred[g].is_empty() && self.staggered_out[g] < self.break_cap(g) {
+            let rule = self.deferred[g].pop_front().expect("a waiting break");
+            let (first, n) = self.group_agents[g];
+            let next = (first..first + n)
+                .filter(|&a| self.agents[a].status == Status::Active && self.agents[a].brk == Brk::None)
+                .min_by_key(|&a| (self.agents[a].breaks_today, self.agents[a].rested_at, a));
+            if let Some(a) = next {
+                let length = SimDuration::from_secs(self.sc.groups[g].breaks[rule].length);
+                self.staggered_out[g] += 1;
+                self.pause(a, length, true);
+            }
+        }
+    }
+
+    /// Agent `a` takes no new offers, finishes what it holds, then goes away for `length`.
+    fn pause(&mut self, a: AgentIdx, length: SimDuration, staggered: bool) {
+        self.agents[a].breaks_today += 1;
+        self.agents[a].brk = Brk::Pausing(length);
+        self.agents[a].staggered = staggered;
+        self.agent_changed(a);
+        if self.agents[a].busy == 0 {
+            self.go_on_break(a);
+        }
+    }
+
+    /// A pausing agent holding nothing goes away for its break's full length.
+    fn go_on_break(&mut self, a: AgentIdx) {
+        let Brk::Pausing(length) = self.agents[a].brk else { unreachable!("only a pausing agent goes on break") };
+        let t = self.queue.schedule(self.now().after(length), Event::BreakEnd(a));
+        self.agents[a].brk = Brk::Away(t);
+        self.trace(Some(a), None, TraceEvent::BreakStart);
+        self.agent_changed(a);
+    }
+
+    fn break_end(&mut self, a: AgentIdx) {
+        self.agents[a].brk = Brk::None;
+        self.agents[a].rested_at = self.now();
+        self.trace(Some(a), None, TraceEvent::BreakEnd);
+        self.agent_changed(a);
+        self.staggered_done(a);
+        self.pull_work(a);
+    }
+
+    /// After agent `a`'s break ended: a staggered one makes room for the next.
+    fn staggered_done(&mut self, a: AgentIdx) {
+        if std::mem::take(&mut self.agents[a].staggered) {
+            let g = self.agents[a].group;
+            self.staggered_out[g] -= 1;
+            self.start_deferred(g);
+        }
+    }
+
+    /// Agent `a`'s shift ends (it starts leaving, or draining at `end`):
+    /// its break, pausing or away, ends with it. True if it was staggered.
+    fn cut_break(&mut self, a: AgentIdx) -> bool {
+        match std::mem::replace(&mut self.agents[a].brk, Brk::None) {
+            Brk::None => return false,
+            Brk::Pausing(_) => {}
+            Brk::Away(t) => {
+                self.queue.cancel(t);
+                self.agents[a].rested_at = self.now();
+                self.trace(Some(a), None, TraceEvent::BreakEnd);
+            }
+        }
+        let staggered = std::mem::take(&mut self.agents[a].staggered);
+        if staggered {
+            self.staggered_out[self.agents[a].group] -= 1;
+        }
+        staggered
+    }
+
     /// The agents of group `g` who come in when `target` are scheduled:
     /// slots 0 to `target − 1`, less today's absent ones.
     fn present(&self, g: usize, target: u32) -> u32 {
@@ -522,6 +698,9 @@ impl<'a, O: Observer> Center<'a, O> {
             return;
         }
         self.closing = true;
+        for waiting in &mut self.deferred {
+            waiting.clear();
+        }
         let draining: Vec<AgentIdx> =
             (0..self.agents.len()).filter(|&a| self.agents[a].status == Status::Active).collect();
         for &a in &draining {
@@ -561,6 +740,7 @@ impl<'a, O: Observer> Center<'a, O> {
                 if self.agents[a].status == Status::Offline {
                     self.agents[a].idle_since = self.now();
                     self.agents[a].progressed_at = self.now();
+                    self.agents[a].rested_at = self.now();
                     self.set_status(a, Status::Active);
                     self.trace(Some(a), None, TraceEvent::Login);
                 } else {
@@ -570,7 +750,8 @@ impl<'a, O: Observer> Center<'a, O> {
             self.pull_work_together(&joining);
         } else if target < active {
             let mut candidates: Vec<AgentIdx> = pool.filter(|&a| self.agents[a].status == Status::Active).collect();
-            candidates.sort_by_key(|&a| (self.agents[a].busy, std::cmp::Reverse(a)));
+            // Agents on a break (or pausing for one) leave last.
+            candidates.sort_by_key(|&a| (self.agents[a].brk != Brk::None, self.agents[a].busy, std::cmp::Reverse(a)));
             for &a in candidates.iter().take((active - target) as usize) {
                 self.left_seq += 1;
                 self.agents[a].left_seq = self.left_seq;
@@ -582,6 +763,7 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     fn set_status(&mut self, a: AgentIdx, status: Status) {
+        let cut = status != Status::Active && self.agents[a].brk != Brk::None && self.cut_break(a);
         let old = self.agents[a].status;
         let takes = |s: Status| matches!(s, Status::Active | Status::Draining);
         if takes(old) != takes(status) {
@@ -596,6 +778,9 @@ impl<'a, O: Observer> Center<'a, O> {
         }
         self.agents[a].status = status;
         self.agent_changed(a);
+        if cut {
+            self.start_deferred(self.agents[a].group);
+        }
     }
 
     /// After any change to agent `a`: report its level and keep the routing index current.
@@ -789,6 +974,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let ag = &self.agents[a];
         let rules = &self.sc.groups[ag.group].rules;
         matches!(ag.status, Status::Active | Status::Draining)
+            && ag.brk == Brk::None
             && ag.busy < rules.max_concurrent
             && !(rules.wrapup_blocks == WrapupBlocks::Agent && ag.pending_wrapups > 0)
     }
@@ -921,6 +1107,9 @@ impl<'a, O: Observer> Center<'a, O> {
         self.agents[a].busy -= 1;
         self.agents[a].idle_since = self.now();
         self.agent_changed(a);
+        if self.agents[a].busy == 0 && matches!(self.agents[a].brk, Brk::Pausing(_)) {
+            self.go_on_break(a);
+        }
     }
 
     fn offer_end(&mut self, c: ChatIdx) {

@@ -3,6 +3,7 @@
 //! files or formats.
 
 mod arrivals;
+mod breaks;
 mod center;
 mod draws;
 mod records;
@@ -10,6 +11,7 @@ mod routing;
 mod staffing;
 mod trace;
 
+pub use breaks::{BreakPlan, Crowded, PlannedBreak, expected_on_break, plan_breaks};
 pub use center::{CHAT_BYTES, Center, RunCounts, agent_bytes};
 pub use records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 pub use staffing::{day_timeline, peak};

@@ -112,6 +112,10 @@ pub enum TraceEvent {
     Blocked,
     /// A scheduled agent who does not come in today (absenteeism).
     Absent,
+    /// An agent goes away on its break (its chats finished).
+    BreakStart,
+    /// An agent's break is over (or cut short by its shift's end).
+    BreakEnd,
     Login,
     Leave,
     Drain,
@@ -133,6 +137,8 @@ impl TraceEvent {
             TraceEvent::Unserved => "unserved",
             TraceEvent::Blocked => "blocked",
             TraceEvent::Absent => "absent",
+            TraceEvent::BreakStart => "break_start",
+            TraceEvent::BreakEnd => "break_end",
             TraceEvent::Login => "login",
             TraceEvent::Leave => "leave",
             TraceEvent::Drain => "drain",

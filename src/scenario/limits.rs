@@ -121,6 +121,25 @@ pub fn check_absenteeism(p: f64) -> Result<(), String> {
     ))
 }
 
+/// Checks a break's `length`: above 0 and below a day.
+pub fn check_break_length(secs: f64) -> Result<(), String> {
+    if secs > 0.0 && secs < f64::from(DAY_SECS) {
+        return Ok(());
+    }
+    Err(format!("expected a break length above 0 and below a day (24h), got {} s", fmt_num(secs)))
+}
+
+/// Checks a group's `max_on_break`: a share above 0 and at most 1.
+pub fn check_max_on_break(x: f64) -> Result<(), String> {
+    if x > 0.0 && x <= 1.0 {
+        return Ok(());
+    }
+    Err(format!(
+        "expected a share above 0 and at most 1 (0.25: at most a quarter of the group's agents on duty away at once), got {}",
+        fmt_num(x)
+    ))
+}
+
 /// Checks a forecast-error coefficient of variation: a number from 0 to [`MAX_VOLUME_CV`].
 pub fn check_volume_cv(cv: f64) -> Result<(), String> {
     if (0.0..=MAX_VOLUME_CV).contains(&cv) {

@@ -12,6 +12,7 @@
 //! `parse`, resolves names and cross-references. `key_path` names the key at
 //! the position of a TOML error.
 
+mod away;
 pub mod dist;
 pub mod duration;
 mod error;
@@ -27,6 +28,7 @@ mod schema;
 mod settings;
 mod write;
 
+pub use away::{Break, BreakAt};
 pub use dist::{Dist, parse_dist};
 pub use error::ScenarioError;
 pub use parse::{load, parse_str};
@@ -305,6 +307,11 @@ pub struct Group {
     /// (0 to below 1; 0: off). Drawn per agent slot, day and replication
     /// (docs/design.md §2 item 9, §2.1).
     pub absenteeism: f64,
+    /// Breaks each agent takes each day (docs/design.md §2 item 9); empty: none.
+    pub breaks: Vec<Break>,
+    /// The largest share of the group's scheduled agents that staggered
+    /// breaks may take away at once (above 0, at most 1; default 1).
+    pub max_on_break: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -136,6 +136,19 @@ pub(super) struct RawGroup {
     pub(super) wrapup: Field,
     pub(super) wrapup_blocks: Field,
     pub(super) absenteeism: Field,
+    pub(super) breaks: Items<RawBreak>,
+    pub(super) max_on_break: Field,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = r#"a table like { start = "12:00", length = "30m" } or { length = "15m", within = ["2h", "3h"] }"#
+)]
+pub(super) struct RawBreak {
+    pub(super) start: Field,
+    pub(super) length: Field,
+    pub(super) within: Field,
 }
 
 #[derive(Deserialize)]

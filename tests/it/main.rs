@@ -8,6 +8,7 @@ mod absenteeism;
 mod backtest;
 mod bad_input;
 mod blocking;
+mod breaks;
 mod charts;
 mod compare;
 mod conservation;
