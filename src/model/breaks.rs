@@ -218,6 +218,7 @@ mod tests {
             absenteeism: 0.0,
             breaks,
             max_on_break,
+            shrinkage: None,
         }
     }
 

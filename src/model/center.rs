@@ -4,7 +4,7 @@
 use super::arrivals::ArrivalProcess;
 use super::breaks::plan_breaks;
 use super::draws::{self, ChatStreams, SegmentDraws};
-use super::records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
+use super::records::{AgentLevel, Away, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 use super::routing::{RoutingIndex, RoutingKey};
 use super::staffing::{day_timeline, peak};
 use crate::engine::{EventKey, EventQueue, KeyPrefix, SimDuration, SimTime, Stream};
@@ -56,6 +56,8 @@ enum Event {
     },
     /// The agent's break is over.
     BreakEnd(AgentIdx),
+    /// The agent's shrinkage spell starts or ends (scheduled while logged in).
+    Spell(AgentIdx),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +81,39 @@ enum Brk {
     Away(EventKey),
 }
 
+/// An agent slot's shrinkage spells: an alternating renewal process of
+/// exponential spells and gaps from its own stream, started stationary.
+struct Spells {
+    rng: Stream,
+    /// Mean spell and mean gap, seconds.
+    spell: f64,
+    gap: f64,
+    /// When the agent's state next flips.
+    next: SimTime,
+    /// The flip's event, while the agent is logged in.
+    timer: Option<EventKey>,
+}
+
+impl Spells {
+    /// Slot `i` of group `g`'s process from `origin`: in a spell with
+    /// probability `share` (one uniform), then the rest of it or of the gap.
+    fn new(key: KeyPrefix, s: &crate::scenario::Shrinkage, origin: SimTime) -> (Spells, bool) {
+        let mut rng = key.stream();
+        let u: f64 = rng.random();
+        let in_spell = u < s.share;
+        let mut sp = Spells { rng, spell: s.spell, gap: s.gap(), next: origin, timer: None };
+        sp.next = origin.after(sp.draw(in_spell));
+        (sp, in_spell)
+    }
+
+    /// The length of a spell (`in_spell`) or of a gap, at least 1 µs.
+    fn draw(&mut self, in_spell: bool) -> SimDuration {
+        let u: f64 = self.rng.random();
+        let mean = if in_spell { self.spell } else { self.gap };
+        SimDuration::from_secs(-mean * (1.0 - u).ln()).max(SimDuration::from_micros(1))
+    }
+}
+
 struct Agent {
     group: usize,
     status: Status,
@@ -89,6 +124,8 @@ struct Agent {
     breaks_today: u32,
     /// Its last break's end, or its login.
     rested_at: SimTime,
+    /// In a shrinkage spell (whether logged in or not): no new offers.
+    in_spell: bool,
     /// Busy slots: offers, working, silent and in wrap-up.
     busy: u32,
     /// Chats being worked (k), in acceptance order, with their progress.
@@ -278,6 +315,9 @@ pub struct Center<'a, O: Observer> {
     /// staggered breaks due that wait for room under `max_on_break` (rules).
     staggered_out: Vec<u32>,
     deferred: Vec<std::collections::VecDeque<usize>>,
+    /// Each agent's shrinkage spells (`None` in a group without shrinkage;
+    /// empty when no group has it).
+    spells: Vec<Option<Spells>>,
     seed: u64,
     replication: u32,
     /// Groups serving each skill, in file order.
@@ -338,6 +378,7 @@ impl<'a, O: Observer> Center<'a, O> {
                     staggered: false,
                     breaks_today: 0,
                     rested_at: SimTime::ZERO,
+                    in_spell: false,
                     busy: 0,
                     working: Vec::with_capacity(group.rules.max_concurrent as usize),
                     pending_wrapups: 0,
@@ -365,6 +406,20 @@ impl<'a, O: Observer> Center<'a, O> {
         };
         let available = RoutingIndex::new(sc.groups.len(), agents.len(), terms);
         let agents_len = agents.len();
+        let mut spells = Vec::new();
+        if sc.groups.iter().any(|g| g.shrinkage.is_some()) {
+            let origin = SimTime::of_day(0, 0);
+            for (a, ag) in agents.iter_mut().enumerate() {
+                let g = ag.group;
+                spells.push(sc.groups[g].shrinkage.as_ref().map(|s| {
+                    let slot = (a - group_agents[g].0) as u64;
+                    let key = KeyPrefix::of(&[seed, replication as u64, draws::SHRINKAGE, g as u64, slot]);
+                    let (sp, in_spell) = Spells::new(key, s, origin);
+                    ag.in_spell = in_spell;
+                    sp
+                }));
+            }
+        }
         Center {
             sc,
             obs,
@@ -377,6 +432,7 @@ impl<'a, O: Observer> Center<'a, O> {
             absent: vec![false; agents_len],
             staggered_out: vec![0; sc.groups.len()],
             deferred: vec![Default::default(); sc.groups.len()],
+            spells,
             seed,
             replication,
             skill_groups,
@@ -480,6 +536,7 @@ impl<'a, O: Observer> Center<'a, O> {
             Event::FollowupDue(c) => self.followup_due(c),
             Event::BreakDue { group, rule } => self.break_due(group as usize, rule as usize),
             Event::BreakEnd(a) => self.break_end(a),
+            Event::Spell(a) => self.spell_flips(a),
         }
     }
 
@@ -644,8 +701,8 @@ impl<'a, O: Observer> Center<'a, O> {
         let Brk::Pausing(length) = self.agents[a].brk else { unreachable!("only a pausing agent goes on break") };
         let t = self.queue.schedule(self.now().after(length), Event::BreakEnd(a));
         self.agents[a].brk = Brk::Away(t);
+        self.agent_changed(a); // a spell showing ends first: the break wins
         self.trace(Some(a), None, TraceEvent::BreakStart);
-        self.agent_changed(a);
     }
 
     fn break_end(&mut self, a: AgentIdx) {
@@ -683,6 +740,41 @@ impl<'a, O: Observer> Center<'a, O> {
             self.staggered_out[self.agents[a].group] -= 1;
         }
         staggered
+    }
+
+    /// Agent `a`'s spell state flips now; the next flip is drawn and
+    /// scheduled. A spell's end makes it available again.
+    fn spell_flips(&mut self, a: AgentIdx) {
+        let now = self.now();
+        let in_spell = !self.agents[a].in_spell;
+        self.agents[a].in_spell = in_spell;
+        let sp = self.spells[a].as_mut().expect("an agent with spells");
+        sp.next = now.after(sp.draw(in_spell));
+        sp.timer = Some(self.queue.schedule(sp.next, Event::Spell(a)));
+        self.agent_changed(a);
+        if !in_spell {
+            self.pull_work(a);
+        }
+    }
+
+    /// Agent `a` logs in (`true`) or out: its spells are brought up to now
+    /// (drawn in order, whatever happened while it was away) and followed
+    /// while it is logged in.
+    fn follow_spells(&mut self, a: AgentIdx, logged_in: bool) {
+        let Some(sp) = self.spells.get_mut(a).and_then(Option::as_mut) else { return };
+        if let Some(t) = sp.timer.take() {
+            self.queue.cancel(t);
+        }
+        if logged_in {
+            let now = self.queue.now();
+            let mut in_spell = self.agents[a].in_spell;
+            while sp.next <= now {
+                in_spell = !in_spell;
+                sp.next = sp.next.after(sp.draw(in_spell));
+            }
+            self.agents[a].in_spell = in_spell;
+            sp.timer = Some(self.queue.schedule(sp.next, Event::Spell(a)));
+        }
     }
 
     /// The agents of group `g` who come in when `target` are scheduled:
@@ -765,6 +857,9 @@ impl<'a, O: Observer> Center<'a, O> {
     fn set_status(&mut self, a: AgentIdx, status: Status) {
         let cut = status != Status::Active && self.agents[a].brk != Brk::None && self.cut_break(a);
         let old = self.agents[a].status;
+        if (old == Status::Offline) != (status == Status::Offline) && !self.spells.is_empty() {
+            self.follow_spells(a, status != Status::Offline);
+        }
         let takes = |s: Status| matches!(s, Status::Active | Status::Draining);
         if takes(old) != takes(status) {
             let group = &self.sc.groups[self.agents[a].group];
@@ -805,14 +900,32 @@ impl<'a, O: Observer> Center<'a, O> {
             ag.routing_key = key;
         }
         let ag = &self.agents[a];
+        let logged_in = ag.status != Status::Offline;
         let level = AgentLevel {
-            logged_in: ag.status != Status::Offline,
+            logged_in,
             busy: ag.busy,
             overtime: matches!(ag.status, Status::Leaving | Status::Draining),
+            away: if !logged_in {
+                Away::None
+            } else if matches!(ag.brk, Brk::Away(_)) {
+                Away::Break
+            } else if ag.in_spell {
+                Away::Shrinkage
+            } else {
+                Away::None
+            },
         };
         if level != ag.level {
             let (from, g) = (ag.level, ag.group);
             self.agents[a].level = level;
+            if O::TRACES && from.away != level.away {
+                if from.away == Away::Shrinkage {
+                    self.trace(Some(a), None, TraceEvent::ShrinkageEnd);
+                }
+                if level.away == Away::Shrinkage {
+                    self.trace(Some(a), None, TraceEvent::ShrinkageStart);
+                }
+            }
             self.obs.agent_level(self.queue.now(), g, from, level);
         }
     }
@@ -975,6 +1088,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let rules = &self.sc.groups[ag.group].rules;
         matches!(ag.status, Status::Active | Status::Draining)
             && ag.brk == Brk::None
+            && !ag.in_spell
             && ag.busy < rules.max_concurrent
             && !(rules.wrapup_blocks == WrapupBlocks::Agent && ag.pending_wrapups > 0)
     }

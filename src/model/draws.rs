@@ -22,6 +22,9 @@ pub const FORECAST_INTERVAL: u64 = 9;
 /// Absenteeism (not a chat's): whether agent slot i of a group comes in on a
 /// day, keyed (seed, replication, `ABSENCE`, group, day, i).
 pub const ABSENCE: u64 = 10;
+/// Unplanned shrinkage (not a chat's): agent slot i's spells, keyed (seed,
+/// replication, `SHRINKAGE`, group, i).
+pub const SHRINKAGE: u64 = 11;
 
 /// The streams of every chat of one replication: keyed by (seed,
 /// replication, purpose, reason, arrival index), with the shared part of

@@ -13,7 +13,7 @@ mod trace;
 
 pub use breaks::{BreakPlan, Crowded, PlannedBreak, expected_on_break, plan_breaks};
 pub use center::{CHAT_BYTES, Center, RunCounts, agent_bytes};
-pub use records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
+pub use records::{AgentLevel, Away, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 pub use staffing::{day_timeline, peak};
 pub use trace::{EventRow, Trace};
 

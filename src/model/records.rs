@@ -116,6 +116,10 @@ pub enum TraceEvent {
     BreakStart,
     /// An agent's break is over (or cut short by its shift's end).
     BreakEnd,
+    /// An agent on duty (and not on a break) enters a shrinkage spell.
+    ShrinkageStart,
+    /// …and leaves it (or logs out, or goes on a break).
+    ShrinkageEnd,
     Login,
     Leave,
     Drain,
@@ -139,6 +143,8 @@ impl TraceEvent {
             TraceEvent::Absent => "absent",
             TraceEvent::BreakStart => "break_start",
             TraceEvent::BreakEnd => "break_end",
+            TraceEvent::ShrinkageStart => "shrinkage_start",
+            TraceEvent::ShrinkageEnd => "shrinkage_end",
             TraceEvent::Login => "login",
             TraceEvent::Leave => "leave",
             TraceEvent::Drain => "drain",
@@ -155,6 +161,18 @@ pub struct AgentLevel {
     pub busy: u32,
     /// Logged in after its scheduled end.
     pub overtime: bool,
+    /// Away from offers on a break or in a shrinkage spell (a break wins).
+    pub away: Away,
+}
+
+/// Why a logged-in agent is away (takes no offers): neither, a break (gone,
+/// its chats finished), or a shrinkage spell (it keeps working its chats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Away {
+    #[default]
+    None,
+    Break,
+    Shrinkage,
 }
 
 /// Receives everything the model reports. The model calls these in time order.

@@ -4,7 +4,7 @@
 use super::duration::fmt_clock;
 use super::fields::{Ctx, Result, got, number};
 use super::limits;
-use super::schema::{RawBreak, RawGroup};
+use super::schema::{RawBreak, RawGroup, RawShrinkage};
 use crate::engine::DAY_SECS;
 use toml::Spanned;
 
@@ -28,9 +28,25 @@ pub enum BreakAt {
     Within { from: f64, to: f64 },
 }
 
+/// Unplanned shrinkage: a share of logged-in time lost in short random spells.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shrinkage {
+    /// The expected share of on-duty time in spells (above 0, below 1).
+    pub share: f64,
+    /// The mean length of a spell, seconds (exponential).
+    pub spell: f64,
+}
+
+impl Shrinkage {
+    /// The mean gap between spells, seconds: spell × (1 − share) ÷ share.
+    pub fn gap(&self) -> f64 {
+        self.spell * (1.0 - self.share) / self.share
+    }
+}
+
 impl Ctx<'_> {
     /// `breaks`, `max_on_break` and `shrinkage` of the group at `key`.
-    pub(super) fn away(&self, key: &str, g: &RawGroup) -> Result<(Vec<Break>, f64)> {
+    pub(super) fn away(&self, key: &str, g: &RawGroup) -> Result<(Vec<Break>, f64, Option<Shrinkage>)> {
         let k = |field: &str| format!("{key}.{field}");
         let breaks = match &g.breaks {
             None => Vec::new(),
@@ -52,7 +68,11 @@ impl Ctx<'_> {
             limits::check_max_on_break(x).map_err(|m| self.err(&k("max_on_break"), v, m))?;
             Ok(x + 0.0)
         })?;
-        Ok((breaks, max_on_break))
+        let shrinkage = match &g.shrinkage {
+            None => None,
+            Some(s) => self.shrinkage(&k("shrinkage"), s.get_ref())?,
+        };
+        Ok((breaks, max_on_break, shrinkage))
     }
 
     fn one_break(&self, key: &str, raw: &Spanned<RawBreak>) -> Result<Break> {
@@ -136,6 +156,24 @@ impl Ctx<'_> {
             }
         };
         Ok(Break { at, length })
+    }
+
+    /// `shrinkage = { share, spell }`; a share of 0 turns it off (`None`).
+    fn shrinkage(&self, key: &str, s: &RawShrinkage) -> Result<Option<Shrinkage>> {
+        let k = |field: &str| format!("{key}.{field}");
+        let share_v = self.required(&k("share"), &s.share, "a share from 0 to below 1, like 0.05")?;
+        let share = number(share_v.get_ref()).filter(|x| !x.is_nan()).ok_or_else(|| {
+            self.err(
+                &k("share"),
+                share_v,
+                format!("expected a share from 0 to below 1 (a number like 0.05), got {}", got(share_v.get_ref())),
+            )
+        })?;
+        limits::check_shrinkage_share(share).map_err(|m| self.err(&k("share"), share_v, m))?;
+        let spell_v = self.required(&k("spell"), &s.spell, r#"the mean length of a spell, like "10m""#)?;
+        let spell = self.duration(&k("spell"), spell_v)?;
+        limits::check_spell(spell).map_err(|m| self.err(&k("spell"), spell_v, m))?;
+        Ok((share > 0.0).then_some(Shrinkage { share: share + 0.0, spell }))
     }
 }
 

@@ -28,7 +28,7 @@ mod schema;
 mod settings;
 mod write;
 
-pub use away::{Break, BreakAt};
+pub use away::{Break, BreakAt, Shrinkage};
 pub use dist::{Dist, parse_dist};
 pub use error::ScenarioError;
 pub use parse::{load, parse_str};
@@ -312,6 +312,8 @@ pub struct Group {
     /// The largest share of the group's scheduled agents that staggered
     /// breaks may take away at once (above 0, at most 1; default 1).
     pub max_on_break: f64,
+    /// Unplanned shrinkage (`None`: off, as with a share of 0).
+    pub shrinkage: Option<Shrinkage>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

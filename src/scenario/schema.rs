@@ -138,6 +138,7 @@ pub(super) struct RawGroup {
     pub(super) absenteeism: Field,
     pub(super) breaks: Items<RawBreak>,
     pub(super) max_on_break: Field,
+    pub(super) shrinkage: Option<Spanned<RawShrinkage>>,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +158,13 @@ pub(super) struct RawShift {
     pub(super) start: Field,
     pub(super) end: Field,
     pub(super) agents: Field,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = r#"a table like { share = 0.05, spell = "10m" }"#)]
+pub(super) struct RawShrinkage {
+    pub(super) share: Field,
+    pub(super) spell: Field,
 }
 
 /// List items with a `name` (reasons, groups).

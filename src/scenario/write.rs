@@ -162,6 +162,9 @@ pub fn resolved_toml(s: &Scenario) -> String {
         if g.max_on_break != 1.0 {
             line(w, "max_on_break", &float(g.max_on_break));
         }
+        if let Some(sh) = &g.shrinkage {
+            line(w, "shrinkage", &format!("{{ share = {}, spell = {} }}", float(sh.share), duration(sh.spell)));
+        }
         rules(w, &g.rules, Some(chat));
     }
     out

@@ -845,7 +845,7 @@ mod tests {
     /// The same chats and agents, told to collectors of `layouts`.
     fn collect(layouts: &[Layout]) -> Vec<Collector> {
         let at = |secs: f64| SimTime::from_secs(secs);
-        let busy = |busy| AgentLevel { logged_in: true, busy, overtime: false };
+        let busy = |busy| AgentLevel { logged_in: true, busy, ..Default::default() };
         layouts
             .iter()
             .map(|l| {

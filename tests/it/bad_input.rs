@@ -574,12 +574,14 @@ fn an_absurd_max_concurrent_is_refused_rather_than_crashing() {
 }
 
 #[test]
-fn impossible_breaks_are_refused_naming_the_key() {
-    let cases: [(&str, &str, &[&str]); 4] = [
+fn impossible_breaks_and_shrinkage_are_refused_naming_the_key() {
+    let cases: [(&str, &str, &[&str]); 6] = [
         (r#"breaks = [{ length = "2h", within = ["1h", "2h"] }]"#, "groups.tier1.breaks[0].length", &["7200", "3600"]),
         (r#"breaks = [{ length = "5m", within = ["2h", "1h"] }]"#, "groups.tier1.breaks[0].within", &["3600", "7200"]),
         (r#"breaks = [{ start = "23:45", length = "30m" }]"#, "groups.tier1.breaks[0].start", &["23:45", "24:00"]),
         ("max_on_break = 0", "groups.tier1.max_on_break", &["0", "at most 1"]),
+        (r#"shrinkage = { share = 1.0, spell = "10m" }"#, "groups.tier1.shrinkage.share", &["1", "below 1"]),
+        (r#"shrinkage = { share = 0.1, spell = 0 }"#, "groups.tier1.shrinkage.spell", &["0", "1 s"]),
     ];
     for (line, key, says) in cases {
         let edits = [("skills = [\"billing\"]", format!("skills = [\"billing\"]\n{line}"))];

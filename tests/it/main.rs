@@ -27,6 +27,7 @@ mod readme;
 mod routing;
 mod rules;
 mod shard;
+mod shrinkage;
 mod staff;
 mod sweep;
 mod validation;

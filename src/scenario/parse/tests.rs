@@ -806,3 +806,27 @@ fn breaks_are_off_by_default_round_trip_and_refuse_what_cannot_be() {
         assert!(e.to_string().contains("above 0 and at most 1"), "{e}");
     }
 }
+
+#[test]
+fn shrinkage_is_off_by_default_round_trips_and_refuses_what_cannot_be() {
+    assert_eq!(parse(MINIMAL).unwrap().groups[0].shrinkage, None);
+    let s = parse(&MINIMAL.replace("agents = 3", "agents = 3\nshrinkage = { share = 0.05, spell = \"10m\" }")).unwrap();
+    assert_eq!(s.groups[0].shrinkage, Some(Shrinkage { share: 0.05, spell: 600.0 }));
+    let written = resolved_toml(&s);
+    assert!(written.contains(r#"shrinkage = { share = 0.05, spell = "10m" }"#), "{written}");
+    assert_eq!(parse_str(&written, &s.path).unwrap(), s);
+    let off = parse(&MINIMAL.replace("agents = 3", "agents = 3\nshrinkage = { share = 0, spell = \"10m\" }")).unwrap();
+    assert_eq!(off.groups[0].shrinkage, None);
+    let bad = [
+        ("{ share = 1, spell = \"10m\" }", "groups.tier1.shrinkage.share", "from 0 to below 1"),
+        ("{ share = -0.1, spell = \"10m\" }", "groups.tier1.shrinkage.share", "from 0 to below 1"),
+        ("{ share = 0.1, spell = \"0s\" }", "groups.tier1.shrinkage.spell", "from 1 s to a day"),
+        ("{ share = 0.1, spell = \"25h\" }", "groups.tier1.shrinkage.spell", "from 1 s to a day"),
+        ("{ share = 0.1 }", "groups.tier1.shrinkage.spell", "missing"),
+    ];
+    for (item, key, message) in bad {
+        let e = fails("agents = 3", &format!("agents = 3\nshrinkage = {item}"));
+        assert_eq!(e.key, key, "{e}");
+        assert!(e.to_string().contains(message), "{e}");
+    }
+}
