@@ -162,8 +162,10 @@ pub fn plan_breaks(group: &Group, sim: &Simulation, day: u32) -> BreakPlan {
 
 /// The agents expected away on group `group`'s planned breaks on day `day`,
 /// averaged over each open interval: staggered breaks from the plan, fixed
-/// breaks for `on_duty(i)` agents (those expected on duty in interval i).
-pub fn expected_on_break(group: &Group, sim: &Simulation, day: u32, on_duty: impl Fn(usize) -> f64) -> Vec<f64> {
+/// breaks for the `scheduled(i)` agents of interval i, all times the share
+/// of agents expected to come in (1 − absenteeism). Pausing (an agent first
+/// finishes its chats) and waiting for room are not counted.
+pub fn expected_on_break(group: &Group, sim: &Simulation, day: u32, scheduled: impl Fn(usize) -> f64) -> Vec<f64> {
     let plan = plan_breaks(group, sim, day);
     (0..sim.open_intervals())
         .map(|i| {
@@ -179,7 +181,7 @@ pub fn expected_on_break(group: &Group, sim: &Simulation, day: u32, on_duty: imp
                     BreakAt::Within { .. } => None,
                 })
                 .sum();
-            staggered + fixed * on_duty(i)
+            (staggered + fixed * scheduled(i)) * (1.0 - group.absenteeism)
         })
         .collect()
 }

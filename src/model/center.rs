@@ -122,6 +122,8 @@ struct Agent {
     staggered: bool,
     /// Breaks it went on (or started pausing for) today.
     breaks_today: u32,
+    /// The staggered rules (bit i: `breaks[i]`) it took a break of today.
+    rules_today: u16,
     /// Its last break's end, or its login.
     rested_at: SimTime,
     /// In a shrinkage spell (whether logged in or not): no new offers.
@@ -318,6 +320,11 @@ pub struct Center<'a, O: Observer> {
     /// Each agent's shrinkage spells (`None` in a group without shrinkage;
     /// empty when no group has it).
     spells: Vec<Option<Spells>>,
+    /// Whether the observer is told the roster (scheduled and absent
+    /// agents): some group has breaks, absenteeism or shrinkage.
+    roster: bool,
+    /// Each group's scheduled count now.
+    scheduled: Vec<u32>,
     seed: u64,
     replication: u32,
     /// Groups serving each skill, in file order.
@@ -377,6 +384,7 @@ impl<'a, O: Observer> Center<'a, O> {
                     brk: Brk::None,
                     staggered: false,
                     breaks_today: 0,
+                    rules_today: 0,
                     rested_at: SimTime::ZERO,
                     in_spell: false,
                     busy: 0,
@@ -433,6 +441,8 @@ impl<'a, O: Observer> Center<'a, O> {
             staggered_out: vec![0; sc.groups.len()],
             deferred: vec![Default::default(); sc.groups.len()],
             spells,
+            roster: sc.shrinks(),
+            scheduled: vec![0; sc.groups.len()],
             seed,
             replication,
             skill_groups,
@@ -554,6 +564,9 @@ impl<'a, O: Observer> Center<'a, O> {
         for g in 0..self.timelines.len() {
             self.timelines[g] = day_timeline(&self.sc.groups[g].staffing, sim, d);
             self.draw_absence(g, d);
+            if self.roster {
+                self.tell_roster(g);
+            }
             for i in 0..self.timelines[g].len() {
                 let (t, n) = self.timelines[g][i];
                 self.queue.schedule(SimTime::of_day(d, t), Event::Staff { group: g, agents: n });
@@ -618,6 +631,7 @@ impl<'a, O: Observer> Center<'a, O> {
             let (first, n) = self.group_agents[g];
             for ag in &mut self.agents[first..first + n] {
                 ag.breaks_today = 0;
+                ag.rules_today = 0;
             }
             self.deferred[g].clear();
             let midnight = SimTime::of_day(d, 0);
@@ -674,12 +688,17 @@ impl<'a, O: Observer> Center<'a, O> {
         while !self.deferred[g].is_empty() && self.staggered_out[g] < self.break_cap(g) {
             let rule = self.deferred[g].pop_front().expect("a waiting break");
             let (first, n) = self.group_agents[g];
+            let bit = 1u16 << rule;
             let next = (first..first + n)
-                .filter(|&a| self.agents[a].status == Status::Active && self.agents[a].brk == Brk::None)
+                .filter(|&a| {
+                    let ag = &self.agents[a];
+                    ag.status == Status::Active && ag.brk == Brk::None && ag.rules_today & bit == 0
+                })
                 .min_by_key(|&a| (self.agents[a].breaks_today, self.agents[a].rested_at, a));
             if let Some(a) = next {
                 let length = SimDuration::from_secs(self.sc.groups[g].breaks[rule].length);
                 self.staggered_out[g] += 1;
+                self.agents[a].rules_today |= bit;
                 self.pause(a, length, true);
             }
         }
@@ -790,6 +809,12 @@ impl<'a, O: Observer> Center<'a, O> {
             return;
         }
         self.closing = true;
+        if self.roster {
+            for g in 0..self.scheduled.len() {
+                self.scheduled[g] = 0;
+                self.tell_roster(g);
+            }
+        }
         for waiting in &mut self.deferred {
             waiting.clear();
         }
@@ -816,7 +841,18 @@ impl<'a, O: Observer> Center<'a, O> {
         }
     }
 
+    /// Tells the observer group `g`'s scheduled count and its absent agents.
+    fn tell_roster(&mut self, g: usize) {
+        let n = self.scheduled[g];
+        let absent = n - self.present(g, n);
+        self.obs.roster(self.queue.now(), g, n, absent);
+    }
+
     fn staff(&mut self, g: usize, target: u32) {
+        if self.roster {
+            self.scheduled[g] = target;
+            self.tell_roster(g);
+        }
         let target = if self.sc.groups[g].absenteeism > 0.0 { self.present(g, target) } else { target };
         let (first, n) = self.group_agents[g];
         let pool = first..first + n;

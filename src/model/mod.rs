@@ -50,6 +50,10 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
         self.0.trace(at, agent, chat, ev);
         self.1.trace(at, agent, chat, ev);
     }
+    fn roster(&mut self, at: SimTime, group: usize, scheduled: u32, absent: u32) {
+        self.0.roster(at, group, scheduled, absent);
+        self.1.roster(at, group, scheduled, absent);
+    }
     fn day(&mut self, day: u32) {
         self.0.day(day);
         self.1.day(day);

@@ -189,6 +189,10 @@ pub trait Observer {
     const TRACES: bool = false;
     /// A trace event; ignored unless tracing.
     fn trace(&mut self, _at: SimTime, _agent: Option<u32>, _chat: Option<(u64, u8)>, _ev: TraceEvent) {}
+    /// Group `group`'s scheduled agents from `at` on, and how many of them
+    /// are absent (only when some group has breaks, absenteeism or
+    /// shrinkage; 0 scheduled from the drain on).
+    fn roster(&mut self, _at: SimTime, _group: usize, _scheduled: u32, _absent: u32) {}
     /// Day `day` (0-based) begins; for progress reports.
     fn day(&mut self, _day: u32) {}
     /// The run ended at `at`: close all time-weighted accounting.

@@ -50,6 +50,13 @@ impl Ctx<'_> {
         let k = |field: &str| format!("{key}.{field}");
         let breaks = match &g.breaks {
             None => Vec::new(),
+            Some(list) if list.get_ref().len() > limits::MAX_BREAKS => {
+                return Err(self.at(&k("breaks"), Some(list.span())).err(format!(
+                    "has {} breaks; expected at most {}",
+                    list.get_ref().len(),
+                    limits::MAX_BREAKS
+                )));
+            }
             Some(list) => list
                 .get_ref()
                 .iter()

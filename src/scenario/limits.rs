@@ -125,6 +125,9 @@ pub fn check_absenteeism(p: f64) -> Result<(), String> {
 /// multiply events (a second already models a glitch).
 pub const MIN_SPELL_SECS: f64 = 1.0;
 
+/// Breaks of one group (`breaks`): an agent remembers which it took today.
+pub const MAX_BREAKS: usize = 16;
+
 /// Checks a break's `length`: above 0 and below a day.
 pub fn check_break_length(secs: f64) -> Result<(), String> {
     if secs > 0.0 && secs < f64::from(DAY_SECS) {

@@ -108,6 +108,12 @@ impl Scenario {
     pub fn blocking(&self) -> bool {
         self.queue_cap.iter().any(Option::is_some)
     }
+
+    /// Whether some group has breaks, absenteeism or shrinkage: then the
+    /// hours metrics (`scheduled_hours` … `shrinkage_share`) are written.
+    pub fn shrinks(&self) -> bool {
+        self.groups.iter().any(|g| !g.breaks.is_empty() || g.absenteeism > 0.0 || g.shrinkage.is_some())
+    }
 }
 
 /// Values per open interval: one profile for every day, or one for each day.

@@ -33,6 +33,7 @@ pub fn layout(sc: &Scenario, per_day: bool) -> Layout {
         threshold: sc.service_level.threshold,
         short_abandon: sc.service_level.short_abandon,
         blocking: sc.blocking(),
+        shrinks: sc.shrinks(),
     }
 }
 

@@ -132,3 +132,89 @@ fn without_shrinkage_the_run_is_byte_identical() {
         assert!(a == b, "{f} differs with a share of 0");
     }
 }
+
+/// Scope all's whole-run value of `metric` in a one-replication run.
+fn whole(run: &crate::common::Run, metric: &str) -> f64 {
+    let rows = crate::common::rows(&run.out.join("summary.csv"));
+    let row = rows.iter().find(|r| r["scope"] == "all" && r["metric"] == metric).unwrap_or_else(|| panic!("{metric}"));
+    row["mean"].parse().unwrap()
+}
+
+#[test]
+fn the_hours_metrics_add_up_and_agree_with_the_trace() {
+    let extra = r#"absenteeism = 0.2
+shrinkage = { share = 0.1, spell = "10m" }
+breaks = [{ start = "12:00", length = "30m" }, { length = "15m", within = ["1h", "4h"] }]"#;
+    let run = run_text(&scenario(8, 2, "0.1/h", 10, extra), &["--replications", "1"]);
+    let (scheduled, absent, logged_in, overtime) = (
+        whole(&run, "scheduled_hours"),
+        whole(&run, "absent_hours"),
+        whole(&run, "logged_in_hours"),
+        whole(&run, "overtime"),
+    );
+    let (on_break, shrinkage) = (whole(&run, "break_hours"), whole(&run, "shrinkage_hours"));
+    assert_eq!(scheduled, 240.0, "10 agents × 12 h × 2 days");
+    let absent_days = run.evs.iter().filter(|e| e.event == "absent").count() as f64;
+    assert!((absent - 12.0 * absent_days).abs() < 1e-6, "{absent} vs {absent_days} absent agent-days");
+    assert!((logged_in - overtime - (scheduled - absent)).abs() < 1e-6, "{logged_in} {overtime} {scheduled} {absent}");
+    let traced = |from: &str, to: &str| -> f64 {
+        let mut open = BTreeMap::new();
+        let mut total = 0.0;
+        for e in &run.evs {
+            if e.event == from {
+                open.insert(e.agent, e.time);
+            } else if e.event == to {
+                total += e.time - open.remove(&e.agent).unwrap();
+            }
+        }
+        total / 3600.0
+    };
+    assert!((on_break - traced("break_start", "break_end")).abs() < 1e-6, "{on_break}");
+    assert!((shrinkage - traced("shrinkage_start", "shrinkage_end")).abs() < 1e-6, "{shrinkage}");
+    assert!((whole(&run, "productive_hours") - (logged_in - on_break - shrinkage)).abs() < 1e-5);
+    let share = (absent + on_break + shrinkage) / scheduled;
+    assert!((whole(&run, "shrinkage_share") - share).abs() < 1e-6, "{share}");
+    // The group's rows say the same as all's (one group), and an interval's too.
+    let rows = crate::common::rows(&run.out.join("intervals.csv"));
+    let noon =
+        rows.iter().find(|r| r["interval"] == "12:00" && r["scope"] == "all" && r["metric"] == "break_hours").unwrap();
+    assert!(noon["mean"].parse::<f64>().unwrap() > 0.0);
+}
+
+#[test]
+fn without_breaks_absence_or_shrinkage_there_are_no_hours_metrics() {
+    let run = run_text(&scenario(5, 1, "60/h", 6, ""), &["--replications", "2"]);
+    let summary = std::fs::read_to_string(run.out.join("summary.csv")).unwrap();
+    for m in
+        ["scheduled_hours", "absent_hours", "break_hours", "shrinkage_hours", "productive_hours", "shrinkage_share"]
+    {
+        assert!(!summary.contains(m), "{m}");
+    }
+}
+
+#[test]
+fn check_prints_the_effective_staffing_after_breaks_and_shrinkage() {
+    let text = scenario(
+        1,
+        1,
+        "60/h",
+        8,
+        r#"breaks = [{ start = "09:00", length = "30m" }]
+shrinkage = { share = 0.1, spell = "10m" }"#,
+    )
+    .replace("end = \"20:00\"", "end = \"12:00\"");
+    let work = crate::common::Work::new().with("s.toml", &text);
+    let out = work.command().args(["check", "s.toml"]).output().unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    let header = said.lines().find(|l| l.contains("needed")).unwrap();
+    assert!(header.trim_end().ends_with("effective"), "{header}");
+    // 8 on duty less 10% in spells: 7.2; at 09:00 half the hour at the meeting: 4 × 0.9.
+    let effective: Vec<&str> = said
+        .lines()
+        .filter(|l| l.trim_start().as_bytes().get(2) == Some(&b':'))
+        .map(|l| l.split_whitespace().last().unwrap())
+        .collect();
+    assert_eq!(effective, ["7.2", "3.6", "7.2", "7.2"], "{said}");
+    assert!(said.contains("effective = the agents expected free for chats"), "{said}");
+}
