@@ -71,14 +71,33 @@ enum Status {
     Draining,
 }
 
-/// An agent's break, if any (docs/design.md §2 item 9).
+/// An agent's break, if any (docs/design.md §2 item 9); the rest of its
+/// break bookkeeping is its [`BreakBook`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Brk {
     None,
-    /// Takes no new offers; once it holds nothing, goes away for this long.
-    Pausing(SimDuration),
-    /// Away on its break, which ends with this event.
-    Away(EventKey),
+    /// Takes no new offers; once it holds nothing, goes away.
+    Pausing,
+    /// Away on its break.
+    Away,
+}
+
+/// An agent's breaks, apart from the hot [`Agent`] (kept only when some
+/// group has breaks).
+#[derive(Debug, Clone, Copy)]
+struct BreakBook {
+    /// The length of the break it pauses for or is on.
+    length: SimDuration,
+    /// The end of the break it is on.
+    timer: Option<EventKey>,
+    /// Its break (while on or pausing for one) is a staggered one.
+    staggered: bool,
+    /// Breaks it went on (or started pausing for) today.
+    breaks_today: u32,
+    /// The staggered rules (bit i: `breaks[i]`) it took a break of today.
+    rules_today: u16,
+    /// Its last break's end, or its login.
+    rested_at: SimTime,
 }
 
 /// An agent slot's shrinkage spells: an alternating renewal process of
@@ -114,20 +133,27 @@ impl Spells {
     }
 }
 
+/// Why a logged-in agent that holds back (`hold`) is away: a break wins over a spell.
+#[cold]
+fn away(ag: &Agent) -> Away {
+    if ag.brk == Brk::Away {
+        Away::Break
+    } else if ag.in_spell {
+        Away::Shrinkage
+    } else {
+        Away::None
+    }
+}
+
 struct Agent {
     group: usize,
     status: Status,
     brk: Brk,
-    /// Its break (while `brk` is not `None`) is a staggered one.
-    staggered: bool,
-    /// Breaks it went on (or started pausing for) today.
-    breaks_today: u32,
-    /// The staggered rules (bit i: `breaks[i]`) it took a break of today.
-    rules_today: u16,
-    /// Its last break's end, or its login.
-    rested_at: SimTime,
     /// In a shrinkage spell (whether logged in or not): no new offers.
     in_spell: bool,
+    /// On (or pausing for) a break, or in a spell: `brk != None || in_spell`,
+    /// the one test the hot paths make.
+    hold: bool,
     /// Busy slots: offers, working, silent and in wrap-up.
     busy: u32,
     /// Chats being worked (k), in acceptance order, with their progress.
@@ -320,6 +346,8 @@ pub struct Center<'a, O: Observer> {
     /// Each agent's shrinkage spells (`None` in a group without shrinkage;
     /// empty when no group has it).
     spells: Vec<Option<Spells>>,
+    /// Each agent's break bookkeeping (empty when no group has breaks).
+    books: Vec<BreakBook>,
     /// Whether the observer is told the roster (scheduled and absent
     /// agents): some group has breaks, absenteeism or shrinkage.
     roster: bool,
@@ -382,11 +410,8 @@ impl<'a, O: Observer> Center<'a, O> {
                     group: g,
                     status: Status::Offline,
                     brk: Brk::None,
-                    staggered: false,
-                    breaks_today: 0,
-                    rules_today: 0,
-                    rested_at: SimTime::ZERO,
                     in_spell: false,
+                    hold: false,
                     busy: 0,
                     working: Vec::with_capacity(group.rules.max_concurrent as usize),
                     pending_wrapups: 0,
@@ -424,6 +449,7 @@ impl<'a, O: Observer> Center<'a, O> {
                     let key = KeyPrefix::of(&[seed, replication as u64, draws::SHRINKAGE, g as u64, slot]);
                     let (sp, in_spell) = Spells::new(key, s, origin);
                     ag.in_spell = in_spell;
+                    ag.hold = in_spell;
                     sp
                 }));
             }
@@ -441,6 +467,21 @@ impl<'a, O: Observer> Center<'a, O> {
             staggered_out: vec![0; sc.groups.len()],
             deferred: vec![Default::default(); sc.groups.len()],
             spells,
+            books: if sc.groups.iter().any(|g| !g.breaks.is_empty()) {
+                vec![
+                    BreakBook {
+                        length: SimDuration::ZERO,
+                        timer: None,
+                        staggered: false,
+                        breaks_today: 0,
+                        rules_today: 0,
+                        rested_at: SimTime::ZERO,
+                    };
+                    agents_len
+                ]
+            } else {
+                Vec::new()
+            },
             roster: sc.shrinks(),
             scheduled: vec![0; sc.groups.len()],
             seed,
@@ -621,6 +662,7 @@ impl<'a, O: Observer> Center<'a, O> {
     /// Day `d`'s breaks of every group: the staggered ones of its plan
     /// (docs/design.md §2 item 9) and the fixed ones; today's break counts
     /// start again from 0.
+    #[inline(never)]
     fn schedule_breaks(&mut self, d: u32) {
         let sim = &self.sc.simulation;
         let now = self.now();
@@ -629,9 +671,9 @@ impl<'a, O: Observer> Center<'a, O> {
                 continue;
             }
             let (first, n) = self.group_agents[g];
-            for ag in &mut self.agents[first..first + n] {
-                ag.breaks_today = 0;
-                ag.rules_today = 0;
+            for book in &mut self.books[first..first + n] {
+                book.breaks_today = 0;
+                book.rules_today = 0;
             }
             self.deferred[g].clear();
             let midnight = SimTime::of_day(d, 0);
@@ -652,6 +694,7 @@ impl<'a, O: Observer> Center<'a, O> {
     /// duty (Active and not already on a break); a staggered one takes one
     /// agent (see [`Center::start_staggered`]) if fewer than the cap are on
     /// (or pausing for) staggered breaks, else it waits for the next to end.
+    #[inline(never)]
     fn break_due(&mut self, g: usize, rule: usize) {
         let b = &self.sc.groups[g].breaks[rule];
         let length = SimDuration::from_secs(b.length);
@@ -684,6 +727,7 @@ impl<'a, O: Observer> Center<'a, O> {
     /// the cap. Each takes the agent on duty, not on a break, with the fewest
     /// breaks today, then the longest since its last break's end or its
     /// login, then the lowest number; with nobody such, the break is dropped.
+    #[inline(never)]
     fn start_deferred(&mut self, g: usize) {
         while !self.deferred[g].is_empty() && self.staggered_out[g] < self.break_cap(g) {
             let rule = self.deferred[g].pop_front().expect("a waiting break");
@@ -692,23 +736,26 @@ impl<'a, O: Observer> Center<'a, O> {
             let next = (first..first + n)
                 .filter(|&a| {
                     let ag = &self.agents[a];
-                    ag.status == Status::Active && ag.brk == Brk::None && ag.rules_today & bit == 0
+                    ag.status == Status::Active && ag.brk == Brk::None && self.books[a].rules_today & bit == 0
                 })
-                .min_by_key(|&a| (self.agents[a].breaks_today, self.agents[a].rested_at, a));
+                .min_by_key(|&a| (self.books[a].breaks_today, self.books[a].rested_at, a));
             if let Some(a) = next {
                 let length = SimDuration::from_secs(self.sc.groups[g].breaks[rule].length);
                 self.staggered_out[g] += 1;
-                self.agents[a].rules_today |= bit;
+                self.books[a].rules_today |= bit;
                 self.pause(a, length, true);
             }
         }
     }
 
     /// Agent `a` takes no new offers, finishes what it holds, then goes away for `length`.
+    #[inline(never)]
     fn pause(&mut self, a: AgentIdx, length: SimDuration, staggered: bool) {
-        self.agents[a].breaks_today += 1;
-        self.agents[a].brk = Brk::Pausing(length);
-        self.agents[a].staggered = staggered;
+        self.books[a].breaks_today += 1;
+        self.books[a].length = length;
+        self.agents[a].brk = Brk::Pausing;
+        self.agents[a].hold = true;
+        self.books[a].staggered = staggered;
         self.agent_changed(a);
         if self.agents[a].busy == 0 {
             self.go_on_break(a);
@@ -716,17 +763,22 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     /// A pausing agent holding nothing goes away for its break's full length.
+    #[inline(never)]
     fn go_on_break(&mut self, a: AgentIdx) {
-        let Brk::Pausing(length) = self.agents[a].brk else { unreachable!("only a pausing agent goes on break") };
-        let t = self.queue.schedule(self.now().after(length), Event::BreakEnd(a));
-        self.agents[a].brk = Brk::Away(t);
+        debug_assert_eq!(self.agents[a].brk, Brk::Pausing, "only a pausing agent goes on break");
+        let t = self.queue.schedule(self.now().after(self.books[a].length), Event::BreakEnd(a));
+        self.books[a].timer = Some(t);
+        self.agents[a].brk = Brk::Away;
         self.agent_changed(a); // a spell showing ends first: the break wins
         self.trace(Some(a), None, TraceEvent::BreakStart);
     }
 
+    #[inline(never)]
     fn break_end(&mut self, a: AgentIdx) {
         self.agents[a].brk = Brk::None;
-        self.agents[a].rested_at = self.now();
+        self.agents[a].hold = self.agents[a].in_spell;
+        self.books[a].rested_at = self.now();
+        self.books[a].timer = None;
         self.trace(Some(a), None, TraceEvent::BreakEnd);
         self.agent_changed(a);
         self.staggered_done(a);
@@ -734,8 +786,9 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     /// After agent `a`'s break ended: a staggered one makes room for the next.
+    #[inline(never)]
     fn staggered_done(&mut self, a: AgentIdx) {
-        if std::mem::take(&mut self.agents[a].staggered) {
+        if std::mem::take(&mut self.books[a].staggered) {
             let g = self.agents[a].group;
             self.staggered_out[g] -= 1;
             self.start_deferred(g);
@@ -744,17 +797,21 @@ impl<'a, O: Observer> Center<'a, O> {
 
     /// Agent `a`'s shift ends (it starts leaving, or draining at `end`):
     /// its break, pausing or away, ends with it. True if it was staggered.
+    #[inline(never)]
     fn cut_break(&mut self, a: AgentIdx) -> bool {
+        self.agents[a].hold = self.agents[a].in_spell;
         match std::mem::replace(&mut self.agents[a].brk, Brk::None) {
             Brk::None => return false,
-            Brk::Pausing(_) => {}
-            Brk::Away(t) => {
-                self.queue.cancel(t);
-                self.agents[a].rested_at = self.now();
+            Brk::Pausing => {}
+            Brk::Away => {
+                if let Some(t) = self.books[a].timer.take() {
+                    self.queue.cancel(t);
+                }
+                self.books[a].rested_at = self.now();
                 self.trace(Some(a), None, TraceEvent::BreakEnd);
             }
         }
-        let staggered = std::mem::take(&mut self.agents[a].staggered);
+        let staggered = std::mem::take(&mut self.books[a].staggered);
         if staggered {
             self.staggered_out[self.agents[a].group] -= 1;
         }
@@ -763,10 +820,12 @@ impl<'a, O: Observer> Center<'a, O> {
 
     /// Agent `a`'s spell state flips now; the next flip is drawn and
     /// scheduled. A spell's end makes it available again.
+    #[inline(never)]
     fn spell_flips(&mut self, a: AgentIdx) {
         let now = self.now();
         let in_spell = !self.agents[a].in_spell;
         self.agents[a].in_spell = in_spell;
+        self.agents[a].hold = in_spell || self.agents[a].brk != Brk::None;
         let sp = self.spells[a].as_mut().expect("an agent with spells");
         sp.next = now.after(sp.draw(in_spell));
         sp.timer = Some(self.queue.schedule(sp.next, Event::Spell(a)));
@@ -779,6 +838,7 @@ impl<'a, O: Observer> Center<'a, O> {
     /// Agent `a` logs in (`true`) or out: its spells are brought up to now
     /// (drawn in order, whatever happened while it was away) and followed
     /// while it is logged in.
+    #[inline(never)]
     fn follow_spells(&mut self, a: AgentIdx, logged_in: bool) {
         let Some(sp) = self.spells.get_mut(a).and_then(Option::as_mut) else { return };
         if let Some(t) = sp.timer.take() {
@@ -792,6 +852,7 @@ impl<'a, O: Observer> Center<'a, O> {
                 sp.next = sp.next.after(sp.draw(in_spell));
             }
             self.agents[a].in_spell = in_spell;
+            self.agents[a].hold = in_spell || self.agents[a].brk != Brk::None;
             sp.timer = Some(self.queue.schedule(sp.next, Event::Spell(a)));
         }
     }
@@ -842,6 +903,7 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     /// Tells the observer group `g`'s scheduled count and its absent agents.
+    #[inline(never)]
     fn tell_roster(&mut self, g: usize) {
         let n = self.scheduled[g];
         let absent = n - self.present(g, n);
@@ -868,7 +930,10 @@ impl<'a, O: Observer> Center<'a, O> {
                 if self.agents[a].status == Status::Offline {
                     self.agents[a].idle_since = self.now();
                     self.agents[a].progressed_at = self.now();
-                    self.agents[a].rested_at = self.now();
+                    let now = self.now();
+                    if let Some(book) = self.books.get_mut(a) {
+                        book.rested_at = now;
+                    }
                     self.set_status(a, Status::Active);
                     self.trace(Some(a), None, TraceEvent::Login);
                 } else {
@@ -941,15 +1006,7 @@ impl<'a, O: Observer> Center<'a, O> {
             logged_in,
             busy: ag.busy,
             overtime: matches!(ag.status, Status::Leaving | Status::Draining),
-            away: if !logged_in {
-                Away::None
-            } else if matches!(ag.brk, Brk::Away(_)) {
-                Away::Break
-            } else if ag.in_spell {
-                Away::Shrinkage
-            } else {
-                Away::None
-            },
+            away: if ag.hold && logged_in { away(ag) } else { Away::None },
         };
         if level != ag.level {
             let (from, g) = (ag.level, ag.group);
@@ -1123,8 +1180,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let ag = &self.agents[a];
         let rules = &self.sc.groups[ag.group].rules;
         matches!(ag.status, Status::Active | Status::Draining)
-            && ag.brk == Brk::None
-            && !ag.in_spell
+            && !ag.hold
             && ag.busy < rules.max_concurrent
             && !(rules.wrapup_blocks == WrapupBlocks::Agent && ag.pending_wrapups > 0)
     }
@@ -1257,7 +1313,7 @@ impl<'a, O: Observer> Center<'a, O> {
         self.agents[a].busy -= 1;
         self.agents[a].idle_since = self.now();
         self.agent_changed(a);
-        if self.agents[a].busy == 0 && matches!(self.agents[a].brk, Brk::Pausing(_)) {
+        if self.agents[a].hold && self.agents[a].busy == 0 && self.agents[a].brk == Brk::Pausing {
             self.go_on_break(a);
         }
     }

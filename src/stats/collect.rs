@@ -388,6 +388,7 @@ impl GroupLevel {
 
     /// Moves a logged-in agent from level `from` to level `to` (counts it
     /// out and in at once).
+    #[inline(always)]
     fn shift(&mut self, from: AgentLevel, to: AgentLevel) {
         self.busy_slots += to.busy as i64 - from.busy as i64;
         self.occupied += (to.busy > 0) as i64 - (from.busy > 0) as i64;
