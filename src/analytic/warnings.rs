@@ -15,6 +15,11 @@ pub enum Warning {
     Unstaffed { interval: String, skill: String, reasons: Vec<String> },
     /// Too few replications for a confidence interval.
     FewReplications(u32),
+    /// Staggered breaks that no start in their window could keep under
+    /// `max_on_break`: placed where the fewest were away.
+    CrowdedBreaks { group: String, day: Option<u32>, count: usize, first: String },
+    /// A staggered break whose window fits in none of the day's shifts: nobody takes it.
+    BreakFitsNoShift { group: String, rule: usize },
 }
 
 impl fmt::Display for Warning {
@@ -34,6 +39,18 @@ impl fmt::Display for Warning {
             Warning::FewReplications(n) => write!(
                 f,
                 "{n} replication(s) give no confidence interval; use at least 2 (10 or more for useful intervals)"
+            ),
+            Warning::CrowdedBreaks { group, day, count, first } => write!(
+                f,
+                "group {group}{}: {count} staggered break(s) find no start in their window with room under \
+                 max_on_break and go where the fewest are away (first: {first}); widen the windows, raise \
+                 max_on_break or add agents",
+                day.map(|d| format!(" day {}", d + 1)).unwrap_or_default()
+            ),
+            Warning::BreakFitsNoShift { group, rule } => write!(
+                f,
+                "group {group}: breaks[{rule}]'s window fits in none of the day's shifts, so nobody takes it \
+                 (a window counts from a shift's start and must end by the shift's end)"
             ),
         }
     }
@@ -96,8 +113,41 @@ pub fn warnings(sc: &Scenario, replications: u32) -> Vec<Warning> {
             }
         }
     }
+    out.extend(break_warnings(sc, days));
     if replications < 2 {
         out.push(Warning::FewReplications(replications));
+    }
+    out
+}
+
+/// Staggered breaks placed above the cap, and break windows no shift holds.
+fn break_warnings(sc: &Scenario, days: u32) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for g in sc.groups.iter().filter(|g| !g.breaks.is_empty()) {
+        let plans: Vec<_> = (0..days).map(|d| crate::model::plan_breaks(g, &sc.simulation, d)).collect();
+        for (d, plan) in plans.iter().enumerate() {
+            if let Some(c) = plan.crowded.first() {
+                out.push(Warning::CrowdedBreaks {
+                    group: g.name.clone(),
+                    day: (days > 1).then_some(d as u32),
+                    count: plan.crowded.len(),
+                    first: format!(
+                        "breaks[{}] of the shift from {} at {}, {} away with room for {}",
+                        c.rule,
+                        clock(c.shift_start),
+                        clock(c.start as u32),
+                        c.away,
+                        c.cap
+                    ),
+                });
+            }
+        }
+        for (rule, b) in g.breaks.iter().enumerate() {
+            let staggered = matches!(b.at, crate::scenario::BreakAt::Within { .. });
+            if staggered && plans.iter().all(|p| p.breaks.iter().all(|x| x.rule != rule)) {
+                out.push(Warning::BreakFitsNoShift { group: g.name.clone(), rule });
+            }
+        }
     }
     out
 }

@@ -53,6 +53,26 @@ pub fn check(path: &Path) -> Result<Exit> {
             g.rules.max_concurrent,
             if g.absenteeism > 0.0 { format!("; absenteeism {}", g.absenteeism) } else { String::new() }
         )?;
+        if !g.breaks.is_empty() || g.shrinkage.is_some() {
+            let breaks: Vec<String> = g
+                .breaks
+                .iter()
+                .map(|b| match b.at {
+                    ccsim::scenario::BreakAt::Clock(t) => format!("{} at {}", secs(b.length), clock(t)),
+                    ccsim::scenario::BreakAt::Within { from, to } => {
+                        format!("{} within {}–{} of the shift", secs(b.length), secs(from), secs(to))
+                    }
+                })
+                .collect();
+            let mut parts = Vec::new();
+            if !breaks.is_empty() {
+                parts.push(format!("breaks {} (max_on_break {})", breaks.join(", "), g.max_on_break));
+            }
+            if let Some(s) = &g.shrinkage {
+                parts.push(format!("shrinkage {} in spells of {} on average", s.share, secs(s.spell)));
+            }
+            writeln!(out, "         {:<12} {}", "", parts.join("; "))?;
+        }
     }
     let fe = &sc.forecast_error;
     if !fe.is_off(&sc.reasons) {
@@ -93,16 +113,29 @@ pub fn check(path: &Path) -> Result<Exit> {
         }
         // With absenteeism, the agents expected to come in: scheduled × (1 − p) per group.
         let absent = sc.groups.iter().any(|g| g.absenteeism > 0.0);
+        // With breaks or shrinkage, the agents expected free for chats.
+        let away = sc.groups.iter().any(|g| !g.breaks.is_empty() || g.shrinkage.is_some());
+        let on_break: Vec<Vec<f64>> = sc
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                ccsim::model::expected_on_break(group, sim, day, |i| {
+                    f64::from(ccsim::analytic::warnings::scheduled_agents(&sc, day, i)[g])
+                })
+            })
+            .collect();
         writeln!(
             out,
-            "  {:>5}  {:>8}  {:>10}  {:>7}  {:>6}  {:>7}{}",
+            "  {:>5}  {:>8}  {:>10}  {:>7}  {:>6}  {:>7}{}{}",
             "time",
             "chats",
             "load (E)",
             "agents",
             "slots",
             "needed",
-            if absent { format!("  {:>7}", "present") } else { String::new() }
+            if absent { format!("  {:>7}", "present") } else { String::new() },
+            if away { format!("  {:>9}", "effective") } else { String::new() }
         )?;
         for i in 0..sim.open_intervals() {
             let at = sim.interval_start(i);
@@ -112,6 +145,15 @@ pub fn check(path: &Path) -> Result<Exit> {
             let agents = ccsim::analytic::warnings::scheduled_agents(&sc, day, i);
             let slots: u32 = agents.iter().zip(&sc.groups).map(|(n, g)| n * g.rules.max_concurrent).sum();
             let present: f64 = agents.iter().zip(&sc.groups).map(|(&n, g)| f64::from(n) * (1.0 - g.absenteeism)).sum();
+            let effective: f64 = agents
+                .iter()
+                .zip(&sc.groups)
+                .zip(&on_break)
+                .map(|((&n, g), b)| {
+                    let on_duty = f64::from(n) * (1.0 - g.absenteeism) - b[i];
+                    on_duty.max(0.0) * (1.0 - g.shrinkage.map_or(0.0, |s| s.share))
+                })
+                .sum();
             let agents: u32 = agents.iter().sum();
             let needed = match ccsim::analytic::estimate::agents_needed(&sc, day, i) {
                 Some(e) => format!("{}{}", if e.exact { "" } else { "~" }, e.agents),
@@ -119,14 +161,15 @@ pub fn check(path: &Path) -> Result<Exit> {
             };
             writeln!(
                 out,
-                "  {:>5}  {:>8.1}  {:>10.2}  {:>7}  {:>6}  {:>7}{}",
+                "  {:>5}  {:>8.1}  {:>10.2}  {:>7}  {:>6}  {:>7}{}{}",
                 clock(at),
                 chats,
                 load,
                 agents,
                 slots,
                 needed,
-                if absent { format!("  {present:>7.1}") } else { String::new() }
+                if absent { format!("  {present:>7.1}") } else { String::new() },
+                if away { format!("  {effective:>9.1}") } else { String::new() }
             )?;
         }
     }
@@ -137,6 +180,14 @@ pub fn check(path: &Path) -> Result<Exit> {
             out,
             "  present = the agents expected to come in: scheduled × (1 − absenteeism), per group; agents and \
              slots count scheduled agents, needed the agents who must be on duty"
+        )?;
+    }
+    if sc.groups.iter().any(|g| !g.breaks.is_empty() || g.shrinkage.is_some()) {
+        writeln!(
+            out,
+            "  effective = the agents expected free for chats: per group, (present − expected on break) × \
+             (1 − shrinkage share); on break = the staggered breaks planned and the fixed breaks of those on \
+             duty, averaged over the interval (the time agents first spend finishing their chats is not counted)"
         )?;
     }
     writeln!(
@@ -160,4 +211,9 @@ pub fn check(path: &Path) -> Result<Exit> {
         }
     }
     Ok(Exit::Success)
+}
+
+/// Seconds in words: "30m", "1h30m", "45s".
+fn secs(x: f64) -> String {
+    ccsim::scenario::duration::fmt_duration(x)
 }

@@ -137,6 +137,9 @@ impl<O: Observer> Observer for DayCounter<'_, O> {
     fn trace(&mut self, at: SimTime, agent: Option<u32>, chat: Option<(u64, u8)>, ev: TraceEvent) {
         self.inner.trace(at, agent, chat, ev);
     }
+    fn roster(&mut self, at: SimTime, group: usize, scheduled: u32, absent: u32) {
+        self.inner.roster(at, group, scheduled, absent);
+    }
     fn day(&mut self, day: u32) {
         if day > 0 {
             (self.day_done)();

@@ -2,12 +2,13 @@
 //! docs/design.md §2, driven by the engine's event queue.
 
 use super::arrivals::ArrivalProcess;
+use super::breaks::plan_breaks;
 use super::draws::{self, ChatStreams, SegmentDraws};
-use super::records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
+use super::records::{AgentLevel, Away, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 use super::routing::{RoutingIndex, RoutingKey};
 use super::staffing::{day_timeline, peak};
 use crate::engine::{EventKey, EventQueue, KeyPrefix, SimDuration, SimTime, Stream};
-use crate::scenario::{AgentSelect, QueueSelect, Scenario, WrapupBlocks};
+use crate::scenario::{AgentSelect, BreakAt, QueueSelect, Scenario, WrapupBlocks};
 use rand::RngExt;
 use std::collections::BTreeMap;
 
@@ -49,6 +50,16 @@ enum Event {
     FollowupDue(ChatIdx),
     /// A customer who gave up tries again: its entry in `Center::pending`.
     Retry(usize),
+    /// Break `rule` of `group` is due: a planned staggered break (one
+    /// agent) or a fixed one (every agent on duty).
+    BreakDue {
+        group: u32,
+        rule: u32,
+    },
+    /// The agent's break is over.
+    BreakEnd(AgentIdx),
+    /// The agent's shrinkage spell starts or ends (scheduled while logged in).
+    Spell(AgentIdx),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,9 +73,89 @@ enum Status {
     Draining,
 }
 
+/// An agent's break, if any (docs/design.md §2 item 9); the rest of its
+/// break bookkeeping is its [`BreakBook`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Brk {
+    None,
+    /// Takes no new offers; once it holds nothing, goes away.
+    Pausing,
+    /// Away on its break.
+    Away,
+}
+
+/// An agent's breaks, apart from the hot [`Agent`] (kept only when some
+/// group has breaks).
+#[derive(Debug, Clone, Copy)]
+struct BreakBook {
+    /// The length of the break it pauses for or is on.
+    length: SimDuration,
+    /// The end of the break it is on.
+    timer: Option<EventKey>,
+    /// Its break (while on or pausing for one) is a staggered one.
+    staggered: bool,
+    /// Breaks it went on (or started pausing for) today.
+    breaks_today: u32,
+    /// The staggered rules (bit i: `breaks[i]`) it took a break of today.
+    rules_today: u16,
+    /// Its last break's end, or its login.
+    rested_at: SimTime,
+}
+
+/// An agent slot's shrinkage spells: an alternating renewal process of
+/// exponential spells and gaps from its own stream, started stationary.
+struct Spells {
+    rng: Stream,
+    /// Mean spell and mean gap, seconds.
+    spell: f64,
+    gap: f64,
+    /// When the agent's state next flips.
+    next: SimTime,
+    /// The flip's event, while the agent is logged in.
+    timer: Option<EventKey>,
+}
+
+impl Spells {
+    /// Slot `i` of group `g`'s process from `origin`: in a spell with
+    /// probability `share` (one uniform), then the rest of it or of the gap.
+    fn new(key: KeyPrefix, s: &crate::scenario::Shrinkage, origin: SimTime) -> (Spells, bool) {
+        let mut rng = key.stream();
+        let u: f64 = rng.random();
+        let in_spell = u < s.share;
+        let mut sp = Spells { rng, spell: s.spell, gap: s.gap(), next: origin, timer: None };
+        sp.next = origin.after(sp.draw(in_spell));
+        (sp, in_spell)
+    }
+
+    /// The length of a spell (`in_spell`) or of a gap, at least 1 µs.
+    fn draw(&mut self, in_spell: bool) -> SimDuration {
+        let u: f64 = self.rng.random();
+        let mean = if in_spell { self.spell } else { self.gap };
+        SimDuration::from_secs(-mean * (1.0 - u).ln()).max(SimDuration::from_micros(1))
+    }
+}
+
+/// Why a logged-in agent that holds back (`hold`) is away: a break wins over a spell.
+#[cold]
+fn away(ag: &Agent) -> Away {
+    if ag.brk == Brk::Away {
+        Away::Break
+    } else if ag.in_spell {
+        Away::Shrinkage
+    } else {
+        Away::None
+    }
+}
+
 struct Agent {
     group: usize,
     status: Status,
+    brk: Brk,
+    /// In a shrinkage spell (whether logged in or not): no new offers.
+    in_spell: bool,
+    /// On (or pausing for) a break, or in a spell: `brk != None || in_spell`,
+    /// the one test the hot paths make.
+    hold: bool,
     /// Busy slots: offers, working, silent and in wrap-up.
     busy: u32,
     /// Chats being worked (k), in acceptance order, with their progress.
@@ -270,6 +361,20 @@ pub struct Center<'a, O: Observer> {
     /// Whether each agent (slot i of its group) stays away today; all false
     /// without absenteeism.
     absent: Vec<bool>,
+    /// Each group's agents on (or pausing for) a staggered break, and the
+    /// staggered breaks due that wait for room under `max_on_break` (rules).
+    staggered_out: Vec<u32>,
+    deferred: Vec<std::collections::VecDeque<usize>>,
+    /// Each agent's shrinkage spells (`None` in a group without shrinkage;
+    /// empty when no group has it).
+    spells: Vec<Option<Spells>>,
+    /// Each agent's break bookkeeping (empty when no group has breaks).
+    books: Vec<BreakBook>,
+    /// Whether the observer is told the roster (scheduled and absent
+    /// agents): some group has breaks, absenteeism or shrinkage.
+    roster: bool,
+    /// Each group's scheduled count now.
+    scheduled: Vec<u32>,
     seed: u64,
     replication: u32,
     /// Groups serving each skill, in file order.
@@ -329,6 +434,9 @@ impl<'a, O: Observer> Center<'a, O> {
                 agents.push(Agent {
                     group: g,
                     status: Status::Offline,
+                    brk: Brk::None,
+                    in_spell: false,
+                    hold: false,
                     busy: 0,
                     working: Vec::with_capacity(group.rules.max_concurrent as usize),
                     pending_wrapups: 0,
@@ -356,6 +464,21 @@ impl<'a, O: Observer> Center<'a, O> {
         };
         let available = RoutingIndex::new(sc.groups.len(), agents.len(), terms);
         let agents_len = agents.len();
+        let mut spells = Vec::new();
+        if sc.groups.iter().any(|g| g.shrinkage.is_some()) {
+            let origin = SimTime::of_day(0, 0);
+            for (a, ag) in agents.iter_mut().enumerate() {
+                let g = ag.group;
+                spells.push(sc.groups[g].shrinkage.as_ref().map(|s| {
+                    let slot = (a - group_agents[g].0) as u64;
+                    let key = KeyPrefix::of(&[seed, replication as u64, draws::SHRINKAGE, g as u64, slot]);
+                    let (sp, in_spell) = Spells::new(key, s, origin);
+                    ag.in_spell = in_spell;
+                    ag.hold = in_spell;
+                    sp
+                }));
+            }
+        }
         Center {
             sc,
             obs,
@@ -366,6 +489,26 @@ impl<'a, O: Observer> Center<'a, O> {
             group_agents,
             timelines,
             absent: vec![false; agents_len],
+            staggered_out: vec![0; sc.groups.len()],
+            deferred: vec![Default::default(); sc.groups.len()],
+            spells,
+            books: if sc.groups.iter().any(|g| !g.breaks.is_empty()) {
+                vec![
+                    BreakBook {
+                        length: SimDuration::ZERO,
+                        timer: None,
+                        staggered: false,
+                        breaks_today: 0,
+                        rules_today: 0,
+                        rested_at: SimTime::ZERO,
+                    };
+                    agents_len
+                ]
+            } else {
+                Vec::new()
+            },
+            roster: sc.shrinks(),
+            scheduled: vec![0; sc.groups.len()],
             seed,
             replication,
             skill_groups,
@@ -474,6 +617,9 @@ impl<'a, O: Observer> Center<'a, O> {
                 self.free_pending.push(i);
                 self.arrive(p.reason, p.index, p.attempt, Some(p.retry_of), None);
             }
+            Event::BreakDue { group, rule } => self.break_due(group as usize, rule as usize),
+            Event::BreakEnd(a) => self.break_end(a),
+            Event::Spell(a) => self.spell_flips(a),
         }
     }
 
@@ -491,11 +637,15 @@ impl<'a, O: Observer> Center<'a, O> {
         for g in 0..self.timelines.len() {
             self.timelines[g] = day_timeline(&self.sc.groups[g].staffing, sim, d);
             self.draw_absence(g, d);
+            if self.roster {
+                self.tell_roster(g);
+            }
             for i in 0..self.timelines[g].len() {
                 let (t, n) = self.timelines[g][i];
                 self.queue.schedule(SimTime::of_day(d, t), Event::Staff { group: g, agents: n });
             }
         }
+        self.schedule_breaks(d);
         let last = d + 1 == sim.days;
         if !sim.back_to_back() || d == 0 {
             self.queue.schedule(SimTime::of_day(d, sim.start), Event::Open);
@@ -541,6 +691,204 @@ impl<'a, O: Observer> Center<'a, O> {
         }
     }
 
+    /// Day `d`'s breaks of every group: the staggered ones of its plan
+    /// (docs/design.md §2 item 9) and the fixed ones; today's break counts
+    /// start again from 0.
+    #[inline(never)]
+    fn schedule_breaks(&mut self, d: u32) {
+        let sim = &self.sc.simulation;
+        let now = self.now();
+        for (g, group) in self.sc.groups.iter().enumerate() {
+            if group.breaks.is_empty() {
+                continue;
+            }
+            let (first, n) = self.group_agents[g];
+            for book in &mut self.books[first..first + n] {
+                book.breaks_today = 0;
+                book.rules_today = 0;
+            }
+            self.deferred[g].clear();
+            let midnight = SimTime::of_day(d, 0);
+            let fixed = group.breaks.iter().enumerate().filter_map(|(rule, b)| match b.at {
+                BreakAt::Clock(t) => Some((SimTime::of_day(d, t), rule)),
+                BreakAt::Within { .. } => None,
+            });
+            let planned = plan_breaks(group, sim, d).breaks.into_iter().map(|b| (midnight.after_secs(b.start), b.rule));
+            for (at, rule) in fixed.chain(planned) {
+                if at >= now {
+                    self.queue.schedule(at, Event::BreakDue { group: g as u32, rule: rule as u32 });
+                }
+            }
+        }
+    }
+
+    /// Break `rule` of group `g` is due: a fixed break takes every agent on
+    /// duty (Active and not already on a break); a staggered one takes one
+    /// agent (see [`Center::start_staggered`]) if fewer than the cap are on
+    /// (or pausing for) staggered breaks, else it waits for the next to end.
+    #[inline(never)]
+    fn break_due(&mut self, g: usize, rule: usize) {
+        let b = &self.sc.groups[g].breaks[rule];
+        let length = SimDuration::from_secs(b.length);
+        let (first, n) = self.group_agents[g];
+        match b.at {
+            BreakAt::Clock(_) => {
+                for a in first..first + n {
+                    let ag = &self.agents[a];
+                    if ag.status == Status::Active && ag.brk == Brk::None {
+                        self.pause(a, length, false);
+                    }
+                }
+            }
+            BreakAt::Within { .. } => {
+                self.deferred[g].push_back(rule);
+                self.start_deferred(g);
+            }
+        }
+    }
+
+    /// The most agents of group `g` that staggered breaks may take at once:
+    /// ⌊`max_on_break` × agents on duty⌋, at least 1.
+    fn break_cap(&self, g: usize) -> u32 {
+        let (first, n) = self.group_agents[g];
+        let on_duty = self.agents[first..first + n].iter().filter(|ag| ag.status == Status::Active).count();
+        ((self.sc.groups[g].max_on_break * on_duty as f64 + 1e-9).floor() as u32).max(1)
+    }
+
+    /// Starts group `g`'s waiting staggered breaks while there is room under
+    /// the cap. Each takes the agent on duty, not on a break, with the fewest
+    /// breaks today, then the longest since its last break's end or its
+    /// login, then the lowest number; with nobody such, the break is dropped.
+    #[inline(never)]
+    fn start_deferred(&mut self, g: usize) {
+        while !self.deferred[g].is_empty() && self.staggered_out[g] < self.break_cap(g) {
+            let rule = self.deferred[g].pop_front().expect("a waiting break");
+            let (first, n) = self.group_agents[g];
+            let bit = 1u16 << rule;
+            let next = (first..first + n)
+                .filter(|&a| {
+                    let ag = &self.agents[a];
+                    ag.status == Status::Active && ag.brk == Brk::None && self.books[a].rules_today & bit == 0
+                })
+                .min_by_key(|&a| (self.books[a].breaks_today, self.books[a].rested_at, a));
+            if let Some(a) = next {
+                let length = SimDuration::from_secs(self.sc.groups[g].breaks[rule].length);
+                self.staggered_out[g] += 1;
+                self.books[a].rules_today |= bit;
+                self.pause(a, length, true);
+            }
+        }
+    }
+
+    /// Agent `a` takes no new offers, finishes what it holds, then goes away for `length`.
+    #[inline(never)]
+    fn pause(&mut self, a: AgentIdx, length: SimDuration, staggered: bool) {
+        self.books[a].breaks_today += 1;
+        self.books[a].length = length;
+        self.agents[a].brk = Brk::Pausing;
+        self.agents[a].hold = true;
+        self.books[a].staggered = staggered;
+        self.agent_changed(a);
+        if self.agents[a].busy == 0 {
+            self.go_on_break(a);
+        }
+    }
+
+    /// A pausing agent holding nothing goes away for its break's full length.
+    #[inline(never)]
+    fn go_on_break(&mut self, a: AgentIdx) {
+        debug_assert_eq!(self.agents[a].brk, Brk::Pausing, "only a pausing agent goes on break");
+        let t = self.queue.schedule(self.now().after(self.books[a].length), Event::BreakEnd(a));
+        self.books[a].timer = Some(t);
+        self.agents[a].brk = Brk::Away;
+        self.agent_changed(a); // a spell showing ends first: the break wins
+        self.trace(Some(a), None, TraceEvent::BreakStart);
+    }
+
+    #[inline(never)]
+    fn break_end(&mut self, a: AgentIdx) {
+        self.agents[a].brk = Brk::None;
+        self.agents[a].hold = self.agents[a].in_spell;
+        self.books[a].rested_at = self.now();
+        self.books[a].timer = None;
+        self.trace(Some(a), None, TraceEvent::BreakEnd);
+        self.agent_changed(a);
+        self.staggered_done(a);
+        self.pull_work(a);
+    }
+
+    /// After agent `a`'s break ended: a staggered one makes room for the next.
+    #[inline(never)]
+    fn staggered_done(&mut self, a: AgentIdx) {
+        if std::mem::take(&mut self.books[a].staggered) {
+            let g = self.agents[a].group;
+            self.staggered_out[g] -= 1;
+            self.start_deferred(g);
+        }
+    }
+
+    /// Agent `a`'s shift ends (it starts leaving, or draining at `end`):
+    /// its break, pausing or away, ends with it. True if it was staggered.
+    #[inline(never)]
+    fn cut_break(&mut self, a: AgentIdx) -> bool {
+        self.agents[a].hold = self.agents[a].in_spell;
+        match std::mem::replace(&mut self.agents[a].brk, Brk::None) {
+            Brk::None => return false,
+            Brk::Pausing => {}
+            Brk::Away => {
+                if let Some(t) = self.books[a].timer.take() {
+                    self.queue.cancel(t);
+                }
+                self.books[a].rested_at = self.now();
+                self.trace(Some(a), None, TraceEvent::BreakEnd);
+            }
+        }
+        let staggered = std::mem::take(&mut self.books[a].staggered);
+        if staggered {
+            self.staggered_out[self.agents[a].group] -= 1;
+        }
+        staggered
+    }
+
+    /// Agent `a`'s spell state flips now; the next flip is drawn and
+    /// scheduled. A spell's end makes it available again.
+    #[inline(never)]
+    fn spell_flips(&mut self, a: AgentIdx) {
+        let now = self.now();
+        let in_spell = !self.agents[a].in_spell;
+        self.agents[a].in_spell = in_spell;
+        self.agents[a].hold = in_spell || self.agents[a].brk != Brk::None;
+        let sp = self.spells[a].as_mut().expect("an agent with spells");
+        sp.next = now.after(sp.draw(in_spell));
+        sp.timer = Some(self.queue.schedule(sp.next, Event::Spell(a)));
+        self.agent_changed(a);
+        if !in_spell {
+            self.pull_work(a);
+        }
+    }
+
+    /// Agent `a` logs in (`true`) or out: its spells are brought up to now
+    /// (drawn in order, whatever happened while it was away) and followed
+    /// while it is logged in.
+    #[inline(never)]
+    fn follow_spells(&mut self, a: AgentIdx, logged_in: bool) {
+        let Some(sp) = self.spells.get_mut(a).and_then(Option::as_mut) else { return };
+        if let Some(t) = sp.timer.take() {
+            self.queue.cancel(t);
+        }
+        if logged_in {
+            let now = self.queue.now();
+            let mut in_spell = self.agents[a].in_spell;
+            while sp.next <= now {
+                in_spell = !in_spell;
+                sp.next = sp.next.after(sp.draw(in_spell));
+            }
+            self.agents[a].in_spell = in_spell;
+            self.agents[a].hold = in_spell || self.agents[a].brk != Brk::None;
+            sp.timer = Some(self.queue.schedule(sp.next, Event::Spell(a)));
+        }
+    }
+
     /// The agents of group `g` who come in when `target` are scheduled:
     /// slots 0 to `target − 1`, less today's absent ones.
     fn present(&self, g: usize, target: u32) -> u32 {
@@ -554,6 +902,15 @@ impl<'a, O: Observer> Center<'a, O> {
             return;
         }
         self.closing = true;
+        if self.roster {
+            for g in 0..self.scheduled.len() {
+                self.scheduled[g] = 0;
+                self.tell_roster(g);
+            }
+        }
+        for waiting in &mut self.deferred {
+            waiting.clear();
+        }
         let draining: Vec<AgentIdx> =
             (0..self.agents.len()).filter(|&a| self.agents[a].status == Status::Active).collect();
         for &a in &draining {
@@ -577,7 +934,19 @@ impl<'a, O: Observer> Center<'a, O> {
         }
     }
 
+    /// Tells the observer group `g`'s scheduled count and its absent agents.
+    #[inline(never)]
+    fn tell_roster(&mut self, g: usize) {
+        let n = self.scheduled[g];
+        let absent = n - self.present(g, n);
+        self.obs.roster(self.queue.now(), g, n, absent);
+    }
+
     fn staff(&mut self, g: usize, target: u32) {
+        if self.roster {
+            self.scheduled[g] = target;
+            self.tell_roster(g);
+        }
         let target = if self.sc.groups[g].absenteeism > 0.0 { self.present(g, target) } else { target };
         let (first, n) = self.group_agents[g];
         let pool = first..first + n;
@@ -593,6 +962,10 @@ impl<'a, O: Observer> Center<'a, O> {
                 if self.agents[a].status == Status::Offline {
                     self.agents[a].idle_since = self.now();
                     self.agents[a].progressed_at = self.now();
+                    let now = self.now();
+                    if let Some(book) = self.books.get_mut(a) {
+                        book.rested_at = now;
+                    }
                     self.set_status(a, Status::Active);
                     self.trace(Some(a), None, TraceEvent::Login);
                 } else {
@@ -602,7 +975,8 @@ impl<'a, O: Observer> Center<'a, O> {
             self.pull_work_together(&joining);
         } else if target < active {
             let mut candidates: Vec<AgentIdx> = pool.filter(|&a| self.agents[a].status == Status::Active).collect();
-            candidates.sort_by_key(|&a| (self.agents[a].busy, std::cmp::Reverse(a)));
+            // Agents on a break (or pausing for one) leave last.
+            candidates.sort_by_key(|&a| (self.agents[a].brk != Brk::None, self.agents[a].busy, std::cmp::Reverse(a)));
             for &a in candidates.iter().take((active - target) as usize) {
                 self.left_seq += 1;
                 self.agents[a].left_seq = self.left_seq;
@@ -614,7 +988,11 @@ impl<'a, O: Observer> Center<'a, O> {
     }
 
     fn set_status(&mut self, a: AgentIdx, status: Status) {
+        let cut = status != Status::Active && self.agents[a].brk != Brk::None && self.cut_break(a);
         let old = self.agents[a].status;
+        if (old == Status::Offline) != (status == Status::Offline) && !self.spells.is_empty() {
+            self.follow_spells(a, status != Status::Offline);
+        }
         let takes = |s: Status| matches!(s, Status::Active | Status::Draining);
         if takes(old) != takes(status) {
             let group = &self.sc.groups[self.agents[a].group];
@@ -628,6 +1006,9 @@ impl<'a, O: Observer> Center<'a, O> {
         }
         self.agents[a].status = status;
         self.agent_changed(a);
+        if cut {
+            self.start_deferred(self.agents[a].group);
+        }
     }
 
     /// After any change to agent `a`: report its level and keep the routing index current.
@@ -652,14 +1033,24 @@ impl<'a, O: Observer> Center<'a, O> {
             ag.routing_key = key;
         }
         let ag = &self.agents[a];
+        let logged_in = ag.status != Status::Offline;
         let level = AgentLevel {
-            logged_in: ag.status != Status::Offline,
+            logged_in,
             busy: ag.busy,
             overtime: matches!(ag.status, Status::Leaving | Status::Draining),
+            away: if ag.hold && logged_in { away(ag) } else { Away::None },
         };
         if level != ag.level {
             let (from, g) = (ag.level, ag.group);
             self.agents[a].level = level;
+            if O::TRACES && from.away != level.away {
+                if from.away == Away::Shrinkage {
+                    self.trace(Some(a), None, TraceEvent::ShrinkageEnd);
+                }
+                if level.away == Away::Shrinkage {
+                    self.trace(Some(a), None, TraceEvent::ShrinkageStart);
+                }
+            }
             self.obs.agent_level(self.queue.now(), g, from, level);
         }
     }
@@ -875,6 +1266,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let ag = &self.agents[a];
         let rules = &self.sc.groups[ag.group].rules;
         matches!(ag.status, Status::Active | Status::Draining)
+            && !ag.hold
             && ag.busy < rules.max_concurrent
             && !(rules.wrapup_blocks == WrapupBlocks::Agent && ag.pending_wrapups > 0)
     }
@@ -1007,6 +1399,9 @@ impl<'a, O: Observer> Center<'a, O> {
         self.agents[a].busy -= 1;
         self.agents[a].idle_since = self.now();
         self.agent_changed(a);
+        if self.agents[a].hold && self.agents[a].busy == 0 && self.agents[a].brk == Brk::Pausing {
+            self.go_on_break(a);
+        }
     }
 
     fn offer_end(&mut self, c: ChatIdx) {

@@ -29,6 +29,9 @@ pub const RETRY: u64 = 12;
 /// and the patience of its transfer to the right skill, keyed (seed,
 /// replication, `MISROUTE`, reason, arrival index) and for a retry its attempt.
 pub const MISROUTE: u64 = 13;
+/// Unplanned shrinkage (not a chat's): agent slot i's spells, keyed (seed,
+/// replication, `SHRINKAGE`, group, i).
+pub const SHRINKAGE: u64 = 11;
 
 /// The streams of every chat of one replication: keyed by (seed,
 /// replication, purpose, reason, arrival index), and for a retry also its

@@ -3,6 +3,7 @@
 //! files or formats.
 
 mod arrivals;
+mod breaks;
 mod center;
 mod draws;
 mod records;
@@ -10,8 +11,9 @@ mod routing;
 mod staffing;
 mod trace;
 
+pub use breaks::{BreakPlan, Crowded, PlannedBreak, expected_on_break, plan_breaks};
 pub use center::{CHAT_BYTES, Center, RunCounts, agent_bytes};
-pub use records::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
+pub use records::{AgentLevel, Away, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 pub use staffing::{day_timeline, peak};
 pub use trace::{EventRow, Trace};
 
@@ -47,6 +49,10 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
     fn trace(&mut self, at: SimTime, agent: Option<u32>, chat: Option<(u64, u8)>, ev: TraceEvent) {
         self.0.trace(at, agent, chat, ev);
         self.1.trace(at, agent, chat, ev);
+    }
+    fn roster(&mut self, at: SimTime, group: usize, scheduled: u32, absent: u32) {
+        self.0.roster(at, group, scheduled, absent);
+        self.1.roster(at, group, scheduled, absent);
     }
     fn day(&mut self, day: u32) {
         self.0.day(day);

@@ -121,6 +121,14 @@ pub enum TraceEvent {
     Retry,
     /// The agent sees a misrouted chat is for another skill (end of triage).
     Misrouted,
+    /// An agent goes away on its break (its chats finished).
+    BreakStart,
+    /// An agent's break is over (or cut short by its shift's end).
+    BreakEnd,
+    /// An agent on duty (and not on a break) enters a shrinkage spell.
+    ShrinkageStart,
+    /// …and leaves it (or logs out, or goes on a break).
+    ShrinkageEnd,
     Login,
     Leave,
     Drain,
@@ -144,6 +152,10 @@ impl TraceEvent {
             TraceEvent::Absent => "absent",
             TraceEvent::Retry => "retry",
             TraceEvent::Misrouted => "misrouted",
+            TraceEvent::BreakStart => "break_start",
+            TraceEvent::BreakEnd => "break_end",
+            TraceEvent::ShrinkageStart => "shrinkage_start",
+            TraceEvent::ShrinkageEnd => "shrinkage_end",
             TraceEvent::Login => "login",
             TraceEvent::Leave => "leave",
             TraceEvent::Drain => "drain",
@@ -160,6 +172,18 @@ pub struct AgentLevel {
     pub busy: u32,
     /// Logged in after its scheduled end.
     pub overtime: bool,
+    /// Away from offers on a break or in a shrinkage spell (a break wins).
+    pub away: Away,
+}
+
+/// Why a logged-in agent is away (takes no offers): neither, a break (gone,
+/// its chats finished), or a shrinkage spell (it keeps working its chats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Away {
+    #[default]
+    None,
+    Break,
+    Shrinkage,
 }
 
 /// Receives everything the model reports. The model calls these in time order.
@@ -176,6 +200,10 @@ pub trait Observer {
     const TRACES: bool = false;
     /// A trace event; ignored unless tracing.
     fn trace(&mut self, _at: SimTime, _agent: Option<u32>, _chat: Option<(u64, u8)>, _ev: TraceEvent) {}
+    /// Group `group`'s scheduled agents from `at` on, and how many of them
+    /// are absent (only when some group has breaks, absenteeism or
+    /// shrinkage; 0 scheduled from the drain on).
+    fn roster(&mut self, _at: SimTime, _group: usize, _scheduled: u32, _absent: u32) {}
     /// Day `day` (0-based) begins; for progress reports.
     fn day(&mut self, _day: u32) {}
     /// The run ended at `at`: close all time-weighted accounting.

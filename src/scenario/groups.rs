@@ -37,8 +37,9 @@ impl Ctx<'_> {
         let staffing = self.group_staffing(key, raw, &name, sim, staffing)?;
         let rules = self.group_rules(key, raw, chat)?;
         let absenteeism = self.opt(&g.absenteeism, 0.0, |v| self.absenteeism(&k("absenteeism"), v))?;
+        let (breaks, max_on_break, shrinkage) = self.away(key, g)?;
         Ok(GroupDraft {
-            group: Group { name, skills: Vec::new(), staffing, rules, absenteeism },
+            group: Group { name, skills: Vec::new(), staffing, rules, absenteeism, breaks, max_on_break, shrinkage },
             skill_names,
             name_at: self.at(&k("name"), Some(name_v.span())),
         })

@@ -150,6 +150,48 @@ pub fn check_misroute_p(p: f64) -> Result<(), String> {
     ))
 }
 
+/// The shortest mean shrinkage spell, seconds: shorter spells would only
+/// multiply events (a second already models a glitch).
+pub const MIN_SPELL_SECS: f64 = 1.0;
+
+/// Breaks of one group (`breaks`): an agent remembers which it took today.
+pub const MAX_BREAKS: usize = 16;
+
+/// Checks a break's `length`: above 0 and below a day.
+pub fn check_break_length(secs: f64) -> Result<(), String> {
+    if secs > 0.0 && secs < f64::from(DAY_SECS) {
+        return Ok(());
+    }
+    Err(format!("expected a break length above 0 and below a day (24h), got {} s", fmt_num(secs)))
+}
+
+/// Checks a group's `max_on_break`: a share above 0 and at most 1.
+pub fn check_max_on_break(x: f64) -> Result<(), String> {
+    if x > 0.0 && x <= 1.0 {
+        return Ok(());
+    }
+    Err(format!(
+        "expected a share above 0 and at most 1 (0.25: at most a quarter of the group's agents on duty away at once), got {}",
+        fmt_num(x)
+    ))
+}
+
+/// Checks `shrinkage.share`: from 0 to below 1 (at 1 nobody would ever be available).
+pub fn check_shrinkage_share(p: f64) -> Result<(), String> {
+    if (0.0..1.0).contains(&p) {
+        return Ok(());
+    }
+    Err(format!("expected a share from 0 to below 1 (0.05: 5% of logged-in time lost in spells), got {}", fmt_num(p)))
+}
+
+/// Checks `shrinkage.spell`, the mean spell length: from [`MIN_SPELL_SECS`] to a day.
+pub fn check_spell(secs: f64) -> Result<(), String> {
+    if (MIN_SPELL_SECS..=f64::from(DAY_SECS)).contains(&secs) {
+        return Ok(());
+    }
+    Err(format!("expected a mean spell length from 1 s to a day (24h), got {} s", fmt_num(secs)))
+}
+
 /// Checks a forecast-error coefficient of variation: a number from 0 to [`MAX_VOLUME_CV`].
 pub fn check_volume_cv(cv: f64) -> Result<(), String> {
     if (0.0..=MAX_VOLUME_CV).contains(&cv) {

@@ -12,6 +12,7 @@
 //! `parse`, resolves names and cross-references. `key_path` names the key at
 //! the position of a TOML error.
 
+mod away;
 pub mod dist;
 pub mod duration;
 mod error;
@@ -27,6 +28,7 @@ mod schema;
 mod settings;
 mod write;
 
+pub use away::{Break, BreakAt, Shrinkage};
 pub use dist::{Dist, parse_dist};
 pub use error::ScenarioError;
 pub use parse::{load, parse_str};
@@ -115,6 +117,12 @@ impl Scenario {
     /// the `misrouted` metric is written.
     pub fn misrouting(&self) -> bool {
         self.reasons.iter().any(|r| r.misroute.is_some())
+    }
+
+    /// Whether some group has breaks, absenteeism or shrinkage: then the
+    /// hours metrics (`scheduled_hours` … `shrinkage_share`) are written.
+    pub fn shrinks(&self) -> bool {
+        self.groups.iter().any(|g| !g.breaks.is_empty() || g.absenteeism > 0.0 || g.shrinkage.is_some())
     }
 }
 
@@ -346,6 +354,13 @@ pub struct Group {
     /// (0 to below 1; 0: off). Drawn per agent slot, day and replication
     /// (docs/design.md §2 item 9, §2.1).
     pub absenteeism: f64,
+    /// Breaks each agent takes each day (docs/design.md §2 item 9); empty: none.
+    pub breaks: Vec<Break>,
+    /// The largest share of the group's scheduled agents that staggered
+    /// breaks may take away at once (above 0, at most 1; default 1).
+    pub max_on_break: f64,
+    /// Unplanned shrinkage (`None`: off, as with a share of 0).
+    pub shrinkage: Option<Shrinkage>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

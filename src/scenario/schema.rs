@@ -153,6 +153,20 @@ pub(super) struct RawGroup {
     pub(super) wrapup: Field,
     pub(super) wrapup_blocks: Field,
     pub(super) absenteeism: Field,
+    pub(super) breaks: Items<RawBreak>,
+    pub(super) max_on_break: Field,
+    pub(super) shrinkage: Option<Spanned<RawShrinkage>>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = r#"a table like { start = "12:00", length = "30m" } or { length = "15m", within = ["2h", "3h"] }"#
+)]
+pub(super) struct RawBreak {
+    pub(super) start: Field,
+    pub(super) length: Field,
+    pub(super) within: Field,
 }
 
 #[derive(Deserialize)]
@@ -161,6 +175,13 @@ pub(super) struct RawShift {
     pub(super) start: Field,
     pub(super) end: Field,
     pub(super) agents: Field,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = r#"a table like { share = 0.05, spell = "10m" }"#)]
+pub(super) struct RawShrinkage {
+    pub(super) share: Field,
+    pub(super) spell: Field,
 }
 
 /// List items with a `name` (reasons, groups).

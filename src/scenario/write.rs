@@ -163,6 +163,15 @@ pub fn resolved_toml(s: &Scenario) -> String {
         if g.absenteeism > 0.0 {
             line(w, "absenteeism", &float(g.absenteeism));
         }
+        if !g.breaks.is_empty() {
+            line(w, "breaks", &list(g.breaks.iter().map(|b| super::away::break_item(b, quote, duration))));
+        }
+        if g.max_on_break != 1.0 {
+            line(w, "max_on_break", &float(g.max_on_break));
+        }
+        if let Some(sh) = &g.shrinkage {
+            line(w, "shrinkage", &format!("{{ share = {}, spell = {} }}", float(sh.share), duration(sh.spell)));
+        }
         rules(w, &g.rules, Some(chat));
     }
     out

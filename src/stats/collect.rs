@@ -4,7 +4,7 @@
 
 use super::hist::WaitHistogram;
 use crate::engine::{DAY_SECS, SimDuration, SimTime};
-use crate::model::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord};
+use crate::model::{AgentLevel, Away, Observer, Outcome, SegmentKind, SegmentRecord};
 
 /// Dimensions and rules a collector needs from the scenario.
 #[derive(Debug, Clone)]
@@ -29,6 +29,9 @@ pub struct Layout {
     pub retrials: bool,
     /// Some reason's customers misroute: `misrouted` is written.
     pub misrouting: bool,
+    /// Some group has breaks, absenteeism or shrinkage: the hours metrics
+    /// (`scheduled_hours` … `shrinkage_share`) are written.
+    pub shrinks: bool,
 }
 
 impl Layout {
@@ -217,6 +220,14 @@ pub struct AgentTotals {
     /// Logged-in seconds with exactly `i` busy slots.
     pub concurrency: Vec<f64>,
     pub overtime: f64,
+    /// Scheduled agent-seconds (the count timeline, to the day's `end`).
+    pub scheduled: f64,
+    /// Scheduled agent-seconds of absent slots.
+    pub absent: f64,
+    /// Logged-in seconds away on a break.
+    pub on_break: f64,
+    /// Logged-in seconds in a shrinkage spell, not on a break.
+    pub shrinkage: f64,
 }
 
 impl AgentTotals {
@@ -232,6 +243,10 @@ impl AgentTotals {
             *a += b;
         }
         self.overtime += o.overtime;
+        self.scheduled += o.scheduled;
+        self.absent += o.absent;
+        self.on_break += o.on_break;
+        self.shrinkage += o.shrinkage;
     }
 }
 
@@ -297,6 +312,9 @@ struct GroupLevel {
     /// `logged_in` × `cap`.
     capacity: i64,
     overtime: i64,
+    /// Agents away on a break, and in a shrinkage spell.
+    on_break: i64,
+    in_spell: i64,
     /// Agents with exactly `i` busy slots (the last: `cap` or more).
     by_busy: Vec<i64>,
     cap: i64,
@@ -311,6 +329,8 @@ impl GroupLevel {
             busy_slots: 0,
             capacity: 0,
             overtime: 0,
+            on_break: 0,
+            in_spell: 0,
             by_busy: vec![0; cap as usize + 1],
             cap: cap as i64,
             since: SimTime::ZERO,
@@ -352,6 +372,12 @@ impl GroupLevel {
         if self.overtime != 0 {
             a.overtime += self.overtime as f64 * secs;
         }
+        if self.on_break != 0 {
+            a.on_break += self.on_break as f64 * secs;
+        }
+        if self.in_spell != 0 {
+            a.shrinkage += self.in_spell as f64 * secs;
+        }
         let concurrency = &mut a.concurrency[..self.by_busy.len()];
         for (c, &n) in concurrency.iter_mut().zip(&self.by_busy) {
             *c += n as f64 * secs;
@@ -365,15 +391,22 @@ impl GroupLevel {
         self.busy_slots += n * l.busy as i64;
         self.occupied += n * (l.busy > 0) as i64;
         self.overtime += n * l.overtime as i64;
+        self.on_break += n * (l.away == Away::Break) as i64;
+        self.in_spell += n * (l.away == Away::Shrinkage) as i64;
         *self.with_busy(l.busy) += n;
     }
 
     /// Moves a logged-in agent from level `from` to level `to` (counts it
     /// out and in at once).
+    #[inline(always)]
     fn shift(&mut self, from: AgentLevel, to: AgentLevel) {
         self.busy_slots += to.busy as i64 - from.busy as i64;
         self.occupied += (to.busy > 0) as i64 - (from.busy > 0) as i64;
         self.overtime += to.overtime as i64 - from.overtime as i64;
+        if from.away != to.away {
+            self.on_break += (to.away == Away::Break) as i64 - (from.away == Away::Break) as i64;
+            self.in_spell += (to.away == Away::Shrinkage) as i64 - (from.away == Away::Shrinkage) as i64;
+        }
         *self.with_busy(from.busy) -= 1;
         *self.with_busy(to.busy) += 1;
     }
@@ -382,6 +415,28 @@ impl GroupLevel {
     fn with_busy(&mut self, busy: u32) -> &mut i64 {
         let last = self.by_busy.len() - 1;
         &mut self.by_busy[(busy as usize).min(last)]
+    }
+}
+
+/// One group's roster now: scheduled agents and the absent among them.
+#[derive(Debug, Clone, Default)]
+struct RosterLevel {
+    scheduled: u32,
+    absent: u32,
+    since: SimTime,
+}
+
+impl RosterLevel {
+    /// Adds this roster from its last change up to `at` to group `g`'s totals.
+    fn advance(&mut self, g: usize, at: SimTime, slots: &mut Slots, layout: &Layout) {
+        if at > self.since && self.scheduled > 0 {
+            let (n, absent) = (f64::from(self.scheduled), f64::from(self.absent));
+            slots.each(layout, self.since, at, |t, secs| {
+                t.agents[g].scheduled += n * secs;
+                t.agents[g].absent += absent * secs;
+            });
+        }
+        self.since = self.since.max(at);
     }
 }
 
@@ -417,6 +472,7 @@ pub struct Collector {
     layout: Layout,
     slots: Slots,
     groups: Vec<GroupLevel>,
+    rosters: Vec<RosterLevel>,
     queues: Vec<QueueLevel>,
     open: bool,
     logged_in: u32,
@@ -428,7 +484,8 @@ impl Collector {
         let groups = layout.caps.iter().map(|&c| GroupLevel::new(c)).collect();
         let queues = vec![QueueLevel { len: 0, since: SimTime::ZERO }; 1 + layout.reasons + layout.skills];
         let slots = Slots { totals: Vec::new(), clock: Clock::new(layout.interval, layout.per_day, layout.warmup_at) };
-        Collector { layout, slots, groups, queues, open: false, logged_in: 0, observed_since: SimTime::ZERO }
+        let rosters = vec![RosterLevel::default(); layout.groups()];
+        Collector { layout, slots, groups, rosters, queues, open: false, logged_in: 0, observed_since: SimTime::ZERO }
     }
 
     pub fn layout(&self) -> &Layout {
@@ -772,10 +829,20 @@ impl Observer for Collector {
         self.open = open;
     }
 
+    fn roster(&mut self, at: SimTime, g: usize, scheduled: u32, absent: u32) {
+        let Collector { layout, slots, rosters, .. } = self;
+        let r = &mut rosters[g];
+        r.advance(g, at, slots, layout);
+        (r.scheduled, r.absent) = (scheduled, absent);
+    }
+
     fn finish(&mut self, at: SimTime) {
-        let Collector { layout, slots, groups, queues, .. } = self;
+        let Collector { layout, slots, groups, rosters, queues, .. } = self;
         for (g, lv) in groups.iter_mut().enumerate() {
             lv.advance(g, at, slots, layout);
+        }
+        for (g, r) in rosters.iter_mut().enumerate() {
+            r.advance(g, at, slots, layout);
         }
         for (q, lv) in queues.iter_mut().enumerate() {
             lv.advance(q, at, slots, layout);
@@ -808,6 +875,7 @@ mod tests {
             blocking: false,
             retrials: false,
             misrouting: false,
+            shrinks: false,
         }
     }
 
@@ -861,7 +929,7 @@ mod tests {
     /// The same chats and agents, told to collectors of `layouts`.
     fn collect(layouts: &[Layout]) -> Vec<Collector> {
         let at = |secs: f64| SimTime::from_secs(secs);
-        let busy = |busy| AgentLevel { logged_in: true, busy, overtime: false };
+        let busy = |busy| AgentLevel { logged_in: true, busy, ..Default::default() };
         layouts
             .iter()
             .map(|l| {

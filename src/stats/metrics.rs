@@ -114,7 +114,7 @@ fn queue_scope(out: &mut Out, s: &SegTotals, q: &QueueTotals, observed: f64, lay
     out.put(Metric::QueueLenMax, (observed > 0.0).then_some(q.max as f64));
 }
 
-fn agent_metrics(out: &mut Out, a: &AgentTotals, levels: usize) {
+fn agent_metrics(out: &mut Out, a: &AgentTotals, levels: usize, shrinks: bool) {
     out.put(Metric::LoggedInHours, Some(a.logged_in / 3600.0));
     out.put(Metric::Occupancy, ratio(a.occupied, a.logged_in));
     out.put(Metric::Utilisation, ratio(a.busy_slots, a.capacity));
@@ -122,6 +122,15 @@ fn agent_metrics(out: &mut Out, a: &AgentTotals, levels: usize) {
         out.put(Metric::Concurrency(i as u32), ratio(a.concurrency.get(i).copied().unwrap_or(0.0), a.logged_in));
     }
     out.put(Metric::Overtime, Some(a.overtime / 3600.0));
+    if shrinks {
+        let away = a.on_break + a.shrinkage;
+        out.put(Metric::ScheduledHours, Some(a.scheduled / 3600.0));
+        out.put(Metric::AbsentHours, Some(a.absent / 3600.0));
+        out.put(Metric::BreakHours, Some(a.on_break / 3600.0));
+        out.put(Metric::ShrinkageHours, Some(a.shrinkage / 3600.0));
+        out.put(Metric::ProductiveHours, Some((a.logged_in - away).max(0.0) / 3600.0));
+        out.put(Metric::ShrinkageShare, ratio(a.absent + away, a.scheduled).map(|x| x.min(1.0)));
+    }
 }
 
 /// The labels of [`metric_values`], in the same order.
@@ -153,6 +162,10 @@ fn write_metrics(
         all_agents.busy_slots += a.busy_slots;
         all_agents.capacity += a.capacity;
         all_agents.overtime += a.overtime;
+        all_agents.scheduled += a.scheduled;
+        all_agents.absent += a.absent;
+        all_agents.on_break += a.on_break;
+        all_agents.shrinkage += a.shrinkage;
         for (x, y) in all_agents.concurrency.iter_mut().zip(&a.concurrency) {
             *x += y;
         }
@@ -164,7 +177,7 @@ fn write_metrics(
     out(Scope::All, "all", &mut |o| {
         queue_scope(o, &t.seg[0], &t.queue[0], t.observed, layout);
         outcome_metrics(o, &t.seg[0]);
-        agent_metrics(o, &all_agents, levels);
+        agent_metrics(o, &all_agents, levels, layout.shrinks);
     });
     for (r, name) in names.reasons.iter().enumerate() {
         out(Scope::Reason, name, &mut |o| {
@@ -181,7 +194,7 @@ fn write_metrics(
     for (g, name) in names.groups.iter().enumerate() {
         out(Scope::Group, name, &mut |o| {
             outcome_metrics(o, &t.seg[layout.group_scope(g)]);
-            agent_metrics(o, &t.agents[g], layout.caps[g] as usize + 1);
+            agent_metrics(o, &t.agents[g], layout.caps[g] as usize + 1, layout.shrinks);
         });
     }
 }
@@ -204,6 +217,7 @@ mod tests {
             blocking: true,
             retrials: true,
             misrouting: true,
+            shrinks: true,
         };
         let names =
             ScopeNames { reasons: vec!["r".into()], skills: vec!["s".into()], groups: vec!["a".into(), "b".into()] };

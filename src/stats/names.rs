@@ -113,6 +113,18 @@ pub enum Metric {
     /// Share of logged-in time holding this many chats at once.
     Concurrency(u32),
     Overtime,
+    /// Agent-hours the count timeline schedules (with breaks, absenteeism or shrinkage only).
+    ScheduledHours,
+    /// Scheduled agent-hours of absent agents.
+    AbsentHours,
+    /// Logged-in agent-hours away on breaks.
+    BreakHours,
+    /// Logged-in agent-hours in shrinkage spells, not on a break.
+    ShrinkageHours,
+    /// Logged-in hours less break and shrinkage hours.
+    ProductiveHours,
+    /// (Absent + break + shrinkage hours) ÷ scheduled hours, at most 1.
+    ShrinkageShare,
 }
 
 fn prefix(kind: SegmentKind) -> &'static str {
@@ -139,10 +151,13 @@ impl Metric {
             | AuthFailRate
             | Occupancy
             | Utilisation
-            | Concurrency(_) => MetricKind::Share,
+            | Concurrency(_)
+            | ShrinkageShare => MetricKind::Share,
             Asa(_) | WaitP50 | WaitP80 | WaitP90 | WaitP95 | WaitP99 | WaitMax(_) | AbandonWaitMean(_)
             | ChatTime(_) | WrapupTime(_) | Aht(_) | AuthTime => MetricKind::Time,
-            LoggedInHours | Overtime => MetricKind::Hours,
+            LoggedInHours | Overtime | ScheduledHours | AbsentHours | BreakHours | ShrinkageHours | ProductiveHours => {
+                MetricKind::Hours
+            }
             QueueLenMean | QueueLenMax => MetricKind::QueueLength,
         }
     }
@@ -167,7 +182,17 @@ impl Metric {
     pub fn describes_agents(self) -> bool {
         matches!(
             self,
-            Metric::LoggedInHours | Metric::Occupancy | Metric::Utilisation | Metric::Concurrency(_) | Metric::Overtime
+            Metric::LoggedInHours
+                | Metric::Occupancy
+                | Metric::Utilisation
+                | Metric::Concurrency(_)
+                | Metric::Overtime
+                | Metric::ScheduledHours
+                | Metric::AbsentHours
+                | Metric::BreakHours
+                | Metric::ShrinkageHours
+                | Metric::ProductiveHours
+                | Metric::ShrinkageShare
         )
     }
 
@@ -226,6 +251,12 @@ impl Metric {
             Utilisation => "utilisation",
             Concurrency(_) => "concurrency_",
             Overtime => "overtime",
+            ScheduledHours => "scheduled_hours",
+            AbsentHours => "absent_hours",
+            BreakHours => "break_hours",
+            ShrinkageHours => "shrinkage_hours",
+            ProductiveHours => "productive_hours",
+            ShrinkageShare => "shrinkage_share",
         }
     }
 }
@@ -314,6 +345,12 @@ impl FromStr for Metric {
             "occupancy" => Occupancy,
             "utilisation" => Utilisation,
             "overtime" => Overtime,
+            "scheduled_hours" => ScheduledHours,
+            "absent_hours" => AbsentHours,
+            "break_hours" => BreakHours,
+            "shrinkage_hours" => ShrinkageHours,
+            "productive_hours" => ProductiveHours,
+            "shrinkage_share" => ShrinkageShare,
             _ => return Err(unknown),
         })
     }

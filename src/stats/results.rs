@@ -35,6 +35,7 @@ pub fn layout(sc: &Scenario, per_day: bool) -> Layout {
         blocking: sc.blocking(),
         retrials: sc.retrials(),
         misrouting: sc.misrouting(),
+        shrinks: sc.shrinks(),
     }
 }
 

@@ -572,3 +572,29 @@ fn an_absurd_max_concurrent_is_refused_rather_than_crashing() {
         ..CASE
     });
 }
+
+#[test]
+fn impossible_breaks_and_shrinkage_are_refused_naming_the_key() {
+    let cases: [(&str, &str, &[&str]); 6] = [
+        (r#"breaks = [{ length = "2h", within = ["1h", "2h"] }]"#, "groups.tier1.breaks[0].length", &["7200", "3600"]),
+        (r#"breaks = [{ length = "5m", within = ["2h", "1h"] }]"#, "groups.tier1.breaks[0].within", &["3600", "7200"]),
+        (r#"breaks = [{ start = "23:45", length = "30m" }]"#, "groups.tier1.breaks[0].start", &["23:45", "24:00"]),
+        ("max_on_break = 0", "groups.tier1.max_on_break", &["0", "at most 1"]),
+        (r#"shrinkage = { share = 1.0, spell = "10m" }"#, "groups.tier1.shrinkage.share", &["1", "below 1"]),
+        (r#"shrinkage = { share = 0.1, spell = 0 }"#, "groups.tier1.shrinkage.spell", &["0", "1 s"]),
+    ];
+    for (line, key, says) in cases {
+        let edits = [("skills = [\"billing\"]", format!("skills = [\"billing\"]\n{line}"))];
+        let edits: Vec<(&str, &str)> = edits.iter().map(|(a, b)| (*a, b.as_str())).collect();
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(SCENARIO), edited(VALID, &edits)).unwrap();
+        let out = ccsim_in(dir.path()).args(["run", SCENARIO, "--out", OUT]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{line}: {stderr}");
+        let rest = after_key(&stderr, key).unwrap_or_else(|| panic!("{line}: does not name {key}: {stderr}"));
+        for s in says {
+            assert!(mentions(rest, s), "{line}: lacks {s:?}: {stderr}");
+        }
+        assert!(!dir.path().join(OUT).exists());
+    }
+}

@@ -815,3 +815,76 @@ fn misroute_names_another_reason_round_trips_and_is_off_at_zero() {
         assert!(err.to_string().contains(message), "{m}: {err}");
     }
 }
+
+#[test]
+fn breaks_are_off_by_default_round_trip_and_refuse_what_cannot_be() {
+    let s = parse(MINIMAL).unwrap();
+    assert!(s.groups[0].breaks.is_empty());
+    assert_eq!(s.groups[0].max_on_break, 1.0);
+    let text = MINIMAL.replace(
+        "agents = 3",
+        "agents = 3\nbreaks = [{ start = \"09:00\", length = \"30m\" }, { length = \"15m\", within = [\"1h\", \"90m\"] }]\nmax_on_break = 0.5",
+    );
+    let s = parse(&text).unwrap();
+    let g = &s.groups[0];
+    assert_eq!(g.breaks[0], Break { at: BreakAt::Clock(9 * 3600), length: 1800.0 });
+    assert_eq!(g.breaks[1], Break { at: BreakAt::Within { from: 3600.0, to: 5400.0 }, length: 900.0 });
+    assert_eq!(g.max_on_break, 0.5);
+    let written = resolved_toml(&s);
+    assert!(
+        written.contains(
+            r#"breaks = [{ start = "09:00", length = "30m" }, { length = "15m", within = ["1h", "1h30m"] }]"#
+        ),
+        "{written}"
+    );
+    assert_eq!(parse_str(&written, &s.path).unwrap(), s);
+    assert!(!resolved_toml(&parse(MINIMAL).unwrap()).contains("break"));
+    let bad = [
+        ("{ length = \"2h\", within = [\"1h\", \"2h\"] }", "groups.tier1.breaks[0].length", "does not fit its window"),
+        ("{ length = \"10m\", within = [\"2h\", \"2h\"] }", "groups.tier1.breaks[0].within", "at or before it starts"),
+        ("{ length = \"10m\", within = [\"2h\"] }", "groups.tier1.breaks[0].within", "has 1 items"),
+        ("{ start = \"23:50\", length = \"30m\" }", "groups.tier1.breaks[0].start", "outside the day"),
+        ("{ start = \"12:00\", length = \"0s\" }", "groups.tier1.breaks[0].length", "above 0 and below a day"),
+        ("{ start = \"00:00\", length = \"24h\" }", "groups.tier1.breaks[0].length", "above 0 and below a day"),
+        (
+            "{ start = \"12:00\", length = \"5m\", within = [\"1h\", \"2h\"] }",
+            "groups.tier1.breaks[0].start",
+            "got both",
+        ),
+        ("{ length = \"5m\" }", "groups.tier1.breaks[0]", "missing `start` or `within`"),
+    ];
+    for (item, key, message) in bad {
+        let e = fails("agents = 3", &format!("agents = 3\nbreaks = [{item}]"));
+        assert_eq!(e.key, key, "{e}");
+        assert!(e.to_string().contains(message), "{e}");
+    }
+    for bad in ["0", "1.5", "-0.1", "\"25%\""] {
+        let e = fails("agents = 3", &format!("agents = 3\nmax_on_break = {bad}"));
+        assert_eq!(e.key, "groups.tier1.max_on_break", "{e}");
+        assert!(e.to_string().contains("above 0 and at most 1"), "{e}");
+    }
+}
+
+#[test]
+fn shrinkage_is_off_by_default_round_trips_and_refuses_what_cannot_be() {
+    assert_eq!(parse(MINIMAL).unwrap().groups[0].shrinkage, None);
+    let s = parse(&MINIMAL.replace("agents = 3", "agents = 3\nshrinkage = { share = 0.05, spell = \"10m\" }")).unwrap();
+    assert_eq!(s.groups[0].shrinkage, Some(Shrinkage { share: 0.05, spell: 600.0 }));
+    let written = resolved_toml(&s);
+    assert!(written.contains(r#"shrinkage = { share = 0.05, spell = "10m" }"#), "{written}");
+    assert_eq!(parse_str(&written, &s.path).unwrap(), s);
+    let off = parse(&MINIMAL.replace("agents = 3", "agents = 3\nshrinkage = { share = 0, spell = \"10m\" }")).unwrap();
+    assert_eq!(off.groups[0].shrinkage, None);
+    let bad = [
+        ("{ share = 1, spell = \"10m\" }", "groups.tier1.shrinkage.share", "from 0 to below 1"),
+        ("{ share = -0.1, spell = \"10m\" }", "groups.tier1.shrinkage.share", "from 0 to below 1"),
+        ("{ share = 0.1, spell = \"0s\" }", "groups.tier1.shrinkage.spell", "from 1 s to a day"),
+        ("{ share = 0.1, spell = \"25h\" }", "groups.tier1.shrinkage.spell", "from 1 s to a day"),
+        ("{ share = 0.1 }", "groups.tier1.shrinkage.spell", "missing"),
+    ];
+    for (item, key, message) in bad {
+        let e = fails("agents = 3", &format!("agents = 3\nshrinkage = {item}"));
+        assert_eq!(e.key, key, "{e}");
+        assert!(e.to_string().contains(message), "{e}");
+    }
+}
