@@ -225,14 +225,32 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
                 at_q - at_mean
             )?;
         }
-        let absent: Vec<String> =
-            sc.groups.iter().filter(|g| g.absenteeism > 0.0).map(|g| format!("{} {}", g.name, g.absenteeism)).collect();
-        if !absent.is_empty() {
+        // What keeps rostered agents from chats: then the agents found are
+        // scheduled agents, more than those on duty and free.
+        let away: Vec<String> = sc
+            .groups
+            .iter()
+            .filter_map(|g| {
+                let mut what = Vec::new();
+                if g.absenteeism > 0.0 {
+                    what.push(format!("absenteeism {}", g.absenteeism));
+                }
+                if !g.breaks.is_empty() {
+                    what.push(format!("{} break(s)", g.breaks.len()));
+                }
+                if let Some(s) = &g.shrinkage {
+                    what.push(format!("shrinkage {}", s.share));
+                }
+                (!what.is_empty()).then(|| format!("{}: {}", g.name, what.join(", ")))
+            })
+            .collect();
+        if !away.is_empty() {
             writeln!(
                 out,
-                "  with absenteeism ({}), the simulation's agents are scheduled agents, those to roster: \
-                 some of them do not come in (the analytic and Erlang C figures count agents on duty)",
-                absent.join(", ")
+                "  with absenteeism, breaks or shrinkage ({}), the simulation's agents are scheduled agents, \
+                 those to roster: some do not come in, and those who do are not always free for chats \
+                 (the analytic and Erlang C figures count agents on duty and free)",
+                away.join("; ")
             )?;
         }
     }

@@ -162,11 +162,19 @@ fn check_prints_the_agents_expected_to_come_in() {
 #[test]
 fn staff_says_its_agents_are_scheduled_agents_when_some_stay_away() {
     let text = std::fs::read_to_string(STAFF_SMALL).unwrap();
-    let work = Work::new().with("s.toml", &edited(&text, &[("agents = 10\n", "agents = 10\nabsenteeism = 0.1\n")]));
+    let away = "agents = 10\nabsenteeism = 0.1\nbreaks = [{ length = \"15m\", within = [\"1h\", \"3h\"] }]\n\
+                shrinkage = { share = 0.05, spell = \"5m\" }\n";
+    let work = Work::new().with("s.toml", &edited(&text, &[("agents = 10\n", away)]));
     let out =
         work.command().args(["staff", "s.toml", "--no-charts", "--replications", "4", "--out", "st"]).output().unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("with absenteeism (team 0.1), the simulation's agents are scheduled agents"), "{said}");
+    assert!(
+        said.contains(
+            "with absenteeism, breaks or shrinkage (team: absenteeism 0.1, 1 break(s), shrinkage 0.05), \
+             the simulation's agents are scheduled agents"
+        ),
+        "{said}"
+    );
     let plain = Work::new().with("s.toml", &text);
     let out = plain
         .command()

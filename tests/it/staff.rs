@@ -406,7 +406,7 @@ fn at_confidence_with_absenteeism_the_agents_are_scheduled_ones_and_robustness_c
     let (more_plain, base_plain) = extra(&plan);
     let (plan, said) = staff_at(&absent, "0.9", &dir.path().join("absent"));
     let (more_absent, base_absent) = extra(&plan);
-    assert!(said.contains("with absenteeism (team 0.1), the simulation's agents are scheduled agents"), "{said}");
+    assert!(said.contains("with absenteeism, breaks or shrinkage (team: absenteeism 0.1), the simulation's agents are scheduled agents"), "{said}");
     assert!(said.contains("robustness: agent-hours a day at the mean"), "{said}");
     assert!(base_absent > base_plain, "{base_absent} vs {base_plain}");
     assert!(
