@@ -226,16 +226,11 @@ struct Chat {
     /// The reason it came for (its draws, transfer and commitment rules).
     reason: usize,
     /// Its arrival index within the reason (a retry keeps its first
-    /// attempt's): with `reason` and `attempt`, the key of its streams.
+    /// attempt's): with `reason` and its attempt, the key of its streams.
     index: u64,
-    /// 0 for a customer's first attempt, k for its k-th retry.
-    attempt: u32,
-    /// For a retry, the chat number of the customer's previous attempt.
-    retry_of: Option<u64>,
-    /// While a misrouted chat is in the wrong queue (its first segment, whose
-    /// work is authentication then triage): the draws of its transfer to the
-    /// right skill, the conversation the customer came for.
-    misroute: Option<Box<SegmentDraws>>,
+    /// A retry's or a misrouted chat's own data, boxed: most chats are
+    /// neither, and a small chat keeps the chat table fast.
+    extra: Option<Box<ChatExtra>>,
     /// Arrived after the warm-up: its segments count in the statistics.
     counted: bool,
     /// Its place in every queue it joins: original arrival, kept across
@@ -251,6 +246,33 @@ struct Chat {
     segments: u8,
     /// The current segment.
     seg: Segment,
+}
+
+/// What only a retry or a misrouted chat has.
+struct ChatExtra {
+    /// 0 for a customer's first attempt, k for its k-th retry.
+    attempt: u32,
+    /// For a retry, the chat number of the customer's previous attempt.
+    retry_of: Option<u64>,
+    /// While a misrouted chat is in the wrong queue (its first segment, whose
+    /// work is authentication then triage): the draws of its transfer to the
+    /// right skill, the conversation the customer came for.
+    misroute: Option<SegmentDraws>,
+}
+
+impl Chat {
+    /// 0 for a customer's first attempt, k for its k-th retry.
+    fn attempt(&self) -> u32 {
+        self.extra.as_ref().map_or(0, |e| e.attempt)
+    }
+    /// For a retry, the chat number of the customer's previous attempt.
+    fn retry_of(&self) -> Option<u64> {
+        self.extra.as_ref().and_then(|e| e.retry_of)
+    }
+    /// Waiting in the wrong queue, or being triaged there.
+    fn misrouted(&self) -> bool {
+        self.extra.as_ref().is_some_and(|e| e.misroute.is_some())
+    }
 }
 
 /// The current segment of a chat: from joining a queue to its end. A new
@@ -1100,12 +1122,17 @@ impl<'a, O: Observer> Center<'a, O> {
 
     /// Attempt `attempt` of arrival `index` of reason `r` arrives: a new
     /// chat (a retry when `retry_of` names the previous attempt).
+    #[inline(always)]
     fn arrive(&mut self, r: usize, index: u64, attempt: u32, retry_of: Option<u64>, replay: Option<usize>) {
         let reason = &self.sc.reasons[r];
         let mut customer = self.streams.get(r, index, attempt, draws::CUSTOMER);
         let replayed = replay.and_then(|i| self.sc.replay.as_ref().map(|v| &v[i]));
         let d = draws::new_segment(&mut customer, reason, replayed);
-        let (skill, priority, d, misroute) = self.misroute(r, index, attempt, d);
+        let (skill, priority, d, misroute) = if reason.misroute.is_some() {
+            self.misroute(r, index, attempt, d)
+        } else {
+            (reason.skill, reason.priority, d, None)
+        };
         let id = self.next_chat_id;
         self.next_chat_id += 1;
         let now = self.now();
@@ -1113,9 +1140,8 @@ impl<'a, O: Observer> Center<'a, O> {
             id,
             reason: r,
             index,
-            attempt,
-            retry_of,
-            misroute,
+            extra: (attempt > 0 || misroute.is_some())
+                .then(|| Box::new(ChatExtra { attempt, retry_of, misroute: misroute.map(|d| *d) })),
             counted: now >= self.warmup_at,
             first_arrival: now,
             offers: None,
@@ -1148,6 +1174,8 @@ impl<'a, O: Observer> Center<'a, O> {
     /// customer's handle, silence, transfer and commitment draws, with a
     /// fresh patience, wait for its transfer to the right skill. Returns the
     /// first segment's skill, priority and draws, and the transfer's draws.
+    #[cold]
+    #[inline(never)]
     fn misroute(
         &self,
         r: usize,
@@ -1363,7 +1391,8 @@ impl<'a, O: Observer> Center<'a, O> {
         let rules = &self.sc.groups[self.agents[a].group].rules;
         let ch = self.chats[c].as_mut().expect("live chat");
         let (delay, refuses) = if self.offer_draws {
-            let rng = ch.offers.get_or_insert_with(|| self.streams.get(ch.reason, ch.index, ch.attempt, draws::OFFERS));
+            let attempt = ch.attempt();
+            let rng = ch.offers.get_or_insert_with(|| self.streams.get(ch.reason, ch.index, attempt, draws::OFFERS));
             let delay = rules.accept.sample(rng);
             let u: f64 = rng.random();
             (delay, u < rules.refuse)
@@ -1437,7 +1466,7 @@ impl<'a, O: Observer> Center<'a, O> {
             self.queue.cancel(t);
         }
         let ch = self.chat_mut(c);
-        let misrouted = ch.misroute.is_some();
+        let misrouted = ch.misrouted();
         let seg = &mut ch.seg;
         seg.state = SegState::Working;
         seg.accepted = now;
@@ -1579,9 +1608,12 @@ impl<'a, O: Observer> Center<'a, O> {
         let ch = self.chats[c].as_mut().expect("live chat");
         let wrapup = match wrapup_dist.fixed() {
             Some(v) => v,
-            None => wrapup_dist.sample(
-                ch.wrapups.get_or_insert_with(|| self.streams.get(ch.reason, ch.index, ch.attempt, draws::WRAPUPS)),
-            ),
+            None => {
+                let attempt = ch.attempt();
+                wrapup_dist.sample(
+                    ch.wrapups.get_or_insert_with(|| self.streams.get(ch.reason, ch.index, attempt, draws::WRAPUPS)),
+                )
+            }
         }
         .max(0.0);
         let (commitment, followup_at) = if outcome == Outcome::Resolved
@@ -1647,12 +1679,12 @@ impl<'a, O: Observer> Center<'a, O> {
     fn start_transfer(&mut self, c: ChatIdx) {
         let sc = self.sc;
         let ch = self.chat_mut(c);
-        if let Some(d) = ch.misroute.take() {
+        if let Some(d) = ch.extra.as_mut().and_then(|e| e.misroute.take()) {
             let skill = sc.reasons[ch.reason].skill;
-            self.next_segment(c, SegmentKind::TransferIn, skill, 0, *d, true);
+            self.next_segment(c, SegmentKind::TransferIn, skill, 0, d, true);
             return;
         }
-        let (r, index, attempt) = (ch.reason, ch.index, ch.attempt);
+        let (r, index, attempt) = (ch.reason, ch.index, ch.attempt());
         let reason = &self.sc.reasons[r];
         let to = reason.transfer.as_ref().expect("transfer rule").to;
         let mut rng = self.streams.get(r, index, attempt, draws::TRANSFER);
@@ -1662,7 +1694,7 @@ impl<'a, O: Observer> Center<'a, O> {
 
     fn followup_due(&mut self, c: ChatIdx) {
         let ch = self.chat(c);
-        let (r, index, attempt) = (ch.reason, ch.index, ch.attempt);
+        let (r, index, attempt) = (ch.reason, ch.index, ch.attempt());
         let reason = &self.sc.reasons[r];
         let skill = reason.commitment.as_ref().expect("commitment rule").skill;
         let mut rng = self.streams.get(r, index, attempt, draws::FOLLOWUP);
@@ -1713,7 +1745,11 @@ impl<'a, O: Observer> Center<'a, O> {
         self.trace(agent, Some(c), ev);
         let rec = self.unanswered_record(c, outcome);
         self.obs.segment(&rec);
-        if matches!(outcome, Outcome::Abandoned | Outcome::Blocked) && self.chat(c).seg.kind == SegmentKind::New {
+        let ch = self.chat(c);
+        if matches!(outcome, Outcome::Abandoned | Outcome::Blocked)
+            && ch.seg.kind == SegmentKind::New
+            && self.sc.reasons[ch.reason].retry.is_some()
+        {
             self.maybe_retry(c);
         }
         self.free_chat(c);
@@ -1725,12 +1761,14 @@ impl<'a, O: Observer> Center<'a, O> {
     /// back-to-back days, the last day's end); else it is lost. One uniform,
     /// then the delay, from the stream (s, r, `retry`, reason, arrival
     /// index, attempt to come): the same whatever else happens in the run.
+    #[cold]
+    #[inline(never)]
     fn maybe_retry(&mut self, c: ChatIdx) {
         let ch = self.chat(c);
         let Some(retry) = &self.sc.reasons[ch.reason].retry else {
             return;
         };
-        let attempt = ch.attempt + 1;
+        let attempt = ch.attempt() + 1;
         let key = [self.seed, self.replication.into(), draws::RETRY, ch.reason as u64, ch.index, attempt.into()];
         let mut rng = KeyPrefix::of(&key).stream();
         let u: f64 = rng.random();
@@ -1782,11 +1820,12 @@ impl<'a, O: Observer> Center<'a, O> {
             commitment: false,
             commitment_unserved: false,
             counted: ch.counted,
-            retry_of: ch.retry_of,
-            misrouted: ch.misroute.is_some(),
+            retry_of: ch.retry_of(),
+            misrouted: ch.misrouted(),
         }
     }
 
+    #[inline]
     fn free_chat(&mut self, c: ChatIdx) {
         self.chats[c] = None;
         self.free_chats.push(c);

@@ -54,6 +54,7 @@ impl ChatStreams {
 
     /// The `purpose` stream of attempt `attempt` (0: the first) of arrival
     /// `index` of reason `reason`.
+    #[inline]
     pub fn get(&self, reason: usize, index: u64, attempt: u32, purpose: u64) -> Stream {
         let key = self.prefixes[(purpose - CUSTOMER) as usize][reason].then(index);
         if attempt == 0 { key.stream() } else { key.then(attempt.into()).stream() }
