@@ -102,6 +102,19 @@ pub fn check(path: &Path) -> Result<Exit> {
             )?;
         }
     }
+    for r in &sc.reasons {
+        let mut parts = Vec::new();
+        if let Some(t) = &r.retry {
+            parts.push(format!("{} of those who give up try again after {}", t.p, t.after));
+        }
+        if let Some(m) = &r.misroute {
+            parts.push(format!("{} pick {} instead (triage {})", m.p, sc.reasons[m.to].name, m.triage));
+        }
+        if !parts.is_empty() {
+            // Not in the figures below: `chats` and `needed` count first attempts at their own skill.
+            writeln!(out, "  reason {:<12} {}", r.name, parts.join("; "))?;
+        }
+    }
     if let Some(replay) = &sc.replay {
         writeln!(out, "  replays {} chats from arrivals.csv", replay.len())?;
     }

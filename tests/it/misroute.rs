@@ -168,3 +168,27 @@ fn a_misroute_to_itself_or_to_an_unknown_reason_is_refused() {
     let work = Work::new().with("s.toml", &text);
     work.refused_naming(&["run", "s.toml"], 2, "reasons.billing.misroute.p", &["from 0 to below 1", "got 1"]);
 }
+
+#[test]
+fn check_names_each_reasons_misrouting_and_retrials() {
+    let text = scenario(1, MISROUTE, "never", 2).replacen(
+        MISROUTE,
+        &format!("{MISROUTE}\nretry = {{ p = 0.3, after = \"exponential(mean=10m)\" }}"),
+        1,
+    );
+    let work = Work::new().with("s.toml", &text);
+    let out = work.command().args(["check", "s.toml"]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains(
+            "reason billing      0.3 of those who give up try again after exponential(mean=10m); \
+             0.2 pick orders instead (triage 1m)"
+        ),
+        "{said}"
+    );
+    let plain = Work::new().with("s.toml", &scenario(1, "", "never", 2));
+    let said =
+        String::from_utf8_lossy(&plain.command().args(["check", "s.toml"]).output().unwrap().stdout).into_owned();
+    assert!(!said.contains("try again") && !said.contains("instead"), "{said}");
+}
