@@ -27,6 +27,7 @@ mod readme;
 mod retrials;
 mod routing;
 mod rules;
+mod schedule;
 mod shard;
 mod staff;
 mod sweep;
