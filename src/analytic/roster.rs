@@ -20,7 +20,6 @@ use crate::stats::{Frame, Results};
 use microlp::{
     ComparisonOp, Error as LpError, OptimizationDirection, Problem, SolveOptions, SolveOutcome, TerminationReason,
 };
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// How the search of one (group, day) stopped.
@@ -82,6 +81,9 @@ pub struct Roster {
     pub groups: Vec<usize>,
     /// Per scheduled group (as in `groups`), per day.
     pub days: Vec<Vec<DayRoster>>,
+    /// How the search stopped: optimal when every day is proven optimal,
+    /// else `Gap` when the whole roster's gap is within the target, else `TimeLimit`.
+    pub status: Status,
 }
 
 impl Roster {
@@ -96,16 +98,8 @@ impl Roster {
         let cost = self.cost();
         if cost > 0.0 { ((cost - self.bound()) / cost).max(0.0) } else { 0.0 }
     }
-    /// The weakest status over all (group, day) problems.
     pub fn status(&self) -> Status {
-        let all = || self.days.iter().flatten().map(|d| d.status);
-        if all().any(|s| s == Status::TimeLimit) {
-            Status::TimeLimit
-        } else if all().any(|s| s == Status::Gap) {
-            Status::Gap
-        } else {
-            Status::Optimal
-        }
+        self.status
     }
     /// Paid agent-hours over all days.
     pub fn paid_hours(&self) -> f64 {
@@ -257,21 +251,119 @@ pub fn solve(sc: &Scenario, sch: &Scheduling, req: &[Vec<Vec<u32>>], limits: Lim
         }
         which.push(row);
     }
-    let deadline = Instant::now() + limits.time_limit;
-    let mut solved: HashMap<usize, DayRoster> = HashMap::new();
+    let started = Instant::now();
+    let deadline = started + limits.time_limit;
+    // Phase 1: each distinct problem, with a quarter of its share of the time.
+    let mut states: Vec<DayState> = Vec::with_capacity(keys.len());
     for (k, &(g, weekday, r)) in keys.iter().enumerate() {
         let left = deadline.saturating_duration_since(Instant::now());
-        let budget = left / (keys.len() - k) as u32;
+        let budget = left / (4 * (keys.len() - k)) as u32;
         let day = which[groups.iter().position(|x| *x == g).unwrap_or(0)].iter().position(|x| *x == k).unwrap_or(0);
-        let roster = solve_day(sc, sch, g, weekday, r, limits.gap, budget).map_err(|intervals| Infeasible {
+        let state = solve_day(sc, sch, g, weekday, r, limits.gap, budget).map_err(|intervals| Infeasible {
             group: g,
             day,
             intervals,
         })?;
-        solved.insert(k, roster);
+        states.push(state);
     }
-    let days = which.iter().map(|row| row.iter().map(|k| solved[k].clone()).collect()).collect();
-    Ok(Roster { groups, days })
+    // Phase 2: while the whole roster's gap is above the target, give the
+    // problem with the widest absolute gap more time.
+    let weight: Vec<f64> =
+        (0..keys.len()).map(|k| which.iter().flatten().filter(|&&x| x == k).count() as f64).collect();
+    let total = |states: &[DayState], f: &dyn Fn(&DayState) -> f64| -> f64 {
+        states.iter().zip(&weight).map(|(s, w)| f(s) * w).sum()
+    };
+    let gap_of = |states: &[DayState]| {
+        let cost = total(states, &|s| s.cost);
+        if cost > 0.0 { (cost - total(states, &|s| s.bound)) / cost } else { 0.0 }
+    };
+    loop {
+        if gap_of(&states) <= limits.gap + 1e-12 {
+            break;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let open = (0..states.len()).filter(|&k| !states[k].settled(limits.gap)).max_by(|&a, &b| {
+            let w = |k: usize| (states[k].cost - states[k].bound) * weight[k];
+            w(a).total_cmp(&w(b)).then(b.cmp(&a))
+        });
+        let Some(k) = open else { break };
+        let slice = (left / 2).max(Duration::from_millis(100)).min(left);
+        states[k].resume(slice);
+    }
+    let all_optimal = states.iter().all(|s| s.status == Status::Optimal);
+    let status = if all_optimal {
+        Status::Optimal
+    } else if gap_of(&states) <= limits.gap + 1e-12 {
+        Status::Gap
+    } else {
+        Status::TimeLimit
+    };
+    let rosters: Vec<DayRoster> = states.iter().map(|s| s.roster(sch)).collect();
+    let days = which.iter().map(|row| row.iter().map(|&k| rosters[k].clone()).collect()).collect();
+    Ok(Roster { groups, days, status })
+}
+
+/// The search of one (group, day): its shifts, their variables, and the best roster so far.
+struct DayState {
+    cols: Vec<Column>,
+    x: Vec<microlp::Variable>,
+    sol: Option<microlp::Solution>,
+    cost: f64,
+    bound: f64,
+    status: Status,
+}
+
+impl DayState {
+    /// Proven optimal, or within the gap asked for.
+    fn settled(&self, gap: f64) -> bool {
+        self.status != Status::TimeLimit || self.cost <= 0.0 || (self.cost - self.bound) / self.cost <= gap
+    }
+
+    fn take(&mut self, sol: microlp::Solution) {
+        self.cost = sol.objective();
+        self.bound = sol.stats().best_bound.unwrap_or(self.cost).min(self.cost);
+        self.status = match sol.termination_reason() {
+            TerminationReason::ProvenOptimal => Status::Optimal,
+            TerminationReason::MipGap => Status::Gap,
+            _ if self.bound >= self.cost - 1e-9 => Status::Optimal,
+            _ => Status::TimeLimit,
+        };
+        self.sol = Some(sol);
+    }
+
+    /// Searches on for `budget` more.
+    fn resume(&mut self, budget: Duration) {
+        let Some(sol) = self.sol.clone() else { return };
+        let mut more = sol.last_resume_options();
+        more.time_limit = Some(budget);
+        if let Ok(SolveOutcome::Solution(better)) = SolveOutcome::Solution(sol).resume_with(more) {
+            self.take(better);
+        }
+    }
+
+    fn roster(&self, sch: &Scheduling) -> DayRoster {
+        let mut shifts = Vec::new();
+        if let Some(sol) = &self.sol {
+            for (c, v) in self.cols.iter().zip(&self.x) {
+                let count = sol.var_value(*v).round().max(0.0) as u32;
+                if count > 0 {
+                    let t = &sch.templates[c.template];
+                    shifts.push(RosterShift {
+                        template: c.template,
+                        start: c.start,
+                        end: c.start + t.length,
+                        breaks: c.breaks.clone(),
+                        count,
+                    });
+                }
+            }
+        }
+        shifts.sort_by(|a, b| (a.start, a.template, &a.breaks).cmp(&(b.start, b.template, &b.breaks)));
+        DayRoster { shifts, cost: self.cost, bound: self.bound, status: self.status }
+    }
 }
 
 /// One (group, day): its columns, rows and solve. Err: the intervals that
@@ -284,7 +376,7 @@ fn solve_day(
     req: &[u32],
     gap: f64,
     budget: Duration,
-) -> Result<DayRoster, Vec<usize>> {
+) -> Result<DayState, Vec<usize>> {
     let sim = &sc.simulation;
     let per = sim.interval / QUARTER;
     let quarters: Vec<u32> = (sim.start..sim.end).step_by(QUARTER as usize).collect();
@@ -301,7 +393,14 @@ fn solve_day(
     if req.iter().all(|&r| r == 0)
         && sch.templates.iter().all(|t| t.min == 0 || !t.groups.contains(&g) || !t.weekdays.contains(&weekday))
     {
-        return Ok(DayRoster { shifts: Vec::new(), cost: 0.0, bound: 0.0, status: Status::Optimal });
+        return Ok(DayState {
+            cols: Vec::new(),
+            x: Vec::new(),
+            sol: None,
+            cost: 0.0,
+            bound: 0.0,
+            status: Status::Optimal,
+        });
     }
     let top = req.iter().copied().max().unwrap_or(0);
     let ub = |t: &Template| t.max.unwrap_or(top.max(t.min).max(1)) as i32;
@@ -383,30 +482,12 @@ fn solve_day(
         };
     }
     let SolveOutcome::Solution(sol) = outcome else { return Err(infeasible()) };
-    let stats = sol.stats();
-    let status = match sol.termination_reason() {
-        TerminationReason::ProvenOptimal if !timed_out => Status::Optimal,
-        TerminationReason::MipGap if !timed_out => Status::Gap,
-        _ => Status::TimeLimit,
-    };
-    let mut shifts = Vec::new();
-    for (c, v) in cols.iter().zip(&x) {
-        let count = sol.var_value(*v).round().max(0.0) as u32;
-        if count > 0 {
-            let t = &sch.templates[c.template];
-            shifts.push(RosterShift {
-                template: c.template,
-                start: c.start,
-                end: c.start + t.length,
-                breaks: c.breaks.clone(),
-                count,
-            });
-        }
+    let mut state = DayState { cols, x, sol: None, cost: 0.0, bound: 0.0, status: Status::Optimal };
+    state.take(sol);
+    if timed_out && state.status == Status::Gap {
+        state.status = Status::TimeLimit;
     }
-    shifts.sort_by(|a, b| (a.start, a.template, &a.breaks).cmp(&(b.start, b.template, &b.breaks)));
-    let cost = sol.objective();
-    let bound = stats.best_bound.unwrap_or(cost).min(cost);
-    Ok(DayRoster { shifts, cost, bound, status: if bound >= cost - 1e-9 { Status::Optimal } else { status } })
+    Ok(state)
 }
 
 fn working(c: &Column, t: &Template, q: u32) -> bool {
