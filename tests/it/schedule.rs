@@ -331,3 +331,20 @@ shifts = [
     let work = Work::new().with("b.toml", &two);
     work.refused_naming(&["check", "b.toml"], 2, "groups.g.shifts[0].breaks[1]", &["overlaps"]);
 }
+
+#[test]
+fn the_bundled_shift_rules_and_the_readme_example_are_valid() {
+    let week = ccsim::scenario::load(&crate::common::root("scenarios/retail-week.toml")).unwrap();
+    let rules = ccsim::scenario::load(&crate::common::root("scenarios/retail-week/schedule.toml")).unwrap();
+    assert_eq!(rules.scheduling.as_ref().map(|s| s.templates.len()), Some(3));
+    // The same center as retail-week.toml, with shift rules added.
+    let same = Scenario { name: week.name.clone(), path: week.path.clone(), scheduling: None, ..rules };
+    assert_eq!(same, week);
+    // The README's [scheduling] example, under a scenario open 08:00–12:00 every day.
+    let readme = std::fs::read_to_string(crate::common::root("README.md")).unwrap();
+    let section = readme.split("## Rosters by schedule").nth(1).unwrap();
+    let example = section.split("```text\n").nth(1).unwrap().split("```").next().unwrap();
+    let example = example.replace(r#"days = ["mon", "tue", "wed", "thu", "fri"]"#, "");
+    let sc = parse(&scenario("10/h", &example));
+    assert_eq!(sc.scheduling.unwrap().templates[0].breaks.len(), 1);
+}
