@@ -33,7 +33,7 @@ pub struct ScheduleArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     reps: ReplicationArgs,
-    /// Do not write charts/ (the schedule writes none yet; accepted for symmetry with `staff`).
+    /// Do not write charts/ (coverage and shifts).
     #[arg(long)]
     no_charts: bool,
     /// No progress and no table on stdout.
@@ -116,6 +116,9 @@ pub fn run(args: &ScheduleArgs) -> Result<Exit> {
         report::write_coverage(&folder.file("coverage.csv"), &found)?;
         report::write_rounds(&folder.file("rounds.csv"), &found)?;
         report::write_text(&folder.file("schedule.toml"), &scenario::resolved_toml(&found.scenario))?;
+        if !args.no_charts {
+            report::write_schedule_charts(&folder.file("charts"), &found)?;
+        }
         Ok(())
     };
     write().with_context(|| cannot_write(&target))?;

@@ -35,6 +35,6 @@ pub use html::write_report;
 pub use outdir::{MARKER, Marker, OutputDir, OutputError, check_target, remove_temporaries};
 pub use schedule::{
     COVERAGE_COLUMNS, ROSTER_COLUMNS, ROUNDS_COLUMNS, SHIFTS_COLUMNS, write_coverage, write_roster, write_rounds,
-    write_shifts,
+    write_schedule_charts, write_shifts,
 };
 pub use staffing::{write_comparison, write_staff_chart, write_staffing};

@@ -210,6 +210,11 @@ fn every_break_lies_in_its_window_and_every_quarter_hour_is_covered() {
     let rounds = rows(&work.path("out/rounds.csv"));
     assert!((rounds[0]["cost"].parse::<f64>().unwrap() - cost).abs() < 1e-6);
     assert!((brute_force(&req) - cost).abs() < 1e-6, "not the optimum: {cost}");
+    for chart in ["coverage", "shifts"] {
+        for ext in ["svg", "png"] {
+            assert!(work.path(&format!("out/charts/{chart}.{ext}")).exists(), "no {chart}.{ext}");
+        }
+    }
 }
 
 #[test]
