@@ -66,7 +66,12 @@ pub fn run(args: &ScheduleArgs) -> Result<Exit> {
         )));
     }
     let requirement = match &args.requirement {
-        Some(path) => Some(scenario::read_requirement(path, &sc)?),
+        Some(path) => {
+            if let Err(e) = std::fs::metadata(path) {
+                return Err(Error::input(format!("--requirement: cannot read {}: {e}", path.display())));
+            }
+            Some(scenario::read_requirement(path, &sc)?)
+        }
         None => None,
     };
     let plan = ccsim::jobs::memory::Plan {

@@ -353,3 +353,20 @@ fn the_bundled_shift_rules_and_the_readme_example_are_valid() {
     let sc = parse(&scenario("10/h", &example));
     assert_eq!(sc.scheduling.unwrap().templates[0].breaks.len(), 1);
 }
+
+#[test]
+fn a_bad_requirement_file_exits_2_naming_the_file_line_and_value() {
+    let work = Work::new()
+        .with("sched.toml", &scenario("10/h", RULES))
+        .with("req.csv", "interval,group,agents\n08:00,g,2\n08:30,nobody,3\n");
+    let args = ["schedule", "sched.toml", "--requirement", "req.csv", "--out", "out"];
+    work.refused_naming(&args, 2, "req.csv:3", &["unknown group \"nobody\"", "the groups are: g"]);
+    work.write("req.csv", "interval,group,agents\n08:00,g,-1\n");
+    work.refused_naming(&args, 2, "req.csv:2", &["expected a number of agents"]);
+    let missing = ["schedule", "sched.toml", "--requirement", "none.csv", "--out", "out"];
+    work.refused_naming(&missing, 2, "--requirement", &["none.csv"]);
+    // No [scheduling] table: nothing to schedule from.
+    work.write("plain.toml", &scenario("10/h", ""));
+    work.refused_naming(&["schedule", "plain.toml", "--out", "out"], 2, "scheduling", &["missing"]);
+    work.refused_naming(&["schedule", "sched.toml", "--gap", "1.5", "--out", "out"], 2, "--gap", &["1.5"]);
+}
