@@ -168,6 +168,8 @@ pub struct Infeasible {
     /// Open intervals (indices) that no roster can cover; empty when only
     /// the rules together (min, max, max_part_time) cannot be met.
     pub intervals: Vec<usize>,
+    /// The solver failed rather than proving infeasibility (its message).
+    pub solver_error: Option<String>,
 }
 
 /// Solve limits.
@@ -259,11 +261,8 @@ pub fn solve(sc: &Scenario, sch: &Scheduling, req: &[Vec<Vec<u32>>], limits: Lim
         let left = deadline.saturating_duration_since(Instant::now());
         let budget = left / (4 * (keys.len() - k)) as u32;
         let day = which[groups.iter().position(|x| *x == g).unwrap_or(0)].iter().position(|x| *x == k).unwrap_or(0);
-        let state = solve_day(sc, sch, g, weekday, r, limits.gap, budget).map_err(|intervals| Infeasible {
-            group: g,
-            day,
-            intervals,
-        })?;
+        let state = solve_day(sc, sch, g, weekday, r, limits.gap, budget)
+            .map_err(|(intervals, solver_error)| Infeasible { group: g, day, intervals, solver_error })?;
         states.push(state);
     }
     // Phase 2: while the whole roster's gap is above the target, give the
@@ -376,7 +375,7 @@ fn solve_day(
     req: &[u32],
     gap: f64,
     budget: Duration,
-) -> Result<DayState, Vec<usize>> {
+) -> Result<DayState, (Vec<usize>, Option<String>)> {
     let sim = &sc.simulation;
     let per = sim.interval / QUARTER;
     let quarters: Vec<u32> = (sim.start..sim.end).step_by(QUARTER as usize).collect();
@@ -464,11 +463,12 @@ fn solve_day(
     let mut opts = SolveOptions::default();
     opts.mip_gap = gap;
     opts.time_limit = Some(budget.max(Duration::from_millis(50)));
-    let infeasible = || uncoverable(sch, &cols, &quarters, &need, per);
+    let infeasible = || (uncoverable(sch, &cols, &quarters, &need, per), None);
+    let failed = |e: LpError| (Vec::new(), Some(e.to_string()));
     let mut outcome = match p.solve_with(opts) {
         Ok(o) => o,
         Err(LpError::Infeasible) => return Err(infeasible()),
-        Err(_) => return Err(infeasible()),
+        Err(e) => return Err(failed(e)),
     };
     // No roster within the budget yet: keep searching until the first one.
     let mut timed_out = false;
@@ -478,7 +478,7 @@ fn solve_day(
         more.time_limit = Some(Duration::from_secs(1));
         outcome = match outcome.resume_with(more) {
             Ok(o) => o,
-            Err(_) => return Err(infeasible()),
+            Err(e) => return Err(failed(e)),
         };
     }
     let SolveOutcome::Solution(sol) = outcome else { return Err(infeasible()) };

@@ -100,7 +100,9 @@ pub fn run(args: &ScheduleArgs) -> Result<Exit> {
         Err(ScheduleError::Infeasible(inf)) => {
             let sim = &sc.simulation;
             let list: Vec<String> = inf.intervals.iter().map(|&i| clock(sim.interval_start(i))).collect();
-            let which = if list.is_empty() {
+            let which = if let Some(e) = &inf.solver_error {
+                format!("the solver failed ({e}); try a larger --time-limit or --gap")
+            } else if list.is_empty() {
                 "the rules together (template min and max, max_part_time, max_agents) cannot be met".to_string()
             } else {
                 format!("these intervals cannot be covered: {}", list.join(", "))

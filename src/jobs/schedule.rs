@@ -38,7 +38,12 @@ pub enum ScheduleError {
 /// The loop: requirement, solve, simulate, repair.
 pub fn schedule(sc: &Scenario, opts: &ScheduleOptions) -> Result<Scheduled, ScheduleError> {
     let Some(sch) = sc.scheduling.clone() else {
-        return Err(ScheduleError::Infeasible(Infeasible { group: 0, day: 0, intervals: Vec::new() }));
+        return Err(ScheduleError::Infeasible(Infeasible {
+            group: 0,
+            day: 0,
+            intervals: Vec::new(),
+            solver_error: Some("no [scheduling] table".into()),
+        }));
     };
     let sim = &sc.simulation;
     let (requirement, staff_trials) = match &opts.requirement {
