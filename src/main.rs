@@ -26,6 +26,8 @@ enum Command {
     },
     /// Staffing by simulation: the fewest agents per interval meeting the service-level goal (staffing.csv).
     Staff(cli::staff::StaffArgs),
+    /// Rosters: shifts with breaks at least cost covering the staffing requirement, checked and repaired by simulation.
+    Schedule(cli::schedule::ScheduleArgs),
     /// What-if grid: run the scenario for every combination of --set values (same seed) and write sweep.csv.
     Sweep(cli::sweep::SweepArgs),
     /// Combine the folders of every shard of a `run` or `sweep` (--shard K/N) into the output of the whole job.
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Erlang(args) => cli::erlang::erlang(&args),
         Command::Bench(args) => cli::bench::bench(&args),
         Command::Staff(args) => cli::staff::staff(&args),
+        Command::Schedule(args) => cli::schedule::run(&args),
         Command::Sweep(args) => cli::sweep::sweep(&args),
         Command::Merge(args) => cli::merge::merge(&args),
         Command::Compare(args) => cli::compare::compare(&args),

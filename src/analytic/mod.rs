@@ -55,6 +55,7 @@
 pub mod calibrate;
 pub mod chat;
 pub mod estimate;
+pub mod roster;
 pub mod warnings;
 
 pub use chat::{ChatCenter, ChatCenterResult, solve_chat_center};

@@ -68,7 +68,11 @@ pub fn scheduled_agents(sc: &Scenario, day: u32, i: usize) -> Vec<u32> {
 /// Days whose inputs differ: all of them when any volume or staffing is given per day, else just the first.
 pub fn distinct_days(sc: &Scenario) -> u32 {
     let per_day = sc.reasons.iter().any(|r| !r.volume.is_every_day())
-        || sc.groups.iter().any(|g| matches!(&g.staffing, Staffing::PerInterval(p) if !p.is_every_day()));
+        || sc.groups.iter().any(|g| match &g.staffing {
+            Staffing::PerInterval(p) => !p.is_every_day(),
+            Staffing::Shifts(shifts) => shifts.iter().any(|s| s.days.is_some()),
+            Staffing::Constant(_) => false,
+        });
     if per_day { sc.simulation.days } else { 1 }
 }
 

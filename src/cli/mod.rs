@@ -12,5 +12,6 @@ pub mod fit;
 pub mod merge;
 pub mod progress;
 pub mod run;
+pub mod schedule;
 pub mod staff;
 pub mod sweep;

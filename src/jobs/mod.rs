@@ -7,6 +7,7 @@ pub mod compare;
 pub mod fit;
 pub mod memory;
 pub mod run;
+pub mod schedule;
 pub mod shard;
 pub mod staff;
 pub mod sweep;

@@ -78,13 +78,13 @@ fn slot_spans(timeline: &[(u32, u32)], end: u32) -> Vec<(u32, u32)> {
     out
 }
 
-/// The day's shifts: the declared ones (one per agent, cut at `end`), else the slot spans.
-fn shifts(group: &Group, timeline: &[(u32, u32)], sim: &Simulation) -> Vec<(u32, u32)> {
+/// Day `day`'s shifts: the declared ones worked that day (one per agent, cut at `end`), else the slot spans.
+fn shifts(group: &Group, timeline: &[(u32, u32)], sim: &Simulation, day: u32) -> Vec<(u32, u32)> {
     match &group.staffing {
         Staffing::Shifts(shifts) => {
             let mut out: Vec<(u32, u32)> = shifts
                 .iter()
-                .filter(|s| s.start < sim.end)
+                .filter(|s| s.start < sim.end && s.on_day(day))
                 .flat_map(|s| std::iter::repeat_n((s.start, s.end.min(sim.end)), s.agents as usize))
                 .collect();
             out.sort_by_key(|&(s, _)| s);
@@ -119,7 +119,7 @@ pub fn plan_breaks(group: &Group, sim: &Simulation, day: u32) -> BreakPlan {
     let cap: Vec<u32> =
         counts.iter().map(|&n| ((group.max_on_break * f64::from(n) + 1e-9).floor() as u32).max(1)).collect();
     let mut away = vec![0u32; MINUTES];
-    for (shift_start, shift_end) in shifts(group, &timeline, sim) {
+    for (shift_start, shift_end) in shifts(group, &timeline, sim, day) {
         for (rule, b) in group.breaks.iter().enumerate() {
             let BreakAt::Within { from, to } = b.at else { continue };
             let (s, e) = (f64::from(shift_start), f64::from(shift_end));
@@ -256,7 +256,10 @@ mod tests {
     #[test]
     fn declared_shifts_are_the_shifts_and_a_window_past_a_shift_is_skipped() {
         let h = |x: u32| x * 3600;
-        let shifts = vec![Shift { start: h(8), end: h(16), agents: 3 }, Shift { start: h(12), end: h(20), agents: 2 }];
+        let shifts = vec![
+            Shift { start: h(8), end: h(16), agents: 3, days: None, breaks: Vec::new() },
+            Shift { start: h(12), end: h(20), agents: 2, days: None, breaks: Vec::new() },
+        ];
         let g = group(Staffing::Shifts(shifts), vec![within(60.0, 3.0, 5.0), within(15.0, 7.0, 9.0)], 1.0);
         let plan = plan_breaks(&g, &sim(), 0);
         // Every agent gets its lunch; the 7h–9h break fits no 8-hour shift.

@@ -23,11 +23,19 @@ pub fn day_timeline(staffing: &Staffing, sim: &Simulation, day: u32) -> Vec<(u32
             }
         }
         Staffing::Shifts(shifts) => {
-            let mut points: Vec<u32> = shifts.iter().flat_map(|s| [s.start, s.end]).filter(|&t| t < sim.end).collect();
+            // A shift's breaks are dips in its count; a shift worked on other days counts nowhere.
+            let today: Vec<_> = shifts.iter().filter(|s| s.on_day(day)).collect();
+            let mut points: Vec<u32> = today
+                .iter()
+                .flat_map(|s| {
+                    [s.start, s.end].into_iter().chain(s.breaks.iter().flat_map(|b| [b.start, b.start + b.length]))
+                })
+                .filter(|&t| t < sim.end)
+                .collect();
             points.sort_unstable();
             points.dedup();
             for t in points {
-                let n = shifts.iter().filter(|s| s.start <= t && t < s.end).map(|s| s.agents).sum();
+                let n = today.iter().filter(|s| s.working_at(t)).map(|s| s.agents).sum();
                 push(t, n);
             }
         }
@@ -39,6 +47,7 @@ pub fn day_timeline(staffing: &Staffing, sim: &Simulation, day: u32) -> Vec<(u32
 pub fn peak(staffing: &Staffing, sim: &Simulation) -> u32 {
     let days = match staffing {
         Staffing::PerInterval(p) => p.profiles().len() as u32,
+        Staffing::Shifts(shifts) if shifts.iter().any(|s| s.days.is_some()) => sim.days,
         _ => 1,
     };
     (0..days).flat_map(|d| day_timeline(staffing, sim, d)).map(|(_, n)| n).max().unwrap_or(0)
@@ -47,7 +56,28 @@ pub fn peak(staffing: &Staffing, sim: &Simulation) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{DayProfiles, Shift};
+    use crate::scenario::{DayProfiles, Shift, ShiftBreak};
+
+    fn shift(start: u32, end: u32, agents: u32) -> Shift {
+        Shift { start, end, agents, days: None, breaks: Vec::new() }
+    }
+
+    #[test]
+    fn a_break_is_a_dip_and_days_pick_the_shifts_of_a_day() {
+        let h = |x: f64| (x * 3600.0) as u32;
+        let mut a = shift(h(8.0), h(16.0), 3);
+        a.breaks = vec![ShiftBreak { start: h(12.0), length: 1800 }];
+        let mut b = shift(h(10.0), h(14.0), 2);
+        b.days = Some(vec![1]);
+        let staffing = Staffing::Shifts(vec![a, b]);
+        let sim = Simulation { days: 2, ..sim() };
+        assert_eq!(day_timeline(&staffing, &sim, 0), vec![(h(8.0), 3), (h(12.0), 0), (h(12.5), 3), (h(16.0), 0)]);
+        assert_eq!(
+            day_timeline(&staffing, &sim, 1),
+            vec![(h(8.0), 3), (h(10.0), 5), (h(12.0), 2), (h(12.5), 5), (h(14.0), 3), (h(16.0), 0)]
+        );
+        assert_eq!(peak(&staffing, &sim), 5);
+    }
 
     fn sim() -> Simulation {
         Simulation {
@@ -65,8 +95,7 @@ mod tests {
     #[test]
     fn overlapping_shifts_add_up() {
         let h = |x: f64| (x * 3600.0) as u32;
-        let shifts =
-            vec![Shift { start: h(7.5), end: h(16.5), agents: 8 }, Shift { start: h(11.5), end: h(20.0), agents: 6 }];
+        let shifts = vec![shift(h(7.5), h(16.5), 8), shift(h(11.5), h(20.0), 6)];
         let staffing = Staffing::Shifts(shifts);
         let t = day_timeline(&staffing, &sim(), 0);
         assert_eq!(t, vec![(h(7.5), 8), (h(11.5), 14), (h(16.5), 6)]);

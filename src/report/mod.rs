@@ -12,6 +12,7 @@ mod folder;
 mod history_out;
 mod html;
 mod outdir;
+mod schedule;
 pub mod schema;
 mod staffing;
 mod typeset;
@@ -32,4 +33,8 @@ pub use folder::{write_run, write_run_shard, write_trace};
 pub use history_out::{DEFAULT_FIRST_DATE, write_history};
 pub use html::write_report;
 pub use outdir::{MARKER, Marker, OutputDir, OutputError, check_target, remove_temporaries};
+pub use schedule::{
+    COVERAGE_COLUMNS, ROSTER_COLUMNS, ROUNDS_COLUMNS, SHIFTS_COLUMNS, write_coverage, write_roster, write_rounds,
+    write_schedule_charts, write_shifts,
+};
 pub use staffing::{write_comparison, write_staff_chart, write_staffing};

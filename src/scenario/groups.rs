@@ -7,9 +7,9 @@
 use super::duration::fmt_clock;
 use super::fields::{At, Ctx, MAX_COUNT, Result, got};
 use super::interval_tables::CsvProfiles;
-use super::schema::{RawGroup, RawShift};
+use super::schema::{Items, RawGroup, RawShift, RawShiftBreak};
 use super::settings::ChatRules;
-use super::{AgentRules, Group, Shift, Simulation, Staffing};
+use super::{AgentRules, Group, Shift, ShiftBreak, Simulation, Staffing};
 use toml::{Spanned, Value};
 
 /// A group after pass 1, its skills still by name.
@@ -99,7 +99,7 @@ impl Ctx<'_> {
         Ok(match (&g.agents, &g.shifts, from_file) {
             (None, None, Some((_, profiles))) => Staffing::PerInterval(profiles.clone()),
             (Some(v), None, _) => self.agents(&k("agents"), v, sim)?,
-            (None, Some(shifts), _) => Staffing::Shifts(self.shifts(&k("shifts"), shifts)?),
+            (None, Some(shifts), _) => Staffing::Shifts(self.shifts(&k("shifts"), shifts, sim)?),
             (Some(v), Some(_), _) => {
                 return Err(self.err(&k("agents"), v, "expected exactly one of `agents` or `shifts`, got both"));
             }
@@ -139,7 +139,7 @@ impl Ctx<'_> {
 
     /// `shifts`: each a start, a later end and a number of agents; together
     /// at most [`MAX_COUNT`] agents.
-    fn shifts(&self, key: &str, shifts: &Spanned<Vec<Spanned<RawShift>>>) -> Result<Vec<Shift>> {
+    fn shifts(&self, key: &str, shifts: &Spanned<Vec<Spanned<RawShift>>>, sim: &Simulation) -> Result<Vec<Shift>> {
         let mut out = Vec::with_capacity(shifts.get_ref().len());
         for (i, s) in shifts.get_ref().iter().enumerate() {
             let sk = |field: &str| format!("{key}[{i}].{field}");
@@ -157,7 +157,9 @@ impl Ctx<'_> {
             }
             let agents_v = self.required(&sk("agents"), &s.agents, "a number of agents")?;
             let agents = self.count(&sk("agents"), agents_v, 0, "a number of agents (an integer >= 0)")?;
-            out.push(Shift { start, end, agents });
+            let days = s.days.as_ref().map(|v| self.shift_days(&sk("days"), v, sim)).transpose()?;
+            let breaks = self.shift_breaks(&sk("breaks"), &s.breaks, start, end)?;
+            out.push(Shift { start, end, agents, days, breaks });
         }
         let total: u64 = out.iter().map(|s| u64::from(s.agents)).sum();
         if total > MAX_COUNT as u64 {
@@ -206,5 +208,79 @@ impl Ctx<'_> {
             wrapup_blocks: self
                 .opt(&g.wrapup_blocks, chat.wrapup_blocks, |v| self.wrapup_blocks(&k("wrapup_blocks"), v))?,
         })
+    }
+
+    /// A shift's `days`: day numbers from 1 to `days`, each once (kept 0-based, ascending).
+    fn shift_days(&self, key: &str, v: &Spanned<Value>, sim: &Simulation) -> Result<Vec<u32>> {
+        let what = format!("a day number from 1 to {} (simulation.days)", sim.days);
+        let mut out = Vec::new();
+        for (i, item) in self.list(key, v, "day numbers like [1, 2]")?.iter().enumerate() {
+            match item {
+                Value::Integer(d) if (1..=i64::from(sim.days)).contains(d) => {
+                    let d = *d as u32 - 1;
+                    if out.contains(&d) {
+                        return Err(self.err(&format!("{key}[{i}]"), v, format!("day {} is listed twice", d + 1)));
+                    }
+                    out.push(d);
+                }
+                other => {
+                    return Err(self.err(&format!("{key}[{i}]"), v, format!("expected {what}, got {}", got(other))));
+                }
+            }
+        }
+        if out.is_empty() {
+            return Err(self.err(key, v, format!("empty; expected at least one day number ({what})")));
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// A shift's `breaks`: each a clock `start` and a `length`, inside the
+    /// shift, not overlapping; in time order.
+    fn shift_breaks(&self, key: &str, raw: &Items<RawShiftBreak>, start: u32, end: u32) -> Result<Vec<ShiftBreak>> {
+        let Some(list) = raw else { return Ok(Vec::new()) };
+        let mut out: Vec<(ShiftBreak, usize)> = Vec::new();
+        for (i, b) in list.get_ref().iter().enumerate() {
+            let bk = |field: &str| format!("{key}[{i}].{field}");
+            let b = b.get_ref();
+            let start_v = self.required(&bk("start"), &b.start, "a clock time like \"10:00\"")?;
+            let at = self.clock(&bk("start"), start_v)?;
+            let length_v = self.required(&bk("length"), &b.length, "a duration like \"15m\"")?;
+            let length = self.duration_up_to(&bk("length"), length_v, 86_400.0)?;
+            if length <= 0.0 || length.fract() != 0.0 {
+                return Err(self.err(
+                    &bk("length"),
+                    length_v,
+                    "expected a whole number of seconds above 0, like \"15m\"",
+                ));
+            }
+            let length = length as u32;
+            if at < start || at + length > end {
+                return Err(self.err(
+                    &bk("start"),
+                    start_v,
+                    format!(
+                        "the break {}–{} is not inside its shift {}–{}; expected a break within the shift",
+                        fmt_clock(at),
+                        fmt_clock(at + length),
+                        fmt_clock(start),
+                        fmt_clock(end)
+                    ),
+                ));
+            }
+            out.push((ShiftBreak { start: at, length }, i));
+        }
+        out.sort();
+        for w in out.windows(2) {
+            let (a, b) = (w[0].0, w[1].0);
+            if b.start < a.start + a.length {
+                return Err(self.at(&format!("{key}[{}]", w[1].1), Some(list.span())).err(format!(
+                    "the break at {} overlaps the break at {}; expected breaks that do not overlap",
+                    fmt_clock(b.start),
+                    fmt_clock(a.start)
+                )));
+            }
+        }
+        Ok(out.into_iter().map(|(b, _)| b).collect())
     }
 }

@@ -309,3 +309,27 @@ fn interval_starts(sim: &Simulation) -> String {
         sim.interval / 60
     )
 }
+
+/// A staffing CSV read on its own (`schedule --requirement`, the file
+/// `staff` writes): per group of `sc` (all of them, 0 where the file has no
+/// row), per day, per open interval, the agents. Errors name the file, line
+/// and column as for the scenario's own `staffing` file.
+pub fn read_requirement(path: &std::path::Path, sc: &super::Scenario) -> Result<Vec<Vec<Vec<u32>>>> {
+    let text = format!("staffing = {:?}\n", path.display().to_string());
+    let ctx = Ctx { text: &text, file: path, base_dir: std::path::PathBuf::new() };
+    let v = Spanned::new(11..text.len() - 1, Value::String(path.display().to_string()));
+    let names: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
+    let table = ctx.interval_table(&v, &STAFFING_TABLE, &sc.simulation, &names)?;
+    Ok(sc
+        .groups
+        .iter()
+        .map(|g| {
+            (0..sc.simulation.days)
+                .map(|d| match table.by_name.get(&g.name) {
+                    Some(p) => p.day(d).to_vec(),
+                    None => vec![0; sc.simulation.open_intervals()],
+                })
+                .collect()
+        })
+        .collect())
+}

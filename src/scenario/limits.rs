@@ -65,6 +65,16 @@ pub const MAX_SWEEP_POINTS: usize = 10_000;
 /// (10 million, about 115 days): a run whose simulated time passes it stops
 /// with an error.
 pub const MAX_DRAIN_SECS: f64 = 1e7;
+/// The grid of `[scheduling]` (shift lengths, starts, steps, breaks and
+/// their windows), seconds: a quarter hour.
+pub const QUARTER: u32 = 900;
+/// Shifts (start × break placement) the templates of `[scheduling]` may
+/// offer a group on a day: each is a variable of the covering problem.
+pub const MAX_SCHEDULE_COLUMNS: u64 = 200_000;
+/// A cost of `[scheduling]` (per hour, per shift, per agent-interval).
+pub const MAX_COST: f64 = 1e9;
+/// Rounds of `schedule`'s repair loop (`--max-rounds`).
+pub const MAX_ROUNDS: u32 = 100;
 /// Memory a run may need by its estimate, unless `--max-memory` raises it.
 pub const DEFAULT_MAX_MEMORY: u64 = 2 << 30;
 

@@ -24,6 +24,7 @@ pub mod limits;
 mod parse;
 mod reasons;
 mod replay;
+mod scheduling;
 mod schema;
 mod settings;
 mod write;
@@ -31,6 +32,7 @@ mod write;
 pub use away::{Break, BreakAt, Shrinkage};
 pub use dist::{Dist, parse_dist};
 pub use error::ScenarioError;
+pub use interval_tables::read_requirement;
 pub use parse::{load, parse_str};
 pub use write::resolved_toml;
 
@@ -64,6 +66,9 @@ pub struct Scenario {
     /// wait and no agent can take it at once is blocked (docs/design.md §2).
     /// `None`: no cap (the default).
     pub queue_cap: Vec<Option<u32>>,
+    /// `[scheduling]`: the shift rules `ccsim schedule` builds a roster from
+    /// (`None`: absent; a run ignores it).
+    pub scheduling: Option<Scheduling>,
 }
 
 /// `[forecast_error]`: random multipliers of the forecast volumes that every
@@ -380,6 +385,97 @@ pub struct Shift {
     pub start: u32,
     pub end: u32,
     pub agents: u32,
+    /// The days it is worked, 0-based and ascending (`None`: every day).
+    pub days: Option<Vec<u32>>,
+    /// Its breaks at fixed clock times, in time order, inside the shift and
+    /// not overlapping: the shift's agents are off duty during them.
+    pub breaks: Vec<ShiftBreak>,
+}
+
+impl Shift {
+    /// True when the shift is worked on day `day` (0-based).
+    pub fn on_day(&self, day: u32) -> bool {
+        self.days.as_ref().is_none_or(|d| d.binary_search(&day).is_ok())
+    }
+    /// True when its agents are on duty (not on a break) at `t`, seconds after midnight.
+    pub fn working_at(&self, t: u32) -> bool {
+        self.start <= t && t < self.end && !self.breaks.iter().any(|b| b.start <= t && t < b.start + b.length)
+    }
+}
+
+/// A break of a shift, at a clock time (seconds after midnight), `length` seconds long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ShiftBreak {
+    pub start: u32,
+    pub length: u32,
+}
+
+/// `[scheduling]`: the rules of `ccsim schedule` (docs/design.md §1.2).
+/// Times are seconds; all of them whole quarter hours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scheduling {
+    pub templates: Vec<Template>,
+    /// The most part-time shifts may be of a group's shifts on a day (0 to 1; 1: no limit).
+    pub max_part_time: f64,
+    /// The most agents of a group on duty at once (breaks included), if limited.
+    pub max_agents: Option<u32>,
+    /// Cost of an agent working beyond the requirement, per agent-interval.
+    pub over_cost: f64,
+    /// Cost of an agent missing from the requirement, per agent-interval;
+    /// `None`: coverage is a hard constraint.
+    pub under_cost: Option<f64>,
+}
+
+/// A shift template: a length, the starts allowed, the days, the cost and its breaks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub name: String,
+    /// Seconds.
+    pub length: u32,
+    /// Earliest and latest start, seconds after midnight, and the step between starts.
+    pub earliest: u32,
+    pub latest: u32,
+    pub step: u32,
+    /// Weekdays it may be worked, 0 = Monday … 6 = Sunday, ascending.
+    pub weekdays: Vec<u32>,
+    pub cost_per_hour: f64,
+    pub cost_per_shift: f64,
+    /// Shifts of this template per group and day, at least and at most.
+    pub min: u32,
+    pub max: Option<u32>,
+    pub part_time: bool,
+    /// The groups it may staff (indices; every group when the key is absent).
+    pub groups: Vec<usize>,
+    pub breaks: Vec<TemplateBreak>,
+}
+
+impl Template {
+    /// What one shift of it costs.
+    pub fn cost(&self) -> f64 {
+        self.cost_per_hour * f64::from(self.length) / 3600.0 + self.cost_per_shift
+    }
+    /// Its allowed starts, seconds after midnight.
+    pub fn starts(&self) -> impl Iterator<Item = u32> + '_ {
+        (self.earliest..=self.latest).step_by(self.step as usize)
+    }
+}
+
+/// A template's break: its length and the window it must lie in, counted
+/// from the shift's start (it starts at or after `from` and ends by `to`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TemplateBreak {
+    pub length: u32,
+    pub from: u32,
+    pub to: u32,
+}
+
+impl Simulation {
+    /// The weekday of day `day` (0-based), 0 = Monday: from `first_date`
+    /// (default 2024-01-01, a Monday).
+    pub fn weekday(&self, day: u32) -> u32 {
+        let first = self.first_date.unwrap_or(crate::engine::Date(19_723)); // 2024-01-01
+        first.plus(day as i32).weekday()
+    }
 }
 
 /// One replayed chat of `arrivals.csv`.

@@ -101,6 +101,7 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
         resolved.push(r.reason);
     }
     let reasons = resolved;
+    let scheduling = raw.scheduling.as_ref().map(|r| ctx.scheduling(r, &groups, &simulation)).transpose()?;
     let mut queue_cap = vec![None; skills.len()];
     for (name, v) in raw.queue_cap.iter().flatten() {
         let key = format!("queue_cap.{name}");
@@ -142,6 +143,7 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
         replay,
         forecast_error,
         queue_cap,
+        scheduling,
     })
 }
 

@@ -30,6 +30,43 @@ pub(super) struct RawScenario {
     pub(super) forecast_error: Option<Spanned<RawForecastError>>,
     /// `[queue_cap]`: skill name → chats that may wait in its queue.
     pub(super) queue_cap: Option<BTreeMap<String, Spanned<Value>>>,
+    /// `[scheduling]`: the shift rules of `ccsim schedule`.
+    pub(super) scheduling: Option<Spanned<RawScheduling>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [scheduling] table")]
+pub(super) struct RawScheduling {
+    pub(super) templates: Items<RawTemplate>,
+    pub(super) max_part_time: Field,
+    pub(super) max_agents: Field,
+    pub(super) over_cost: Field,
+    pub(super) under_cost: Field,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [[scheduling.templates]] table")]
+pub(super) struct RawTemplate {
+    pub(super) name: Field,
+    pub(super) length: Field,
+    pub(super) earliest: Field,
+    pub(super) latest: Field,
+    pub(super) step: Field,
+    pub(super) days: Field,
+    pub(super) cost_per_hour: Field,
+    pub(super) cost_per_shift: Field,
+    pub(super) min: Field,
+    pub(super) max: Field,
+    pub(super) part_time: Field,
+    pub(super) groups: Field,
+    pub(super) breaks: Items<RawTemplateBreak>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = r#"a table like { length = "15m", within = ["2h", "3h"] }"#)]
+pub(super) struct RawTemplateBreak {
+    pub(super) length: Field,
+    pub(super) within: Field,
 }
 
 #[derive(Deserialize)]
@@ -175,6 +212,15 @@ pub(super) struct RawShift {
     pub(super) start: Field,
     pub(super) end: Field,
     pub(super) agents: Field,
+    pub(super) days: Field,
+    pub(super) breaks: Items<RawShiftBreak>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = r#"a table like { start = "10:00", length = "15m" }"#)]
+pub(super) struct RawShiftBreak {
+    pub(super) start: Field,
+    pub(super) length: Field,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +236,12 @@ pub(super) trait HasName {
 }
 
 impl HasName for RawReason {
+    fn name(&self) -> Option<&str> {
+        self.name.as_ref().and_then(|v| v.get_ref().as_str())
+    }
+}
+
+impl HasName for RawTemplate {
     fn name(&self) -> Option<&str> {
         self.name.as_ref().and_then(|v| v.get_ref().as_str())
     }

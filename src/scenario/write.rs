@@ -150,14 +150,37 @@ pub fn resolved_toml(s: &Scenario) -> String {
             Staffing::PerInterval(counts) => line(w, "agents", &profiles(counts, u32::to_string)),
             Staffing::Shifts(shifts) => {
                 let items = shifts.iter().map(|sh| {
-                    format!(
-                        "{{ start = {}, end = {}, agents = {} }}",
+                    let mut item = format!(
+                        "{{ start = {}, end = {}, agents = {}",
                         quote(&fmt_clock(sh.start)),
                         quote(&fmt_clock(sh.end)),
                         sh.agents
-                    )
+                    );
+                    if let Some(days) = &sh.days {
+                        let _ = write!(item, ", days = {}", list(days.iter().map(|d| (d + 1).to_string())));
+                    }
+                    if !sh.breaks.is_empty() {
+                        let breaks = sh.breaks.iter().map(|b| {
+                            format!(
+                                "{{ start = {}, length = {} }}",
+                                quote(&fmt_clock(b.start)),
+                                duration(b.length.into())
+                            )
+                        });
+                        let _ = write!(item, ", breaks = {}", list(breaks));
+                    }
+                    item + " }"
                 });
-                line(w, "shifts", &list(items));
+                if shifts.iter().any(|s| s.days.is_some() || !s.breaks.is_empty()) {
+                    // One shift a line: a schedule's roster has hundreds.
+                    w.push_str("shifts = [\n");
+                    for item in items {
+                        let _ = writeln!(w, "  {item},");
+                    }
+                    w.push_str("]\n");
+                } else {
+                    line(w, "shifts", &list(items));
+                }
             }
         }
         if g.absenteeism > 0.0 {
@@ -174,7 +197,52 @@ pub fn resolved_toml(s: &Scenario) -> String {
         }
         rules(w, &g.rules, Some(chat));
     }
+    if let Some(sch) = &s.scheduling {
+        scheduling(w, s, sch);
+    }
     out
+}
+
+/// `[scheduling]` and its templates, every default written out.
+fn scheduling(w: &mut String, s: &Scenario, sch: &Scheduling) {
+    w.push_str("\n[scheduling]\n");
+    line(w, "max_part_time", &float(sch.max_part_time));
+    if let Some(n) = sch.max_agents {
+        line(w, "max_agents", &n.to_string());
+    }
+    line(w, "over_cost", &float(sch.over_cost));
+    if let Some(c) = sch.under_cost {
+        line(w, "under_cost", &float(c));
+    }
+    const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    for t in &sch.templates {
+        w.push_str("\n[[scheduling.templates]]\n");
+        line(w, "name", &quote(&t.name));
+        line(w, "length", &duration(t.length.into()));
+        line(w, "earliest", &quote(&fmt_clock(t.earliest)));
+        line(w, "latest", &quote(&fmt_clock(t.latest)));
+        line(w, "step", &duration(t.step.into()));
+        line(w, "days", &list(t.weekdays.iter().map(|&d| quote(WEEKDAYS[d as usize]))));
+        line(w, "cost_per_hour", &float(t.cost_per_hour));
+        line(w, "cost_per_shift", &float(t.cost_per_shift));
+        line(w, "min", &t.min.to_string());
+        if let Some(n) = t.max {
+            line(w, "max", &n.to_string());
+        }
+        line(w, "part_time", &t.part_time.to_string());
+        line(w, "groups", &list(t.groups.iter().map(|&g| quote(&s.groups[g].name))));
+        if !t.breaks.is_empty() {
+            let breaks = t.breaks.iter().map(|b| {
+                format!(
+                    "{{ length = {}, within = [{}, {}] }}",
+                    duration(b.length.into()),
+                    duration(b.from.into()),
+                    duration(b.to.into())
+                )
+            });
+            line(w, "breaks", &list(breaks));
+        }
+    }
 }
 
 /// Writes the rules that differ from `base` (all of them without a base).

@@ -28,6 +28,7 @@ mod readme;
 mod retrials;
 mod routing;
 mod rules;
+mod schedule;
 mod shard;
 mod shrinkage;
 mod staff;
