@@ -189,20 +189,8 @@ pub fn expected_on_break(group: &Group, sim: &Simulation, day: u32, scheduled: i
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::staffing::tests::sim;
     use crate::scenario::{AgentRules, Break, Dist, Shift, WrapupBlocks};
-
-    fn sim() -> Simulation {
-        Simulation {
-            start: 8 * 3600,
-            end: 20 * 3600,
-            days: 1,
-            interval: 1800,
-            warmup: 0.0,
-            replications: 1,
-            seed: 1,
-            first_date: None,
-        }
-    }
 
     fn group(staffing: Staffing, breaks: Vec<Break>, max_on_break: f64) -> Group {
         Group {

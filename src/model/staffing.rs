@@ -54,7 +54,7 @@ pub fn peak(staffing: &Staffing, sim: &Simulation) -> u32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::scenario::{DayProfiles, Shift, ShiftBreak};
 
@@ -79,7 +79,8 @@ mod tests {
         assert_eq!(peak(&staffing, &sim), 5);
     }
 
-    fn sim() -> Simulation {
+    /// One day open 08:00–20:00 in 30-minute intervals (the breaks tests use it too).
+    pub(in crate::model) fn sim() -> Simulation {
         Simulation {
             start: 8 * 3600,
             end: 20 * 3600,

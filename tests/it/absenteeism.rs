@@ -4,7 +4,7 @@
 //! in that day; and a run with absenteeism equals one whose staffing was cut
 //! by the same agents (common random numbers).
 
-use crate::common::{STAFF_SMALL, Work, edited, rows, run_text};
+use crate::common::{STAFF_SMALL, Work, day_center, edited, rows, run_text};
 use ccsim::jobs::run::{RunOptions, run_all, scope_names};
 use ccsim::stats::{Metric, Scope, metric_labels};
 use std::collections::BTreeMap;
@@ -13,27 +13,7 @@ use std::path::Path;
 /// Opening 08:00–20:00, hourly intervals, almost no chats (so logged-in
 /// time is the schedule), `staffing` and `extra` in the one group.
 fn scenario(seed: u64, days: u32, rate: &str, staffing: &str, extra: &str) -> String {
-    format!(
-        r#"
-name = "absent"
-[simulation]
-start = "08:00"
-end = "20:00"
-days = {days}
-interval = "60m"
-seed = {seed}
-[[reasons]]
-name = "r"
-skill = "s"
-rate = "{rate}"
-handle = "exponential(mean=5m)"
-[[groups]]
-name = "g"
-skills = ["s"]
-{staffing}
-{extra}
-"#
-    )
+    day_center("absent", seed, days, rate, "exponential(mean=5m)", &format!("{staffing}\n{extra}"))
 }
 
 const SHIFTS: &str =

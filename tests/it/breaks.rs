@@ -5,34 +5,14 @@
 //! their own hours from the time agents can take chats; off, the run is
 //! byte-identical.
 
-use crate::common::{Ev, run_text};
+use crate::common::{Ev, day_center, run_text};
 use std::collections::BTreeMap;
 
 /// Opening 08:00–20:00, hourly intervals, `agents` agents all day taking
 /// chats of `rate`, and `extra` in the group.
 fn scenario(seed: u64, rate: &str, agents: u32, extra: &str) -> String {
-    format!(
-        r#"
-name = "breaks"
-[simulation]
-start = "08:00"
-end = "20:00"
-interval = "60m"
-seed = {seed}
-[[reasons]]
-name = "r"
-skill = "s"
-rate = "{rate}"
-handle = "exponential(mean=6m)"
-[chat]
-wrapup = "30s"
-[[groups]]
-name = "g"
-skills = ["s"]
-agents = {agents}
-{extra}
-"#
-    )
+    let group = format!("agents = {agents}\n{extra}\n[chat]\nwrapup = \"30s\"");
+    day_center("breaks", seed, 1, rate, "exponential(mean=6m)", &group)
 }
 
 /// A staggered 15-minute break in [1h, 3h] and a 30-minute meeting at 14:00.

@@ -4,33 +4,13 @@
 //! whatever the chats (common random numbers), no offer reaches an agent in
 //! a spell, a break wins over a spell, and off the run is byte-identical.
 
-use crate::common::{Ev, run_text};
+use crate::common::{Ev, day_center, run_text};
 use std::collections::BTreeMap;
 
 /// Opening 08:00–20:00 over `days` days, hourly intervals, `agents` agents
 /// all day taking chats of `rate`, and `extra` in the group.
 fn scenario(seed: u64, days: u32, rate: &str, agents: u32, extra: &str) -> String {
-    format!(
-        r#"
-name = "shrinkage"
-[simulation]
-start = "08:00"
-end = "20:00"
-days = {days}
-interval = "60m"
-seed = {seed}
-[[reasons]]
-name = "r"
-skill = "s"
-rate = "{rate}"
-handle = "exponential(mean=6m)"
-[[groups]]
-name = "g"
-skills = ["s"]
-agents = {agents}
-{extra}
-"#
-    )
+    day_center("shrinkage", seed, days, rate, "exponential(mean=6m)", &format!("agents = {agents}\n{extra}"))
 }
 
 /// Each (replication, agent)'s spells while on duty: (start, end), in order.

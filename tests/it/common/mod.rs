@@ -147,6 +147,34 @@ pub fn run_to(scenario: impl AsRef<Path>, out: &Path, extra: &[&str]) -> String 
 
 /// `text` with each `(from, to)` replaced; each `from` must occur exactly once.
 #[track_caller]
+/// A one-queue center open 08:00–20:00 over `days` days in hourly
+/// intervals: reason `r` (chats at `rate`, work `handle`) to skill `s`,
+/// served by group `g`, whose body (staffing, realism keys, and any table
+/// after it) is `group`. The realism tests (absenteeism, breaks, shrinkage)
+/// start from it.
+pub fn day_center(name: &str, seed: u64, days: u32, rate: &str, handle: &str, group: &str) -> String {
+    format!(
+        r#"
+name = "{name}"
+[simulation]
+start = "08:00"
+end = "20:00"
+days = {days}
+interval = "60m"
+seed = {seed}
+[[reasons]]
+name = "r"
+skill = "s"
+rate = "{rate}"
+handle = "{handle}"
+[[groups]]
+name = "g"
+skills = ["s"]
+{group}
+"#
+    )
+}
+
 pub fn edited(text: &str, edits: &[(&str, &str)]) -> String {
     let mut text = text.to_string();
     for (from, to) in edits {
