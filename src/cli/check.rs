@@ -127,7 +127,7 @@ pub fn check(path: &Path) -> Result<Exit> {
         // With absenteeism, the agents expected to come in: scheduled × (1 − p) per group.
         let absent = sc.groups.iter().any(|g| g.absenteeism > 0.0);
         // With breaks or shrinkage, the agents expected free for chats.
-        let away = sc.groups.iter().any(|g| !g.breaks.is_empty() || g.shrinkage.is_some());
+        let away = sc.groups.iter().any(|g| g.takes_breaks() || g.shrinkage.is_some());
         let on_break: Vec<Vec<f64>> = sc
             .groups
             .iter()
@@ -195,7 +195,7 @@ pub fn check(path: &Path) -> Result<Exit> {
              slots count scheduled agents, needed the agents who must be on duty"
         )?;
     }
-    if sc.groups.iter().any(|g| !g.breaks.is_empty() || g.shrinkage.is_some()) {
+    if sc.groups.iter().any(|g| g.takes_breaks() || g.shrinkage.is_some()) {
         writeln!(
             out,
             "  effective = the agents expected free for chats: per group, (present − expected on break) × \

@@ -235,8 +235,8 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
                 if g.absenteeism > 0.0 {
                     what.push(format!("absenteeism {}", g.absenteeism));
                 }
-                if !g.breaks.is_empty() {
-                    what.push(format!("{} break(s)", g.breaks.len()));
+                if g.takes_breaks() {
+                    what.push(format!("{} break(s)", g.breaks.len() + g.shift_breaks().count()));
                 }
                 if let Some(s) = &g.shrinkage {
                     what.push(format!("shrinkage {}", s.share));

@@ -162,7 +162,8 @@ pub fn plan_breaks(group: &Group, sim: &Simulation, day: u32) -> BreakPlan {
 
 /// The agents expected away on group `group`'s planned breaks on day `day`,
 /// averaged over each open interval: staggered breaks from the plan, fixed
-/// breaks for the `scheduled(i)` agents of interval i, all times the share
+/// breaks for the `scheduled(i)` agents of interval i, a roster shift's
+/// breaks for its agents, all times the share
 /// of agents expected to come in (1 − absenteeism). Pausing (an agent first
 /// finishes its chats) and waiting for room are not counted.
 pub fn expected_on_break(group: &Group, sim: &Simulation, day: u32, scheduled: impl Fn(usize) -> f64) -> Vec<f64> {
@@ -181,7 +182,12 @@ pub fn expected_on_break(group: &Group, sim: &Simulation, day: u32, scheduled: i
                     BreakAt::Within { .. } => None,
                 })
                 .sum();
-            (staggered + fixed * scheduled(i)) * (1.0 - group.absenteeism)
+            let roster: f64 = group
+                .shift_breaks()
+                .filter(|(_, s, _)| s.on_day(day))
+                .map(|(_, s, b)| overlap(f64::from(b.start), f64::from(b.length)) * f64::from(s.agents))
+                .sum();
+            (staggered + fixed * scheduled(i) + roster) * (1.0 - group.absenteeism)
         })
         .collect()
 }

@@ -8,7 +8,7 @@ use super::records::{AgentLevel, Away, Observer, Outcome, SegmentKind, SegmentRe
 use super::routing::{RoutingIndex, RoutingKey};
 use super::staffing::{day_timeline, peak};
 use crate::engine::{EventKey, EventQueue, KeyPrefix, SimDuration, SimTime, Stream};
-use crate::scenario::{AgentSelect, BreakAt, QueueSelect, Scenario, WrapupBlocks};
+use crate::scenario::{AgentSelect, BreakAt, QueueSelect, Scenario, Staffing, WrapupBlocks};
 use rand::RngExt;
 use std::collections::BTreeMap;
 
@@ -55,6 +55,13 @@ enum Event {
     BreakDue {
         group: u32,
         rule: u32,
+    },
+    /// Break `brk` of roster shift `shift` of `group` is due: the shift's
+    /// agents go on it.
+    ShiftBreakDue {
+        group: u32,
+        shift: u32,
+        brk: u32,
     },
     /// The agent's break is over.
     BreakEnd(AgentIdx),
@@ -501,7 +508,7 @@ impl<'a, O: Observer> Center<'a, O> {
             staggered_out: vec![0; sc.groups.len()],
             deferred: vec![Default::default(); sc.groups.len()],
             spells,
-            books: if sc.groups.iter().any(|g| !g.breaks.is_empty()) {
+            books: if sc.groups.iter().any(|g| g.takes_breaks()) {
                 vec![
                     BreakBook {
                         length: SimDuration::ZERO,
@@ -628,6 +635,9 @@ impl<'a, O: Observer> Center<'a, O> {
                 self.arrive(p.reason, p.index, p.attempt, Some(p.retry_of), None);
             }
             Event::BreakDue { group, rule } => self.break_due(group as usize, rule as usize),
+            Event::ShiftBreakDue { group, shift, brk } => {
+                self.shift_break_due(group as usize, shift as usize, brk as usize)
+            }
             Event::BreakEnd(a) => self.break_end(a),
             Event::Spell(a) => self.spell_flips(a),
         }
@@ -709,7 +719,7 @@ impl<'a, O: Observer> Center<'a, O> {
         let sim = &self.sc.simulation;
         let now = self.now();
         for (g, group) in self.sc.groups.iter().enumerate() {
-            if group.breaks.is_empty() {
+            if !group.takes_breaks() {
                 continue;
             }
             let (first, n) = self.group_agents[g];
@@ -727,6 +737,17 @@ impl<'a, O: Observer> Center<'a, O> {
             for (at, rule) in fixed.chain(planned) {
                 if at >= now {
                     self.queue.schedule(at, Event::BreakDue { group: g as u32, rule: rule as u32 });
+                }
+            }
+            if let Staffing::Shifts(shifts) = &group.staffing {
+                for (shift, s) in shifts.iter().enumerate().filter(|(_, s)| s.on_day(d)) {
+                    for (brk, b) in s.breaks.iter().enumerate() {
+                        let at = SimTime::of_day(d, b.start);
+                        if b.start < sim.end && at >= now {
+                            let ev = Event::ShiftBreakDue { group: g as u32, shift: shift as u32, brk: brk as u32 };
+                            self.queue.schedule(at, ev);
+                        }
+                    }
                 }
             }
         }
@@ -754,6 +775,28 @@ impl<'a, O: Observer> Center<'a, O> {
                 self.deferred[g].push_back(rule);
                 self.start_deferred(g);
             }
+        }
+    }
+
+    /// Break `brk` of roster shift `shift` of group `g` is due: as many
+    /// agents as the shift has go on it (not capped: the roster placed it),
+    /// those on duty and not on a break with the fewest breaks today, then
+    /// the longest since their last break's end or their login (the shift's
+    /// own agents when shifts start apart), then the lowest number.
+    #[inline(never)]
+    fn shift_break_due(&mut self, g: usize, shift: usize, brk: usize) {
+        let Staffing::Shifts(shifts) = &self.sc.groups[g].staffing else {
+            unreachable!("a shift's break without shifts")
+        };
+        let s = &shifts[shift];
+        let length = SimDuration::from_secs(f64::from(s.breaks[brk].length));
+        let (first, n) = self.group_agents[g];
+        let mut free: Vec<AgentIdx> = (first..first + n)
+            .filter(|&a| self.agents[a].status == Status::Active && self.agents[a].brk == Brk::None)
+            .collect();
+        free.sort_by_key(|&a| (self.books[a].breaks_today, self.books[a].rested_at, a));
+        for &a in free.iter().take(s.agents as usize) {
+            self.pause(a, length, false);
         }
     }
 

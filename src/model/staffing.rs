@@ -23,19 +23,15 @@ pub fn day_timeline(staffing: &Staffing, sim: &Simulation, day: u32) -> Vec<(u32
             }
         }
         Staffing::Shifts(shifts) => {
-            // A shift's breaks are dips in its count; a shift worked on other days counts nowhere.
+            // A shift worked on other days counts nowhere; its agents stay
+            // on duty through its breaks, which the center gives them as
+            // breaks (docs/design.md §2 item 9).
             let today: Vec<_> = shifts.iter().filter(|s| s.on_day(day)).collect();
-            let mut points: Vec<u32> = today
-                .iter()
-                .flat_map(|s| {
-                    [s.start, s.end].into_iter().chain(s.breaks.iter().flat_map(|b| [b.start, b.start + b.length]))
-                })
-                .filter(|&t| t < sim.end)
-                .collect();
+            let mut points: Vec<u32> = today.iter().flat_map(|s| [s.start, s.end]).filter(|&t| t < sim.end).collect();
             points.sort_unstable();
             points.dedup();
             for t in points {
-                let n = today.iter().filter(|s| s.working_at(t)).map(|s| s.agents).sum();
+                let n = today.iter().filter(|s| s.start <= t && t < s.end).map(|s| s.agents).sum();
                 push(t, n);
             }
         }
@@ -63,7 +59,7 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn a_break_is_a_dip_and_days_pick_the_shifts_of_a_day() {
+    fn a_shifts_agents_stay_on_duty_through_its_breaks_and_days_pick_the_shifts_of_a_day() {
         let h = |x: f64| (x * 3600.0) as u32;
         let mut a = shift(h(8.0), h(16.0), 3);
         a.breaks = vec![ShiftBreak { start: h(12.0), length: 1800 }];
@@ -71,11 +67,8 @@ pub(super) mod tests {
         b.days = Some(vec![1]);
         let staffing = Staffing::Shifts(vec![a, b]);
         let sim = Simulation { days: 2, ..sim() };
-        assert_eq!(day_timeline(&staffing, &sim, 0), vec![(h(8.0), 3), (h(12.0), 0), (h(12.5), 3), (h(16.0), 0)]);
-        assert_eq!(
-            day_timeline(&staffing, &sim, 1),
-            vec![(h(8.0), 3), (h(10.0), 5), (h(12.0), 2), (h(12.5), 5), (h(14.0), 3), (h(16.0), 0)]
-        );
+        assert_eq!(day_timeline(&staffing, &sim, 0), vec![(h(8.0), 3), (h(16.0), 0)]);
+        assert_eq!(day_timeline(&staffing, &sim, 1), vec![(h(8.0), 3), (h(10.0), 5), (h(14.0), 3), (h(16.0), 0)]);
         assert_eq!(peak(&staffing, &sim), 5);
     }
 

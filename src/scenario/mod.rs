@@ -127,7 +127,7 @@ impl Scenario {
     /// Whether some group has breaks, absenteeism or shrinkage: then the
     /// hours metrics (`scheduled_hours` … `shrinkage_share`) are written.
     pub fn shrinks(&self) -> bool {
-        self.groups.iter().any(|g| !g.breaks.is_empty() || g.absenteeism > 0.0 || g.shrinkage.is_some())
+        self.groups.iter().any(|g| g.takes_breaks() || g.absenteeism > 0.0 || g.shrinkage.is_some())
     }
 }
 
@@ -366,6 +366,23 @@ pub struct Group {
     pub max_on_break: f64,
     /// Unplanned shrinkage (`None`: off, as with a share of 0).
     pub shrinkage: Option<Shrinkage>,
+}
+
+impl Group {
+    /// Its agents take breaks: the group's `breaks`, or a roster shift's own.
+    pub fn takes_breaks(&self) -> bool {
+        !self.breaks.is_empty() || self.shift_breaks().next().is_some()
+    }
+
+    /// Each roster shift's breaks, with the shift (its index among the
+    /// group's `shifts` and itself).
+    pub fn shift_breaks(&self) -> impl Iterator<Item = (usize, &Shift, &ShiftBreak)> {
+        let shifts: &[Shift] = match &self.staffing {
+            Staffing::Shifts(s) => s,
+            _ => &[],
+        };
+        shifts.iter().enumerate().flat_map(|(i, s)| s.breaks.iter().map(move |b| (i, s, b)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,7 @@
 //! hand-written roster (shifts with days and breaks) is read, written back
 //! and simulated as count dips.
 
-use crate::common::{Work, edited, rows};
+use crate::common::{Work, edited, rows, run_text};
 use ccsim::analytic::roster::{Limits, solve};
 use ccsim::scenario::{Scenario, parse_str, resolved_toml};
 use std::path::Path;
@@ -297,7 +297,7 @@ fn the_repair_loop_raises_the_requirement_where_the_goal_is_missed() {
 }
 
 #[test]
-fn a_hand_written_roster_with_days_and_breaks_reads_back_and_dips_at_its_breaks() {
+fn a_hand_written_roster_with_days_and_breaks_reads_back_and_its_agents_take_their_breaks() {
     let text = r#"
 name = "roster"
 [simulation]
@@ -322,10 +322,36 @@ shifts = [
     let g = &sc.groups[0].staffing;
     let h = |x: f64| (x * 3600.0) as u32;
     let day1 = ccsim::model::day_timeline(g, &sc.simulation, 0);
-    // (the day's end, 12:00, is where everyone drains: not a change of count)
-    assert_eq!(day1, vec![(h(8.0), 2), (h(10.0), 0), (h(10.25), 2)]);
+    // On duty through the breaks (the day's end, 12:00, is where everyone
+    // drains: not a change of count).
+    assert_eq!(day1, vec![(h(8.0), 2)]);
     let day2 = ccsim::model::day_timeline(g, &sc.simulation, 1);
-    assert_eq!(day2, vec![(h(8.0), 2), (h(9.0), 3), (h(10.0), 1), (h(10.25), 3), (h(11.0), 2)]);
+    assert_eq!(day2, vec![(h(8.0), 2), (h(9.0), 3), (h(11.0), 2)]);
+    // The shift's two agents go on its break at 10:00 each day, each once it
+    // has finished the chat it holds (a chat takes 1 minute), for the full
+    // 15 minutes; only they: on day 2 the 09:00 shift's agent keeps working.
+    let run = run_text(&text.replace(r#"rate = "1/h""#, r#"rate = "6/h""#), &["--replications", "2"]);
+    let mut open = std::collections::BTreeMap::new();
+    let mut breaks = Vec::new();
+    for e in run.evs.iter().filter(|e| e.event.starts_with("break_")) {
+        let key = (e.replication, e.agent.expect("a break names its agent"));
+        if e.event == "break_start" {
+            assert!(open.insert(key, e.time).is_none(), "{key:?} starts a break twice");
+        } else {
+            let start = open.remove(&key).expect("a break ends after it starts");
+            breaks.push((e.replication, start, e.time - start));
+        }
+    }
+    assert!(open.is_empty(), "{open:?}");
+    for day in [0.0, 86400.0] {
+        for rep in 0..2 {
+            let due = day + 7200.0;
+            let taken: Vec<_> = breaks.iter().filter(|b| b.0 == rep && b.1 >= due && b.1 <= due + 60.0).collect();
+            assert_eq!(taken.len(), 2, "replication {rep}, day at {day}: {breaks:?}");
+            assert!(taken.iter().all(|b| (b.2 - 900.0).abs() < 1e-6), "{taken:?}");
+        }
+    }
+    assert_eq!(breaks.len(), 8, "only the shift's agents, only at 10:00: {breaks:?}");
     // A break outside its shift, and overlapping breaks, are refused.
     let work = Work::new().with("a.toml", &text.replace(r#"start = "10:00""#, r#"start = "11:50""#));
     work.refused_naming(&["check", "a.toml"], 2, "groups.g.shifts[0].breaks[0].start", &["not inside its shift"]);
