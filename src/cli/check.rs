@@ -115,6 +115,48 @@ pub fn check(path: &Path) -> Result<Exit> {
             writeln!(out, "  reason {:<12} {}", r.name, parts.join("; "))?;
         }
     }
+    if let Some(rules) = &sc.scheduling {
+        // What `ccsim schedule` may roster (a run ignores it).
+        let cap = if rules.max_part_time < 1.0 {
+            format!(", part-time at most {}", rules.max_part_time)
+        } else {
+            String::new()
+        };
+        writeln!(out, "  scheduling: {} template(s) for `ccsim schedule`{cap}", rules.templates.len())?;
+        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        for t in &rules.templates {
+            let days = if t.weekdays.len() == 7 {
+                "every day".to_string()
+            } else {
+                t.weekdays.iter().map(|&d| DAYS[d as usize]).collect::<Vec<_>>().join(",")
+            };
+            let breaks: Vec<String> = t
+                .breaks
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{} within {}–{}",
+                        secs(f64::from(b.length)),
+                        secs(f64::from(b.from)),
+                        secs(f64::from(b.to))
+                    )
+                })
+                .collect();
+            writeln!(
+                out,
+                "    {:<12} {} starting {}–{} every {}, {}; costs {} a shift{}{}",
+                t.name,
+                secs(f64::from(t.length)),
+                clock(t.earliest),
+                clock(t.latest),
+                secs(f64::from(t.step)),
+                days,
+                t.cost(),
+                if t.part_time { "; part-time" } else { "" },
+                if breaks.is_empty() { String::new() } else { format!("; breaks {}", breaks.join(", ")) },
+            )?;
+        }
+    }
     if let Some(replay) = &sc.replay {
         writeln!(out, "  replays {} chats from arrivals.csv", replay.len())?;
     }

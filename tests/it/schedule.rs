@@ -396,3 +396,22 @@ fn a_bad_requirement_file_exits_2_naming_the_file_line_and_value() {
     work.refused_naming(&["schedule", "plain.toml", "--out", "out"], 2, "scheduling", &["missing"]);
     work.refused_naming(&["schedule", "sched.toml", "--gap", "1.5", "--out", "out"], 2, "--gap", &["1.5"]);
 }
+
+#[test]
+fn check_shows_the_shift_rules() {
+    let check = |file: &str| {
+        let out =
+            crate::common::ccsim().args(["check", &crate::common::root(file).to_string_lossy()]).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = check("scenarios/retail-week/schedule.toml");
+    assert!(out.contains("scheduling: 3 template(s) for `ccsim schedule`, part-time at most 0.3"), "{out}");
+    assert!(
+        out.contains(
+            "long10       10h starting 08:00–10:00 every 15m, sat,sun; costs 10.5 a shift; breaks 30m within 4h–6h"
+        ),
+        "{out}"
+    );
+    assert!(!check("scenarios/retail-week.toml").contains("scheduling:"));
+}
