@@ -101,7 +101,7 @@ pub fn write_roster(path: &Path, s: &Scheduled) -> io::Result<()> {
 
 /// `coverage.csv`: per day, open interval and scheduled group, the requirement
 /// (as given, and as repaired), agents on duty, working (not on a break),
-/// effective (working × (1 − absenteeism)), over and under (working against
+/// effective (working × (1 − absenteeism) × (1 − shrinkage share)), over and under (working against
 /// the repaired requirement), and the simulated service level of the
 /// interval (all skills) with its 95% CI.
 #[allow(clippy::needless_range_loop)] // (day, interval) index several tables at once
@@ -124,7 +124,11 @@ pub fn write_coverage(path: &Path, s: &Scheduled) -> io::Result<()> {
                     s.covered[g][d][i].to_string(),
                     fmt_num(Some(duty)),
                     fmt_num(Some(working)),
-                    fmt_num(Some(working * (1.0 - sc.groups[g].absenteeism))),
+                    fmt_num(Some(
+                        working
+                            * (1.0 - sc.groups[g].absenteeism)
+                            * (1.0 - sc.groups[g].shrinkage.map_or(0.0, |s| s.share)),
+                    )),
                     fmt_num(Some((working - need).max(0.0))),
                     fmt_num(Some((need - working).max(0.0))),
                     fmt_num(sl.and_then(|a| a.mean)),

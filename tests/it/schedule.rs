@@ -415,3 +415,17 @@ fn check_shows_the_shift_rules() {
     );
     assert!(!check("scenarios/retail-week.toml").contains("scheduling:"));
 }
+
+#[test]
+fn effective_coverage_counts_absence_and_shrinkage() {
+    let work = Work::new();
+    let rules = format!("absenteeism = 0.1\nshrinkage = {{ share = 0.2, spell = \"5m\" }}\n{RULES}");
+    let out = schedule(&work, &scenario("10/h", &rules), &[2, 3, 3, 2, 2, 3, 3, 2], &["--max-rounds", "1"]);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    let coverage = rows(&work.path("out/coverage.csv"));
+    assert!(!coverage.is_empty());
+    for row in coverage {
+        let (working, effective): (f64, f64) = (row["working"].parse().unwrap(), row["effective"].parse().unwrap());
+        assert!((effective - working * 0.9 * 0.8).abs() < 1e-5, "{row:?}");
+    }
+}
