@@ -231,12 +231,16 @@ fn placements(t: &Template, start: u32) -> Vec<Vec<ShiftBreak>> {
     out
 }
 
+/// The groups some template may staff: those a roster schedules.
+pub fn scheduled_groups(sc: &Scenario, sch: &Scheduling) -> Vec<usize> {
+    (0..sc.groups.len()).filter(|g| sch.templates.iter().any(|t| t.groups.contains(g))).collect()
+}
+
 /// Solves every scheduled group's days. `req[g][d][i]`: agents required
 /// working in open interval `i` of day `d` for group `g` (all groups).
 pub fn solve(sc: &Scenario, sch: &Scheduling, req: &[Vec<Vec<u32>>], limits: Limits) -> Result<Roster, Infeasible> {
     let sim = &sc.simulation;
-    let groups: Vec<usize> =
-        (0..sc.groups.len()).filter(|g| sch.templates.iter().any(|t| t.groups.contains(g))).collect();
+    let groups = scheduled_groups(sc, sch);
     let days = sim.days as usize;
     // The distinct problems: (group, weekday, requirement).
     let mut keys: Vec<(usize, u32, &[u32])> = Vec::new();

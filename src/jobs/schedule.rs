@@ -9,6 +9,7 @@
 //! The roster kept is the best round's: fewest intervals short, then the
 //! cheapest.
 
+use crate::analytic::roster::scheduled_groups;
 pub use crate::analytic::roster::{Infeasible, Limits, Roster, Round, Scheduled, solve};
 use crate::jobs::run::{self, RunOptions};
 use crate::jobs::staff::{StaffOptions, staff};
@@ -49,8 +50,10 @@ pub fn schedule(sc: &Scenario, opts: &ScheduleOptions) -> Result<Scheduled, Sche
     let (requirement, staff_trials) = match &opts.requirement {
         Some(r) => (r.clone(), 0),
         None => {
+            // Working agents are what the roster covers, its own breaks apart:
+            // staffed without the scheduled groups' `breaks` (see `with_roster`).
             let found = staff(
-                sc,
+                &without_group_breaks(sc, &scheduled_groups(sc, &sch)),
                 &StaffOptions { group: None, max_agents: 1000, threads: opts.threads, confidence: None },
                 &|_| {},
             );
@@ -146,11 +149,22 @@ pub fn schedule(sc: &Scenario, opts: &ScheduleOptions) -> Result<Scheduled, Sche
 /// The best round so far: its number, scenario, roster, requirement covered and results.
 type Best = (usize, Scenario, Roster, Vec<Vec<Vec<u32>>>, Results);
 
-/// The scenario whose scheduled groups are staffed by the roster's shifts.
+/// The scenario whose scheduled groups are staffed by the roster's shifts;
+/// their breaks are the roster's (the templates'), in place of the group's
+/// own `breaks`, which would otherwise be taken on top of them.
 pub fn with_roster(sc: &Scenario, roster: &Roster) -> Scenario {
-    let mut out = sc.clone();
+    let mut out = without_group_breaks(sc, &roster.groups);
     for (k, &g) in roster.groups.iter().enumerate() {
         out.groups[g].staffing = Staffing::Shifts(roster.shifts(k));
+    }
+    out
+}
+
+/// `sc` with no `breaks` of its own in `groups`.
+fn without_group_breaks(sc: &Scenario, groups: &[usize]) -> Scenario {
+    let mut out = sc.clone();
+    for &g in groups {
+        out.groups[g].breaks.clear();
     }
     out
 }

@@ -429,3 +429,15 @@ fn effective_coverage_counts_absence_and_shrinkage() {
         assert!((effective - working * 0.9 * 0.8).abs() < 1e-5, "{row:?}");
     }
 }
+
+#[test]
+fn the_rosters_breaks_replace_the_scheduled_groups_own() {
+    let work = Work::new();
+    let rules = format!("breaks = [{{ start = \"09:00\", length = \"30m\" }}]\n{RULES}");
+    let out = schedule(&work, &scenario("10/h", &rules), &[2, 3, 3, 2, 2, 3, 3, 2], &["--max-rounds", "1"]);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    let roster = ccsim::scenario::load(&work.path("out/schedule.toml")).unwrap();
+    let g = &roster.groups[0];
+    assert!(g.breaks.is_empty(), "the group's own meeting is gone: {:?}", g.breaks);
+    assert!(g.takes_breaks(), "its shifts' breaks remain");
+}
