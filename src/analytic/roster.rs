@@ -172,6 +172,11 @@ pub struct Infeasible {
     pub solver_error: Option<String>,
 }
 
+/// The node budget of a (group, day)'s first search: about half a second
+/// on this machine's core for the week of the README's speed case; each
+/// further search of it doubles its budget.
+const FIRST_NODES: u64 = 5_000;
+
 /// Solve limits.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -257,20 +262,22 @@ pub fn solve(sc: &Scenario, sch: &Scheduling, req: &[Vec<Vec<u32>>], limits: Lim
         }
         which.push(row);
     }
+    // Budgets are branch-and-bound nodes, so that a roster reached within
+    // the gap is the same on any machine; the time limit is only a safety
+    // stop (then the status says `time_limit`).
     let started = Instant::now();
     let deadline = started + limits.time_limit;
-    // Phase 1: each distinct problem, with a quarter of its share of the time.
+    // Phase 1: each distinct problem, with a first node budget.
     let mut states: Vec<DayState> = Vec::with_capacity(keys.len());
     for (k, &(g, weekday, r)) in keys.iter().enumerate() {
         let left = deadline.saturating_duration_since(Instant::now());
-        let budget = left / (4 * (keys.len() - k)) as u32;
         let day = which[groups.iter().position(|x| *x == g).unwrap_or(0)].iter().position(|x| *x == k).unwrap_or(0);
-        let state = solve_day(sc, sch, g, weekday, r, limits.gap, budget)
+        let state = solve_day(sc, sch, g, weekday, r, limits.gap, left)
             .map_err(|(intervals, solver_error)| Infeasible { group: g, day, intervals, solver_error })?;
         states.push(state);
     }
     // Phase 2: while the whole roster's gap is above the target, give the
-    // problem with the widest absolute gap more time.
+    // problem with the widest absolute gap twice the nodes it had last.
     let weight: Vec<f64> =
         (0..keys.len()).map(|k| which.iter().flatten().filter(|&&x| x == k).count() as f64).collect();
     let total = |states: &[DayState], f: &dyn Fn(&DayState) -> f64| -> f64 {
@@ -293,8 +300,8 @@ pub fn solve(sc: &Scenario, sch: &Scheduling, req: &[Vec<Vec<u32>>], limits: Lim
             w(a).total_cmp(&w(b)).then(b.cmp(&a))
         });
         let Some(k) = open else { break };
-        let slice = (left / 2).max(Duration::from_millis(100)).min(left);
-        states[k].resume(slice);
+        states[k].nodes = states[k].nodes.saturating_mul(2);
+        states[k].resume(left);
     }
     let all_optimal = states.iter().all(|s| s.status == Status::Optimal);
     let status = if all_optimal {
@@ -314,6 +321,8 @@ struct DayState {
     cols: Vec<Column>,
     x: Vec<microlp::Variable>,
     sol: Option<microlp::Solution>,
+    /// The node budget of its latest search.
+    nodes: u64,
     cost: f64,
     bound: f64,
     status: Status,
@@ -337,11 +346,12 @@ impl DayState {
         self.sol = Some(sol);
     }
 
-    /// Searches on for `budget` more.
-    fn resume(&mut self, budget: Duration) {
+    /// Searches on for `nodes` more nodes, stopping at `left` at the latest.
+    fn resume(&mut self, left: Duration) {
         let Some(sol) = self.sol.clone() else { return };
         let mut more = sol.last_resume_options();
-        more.time_limit = Some(budget);
+        more.node_limit = Some(self.nodes);
+        more.time_limit = Some(left);
         if let Ok(SolveOutcome::Solution(better)) = SolveOutcome::Solution(sol).resume_with(more) {
             self.take(better);
         }
@@ -378,8 +388,9 @@ fn solve_day(
     weekday: u32,
     req: &[u32],
     gap: f64,
-    budget: Duration,
+    left: Duration,
 ) -> Result<DayState, (Vec<usize>, Option<String>)> {
+    let nodes = FIRST_NODES;
     let sim = &sc.simulation;
     let per = sim.interval / QUARTER;
     let quarters: Vec<u32> = (sim.start..sim.end).step_by(QUARTER as usize).collect();
@@ -400,6 +411,7 @@ fn solve_day(
             cols: Vec::new(),
             x: Vec::new(),
             sol: None,
+            nodes,
             cost: 0.0,
             bound: 0.0,
             status: Status::Optimal,
@@ -466,7 +478,8 @@ fn solve_day(
     }
     let mut opts = SolveOptions::default();
     opts.mip_gap = gap;
-    opts.time_limit = Some(budget.max(Duration::from_millis(50)));
+    opts.node_limit = Some(nodes);
+    opts.time_limit = Some(left.max(Duration::from_millis(50)));
     let infeasible = || (uncoverable(sch, &cols, &quarters, &need, per), None);
     let failed = |e: LpError| (Vec::new(), Some(e.to_string()));
     let mut outcome = match p.solve_with(opts) {
@@ -479,14 +492,15 @@ fn solve_day(
     while let SolveOutcome::Interrupted(_) = outcome {
         timed_out = true;
         let mut more = outcome.last_resume_options();
-        more.time_limit = Some(Duration::from_secs(1));
+        more.node_limit = Some(nodes);
+        more.time_limit = None;
         outcome = match outcome.resume_with(more) {
             Ok(o) => o,
             Err(e) => return Err(failed(e)),
         };
     }
     let SolveOutcome::Solution(sol) = outcome else { return Err(infeasible()) };
-    let mut state = DayState { cols, x, sol: None, cost: 0.0, bound: 0.0, status: Status::Optimal };
+    let mut state = DayState { cols, x, sol: None, nodes, cost: 0.0, bound: 0.0, status: Status::Optimal };
     state.take(sol);
     if timed_out && state.status == Status::Gap {
         state.status = Status::TimeLimit;

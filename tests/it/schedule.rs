@@ -441,3 +441,37 @@ fn the_rosters_breaks_replace_the_scheduled_groups_own() {
     assert!(g.breaks.is_empty(), "the group's own meeting is gone: {:?}", g.breaks);
     assert!(g.takes_breaks(), "its shifts' breaks remain");
 }
+
+/// The solver's budgets are branch-and-bound nodes, not seconds: a roster
+/// reached within the gap is the same whatever the threads or the load (the
+/// week of the README's speed case, which needs more than the first budget).
+#[test]
+fn a_roster_within_the_gap_is_the_same_whatever_the_threads() {
+    let work = Work::new();
+    let run = |threads: &str, out: &str| {
+        let args = [
+            "schedule",
+            &crate::common::root("scenarios/retail-week/schedule.toml").to_string_lossy(),
+            "--requirement",
+            &crate::common::root("scenarios/retail-week/staffing.csv").to_string_lossy(),
+            "--max-rounds",
+            "1",
+            "--replications",
+            "1",
+            "--no-charts",
+            "--quiet",
+            "--threads",
+            threads,
+            "--out",
+            out,
+        ]
+        .map(|s| s.to_string());
+        let o = crate::common::ccsim_in(work.root()).args(&args).output().unwrap();
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run("1", "a");
+    run("2", "b");
+    let rounds = rows(&work.path("a/rounds.csv"));
+    assert_eq!(rounds[0]["status"], "gap", "{rounds:?}");
+    crate::common::assert_same_files(&work.path("a"), &work.path("b"), "--threads 1 and 2");
+}
