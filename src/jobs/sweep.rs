@@ -176,6 +176,10 @@ pub fn apply(doc: &mut toml::Table, key: &str, value: &str) -> Result<(), SweepE
             Some(toml::Value::Array(items)) => {
                 // `reasons.billing…`: the next part names the item.
                 let Some(name) = parts.get(i + 1) else { unreachable!() };
+                let names: Vec<String> = items
+                    .iter()
+                    .filter_map(|item| item.get("name").and_then(|n| n.as_str()).map(|n| format!("{n:?}")))
+                    .collect();
                 let found = items.iter_mut().find_map(|item| match item {
                     toml::Value::Table(t) if t.get("name").and_then(|n| n.as_str()) == Some(*name) => Some(t),
                     _ => None,
@@ -188,7 +192,13 @@ pub fn apply(doc: &mut toml::Table, key: &str, value: &str) -> Result<(), SweepE
                     Some(_) => {
                         return Err(err(&setting, format!("{here}.{name} is a list item; name a key inside it")));
                     }
-                    None => return Err(err(&setting, format!("no item named {name:?} in {here}"))),
+                    None => {
+                        let known = names.join(", ");
+                        return Err(err(
+                            &setting,
+                            format!("no item named {name:?} in {here}; expected one of {known}"),
+                        ));
+                    }
                 }
             }
             _ => return Err(err(&setting, format!("{here} is not a table"))),

@@ -53,7 +53,10 @@ fn an_unknown_key_exits_2_and_writes_nothing() {
     let assert =
         ccsim().args(["sweep", RETAIL, "--set", "groups.tier9.agents=1,2", "--out"]).arg(&out).assert().code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(stderr.contains("tier9"), "{stderr}");
+    assert!(
+        stderr.contains(r#"no item named "tier9" in groups; expected one of "tier1", "tech""#),
+        "the names that exist are listed: {stderr}"
+    );
     assert!(!out.exists());
     // A value the scenario rejects names the point and the key.
     let assert = ccsim().args(["sweep", RETAIL, "--set", "chat.refuse=0.1,2", "--out"]).arg(&out).assert().code(2);
