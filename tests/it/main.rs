@@ -31,6 +31,7 @@ mod rules;
 mod schedule;
 mod shard;
 mod shrinkage;
+mod slurm;
 mod staff;
 mod sweep;
 mod validation;
