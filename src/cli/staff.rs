@@ -12,6 +12,13 @@ use std::path::PathBuf;
 use super::args::*;
 use super::progress;
 
+/// How `staff` runs its trials (see `Mode`).
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum TrialMode {
+    Resume,
+    Restart,
+}
+
 #[derive(Args)]
 pub struct StaffArgs {
     /// The scenario file (TOML).
@@ -32,6 +39,10 @@ pub struct StaffArgs {
     /// (replication, day) pairs, as well as on average; from 0.5 to below 1 (default: on average only).
     #[arg(long)]
     confidence: Option<f64>,
+    /// How each trial runs: `resume` from the runs paused at the interval under trial, or `restart`
+    /// from the start (slow; the same answer byte for byte: a check).
+    #[arg(long, value_enum, default_value_t = TrialMode::Resume)]
+    trials: TrialMode,
     /// Most agents an interval may have (staffed groups together); beyond it the target is unreachable.
     #[arg(long, default_value_t = 1000)]
     max_agents: u32,
@@ -49,7 +60,7 @@ pub struct StaffArgs {
 }
 
 pub fn staff(args: &StaffArgs) -> Result<Exit> {
-    use ccsim::jobs::staff::{Confidence, StaffOptions, confidence_pairs, intervals, staff};
+    use ccsim::jobs::staff::{Confidence, Mode, StaffOptions, confidence_pairs, staff, units};
     let mut sc = load(&args.scenario)?;
     args.reps.apply(&mut sc, &args.scenario)?;
     if let Some(goal) = args.goal {
@@ -98,8 +109,17 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-staff", sc.name)));
     let folder = output_folder(&target, "staff")?;
 
-    let opts =
-        StaffOptions { group, max_agents: args.max_agents, threads: args.reps.threads, confidence: args.confidence };
+    let trials = match args.trials {
+        TrialMode::Resume => Mode::Resume,
+        TrialMode::Restart => Mode::Restart,
+    };
+    let opts = StaffOptions {
+        group,
+        max_agents: args.max_agents,
+        threads: args.reps.threads,
+        confidence: args.confidence,
+        trials,
+    };
     if let Some(q) = args.confidence {
         let pairs = confidence_pairs(&sc, &opts);
         if pairs > 0 && Confidence::misses_allowed(q, pairs) == 0 {
@@ -109,7 +129,7 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
 
     let started = std::time::Instant::now();
     let phases = if args.confidence.is_some() { 2 } else { 1 };
-    let bar = progress::bar((phases * intervals(&sc)) as u64, "intervals settled", args.quiet);
+    let bar = progress::bar((phases * units(&sc, &opts)) as u64, "intervals settled", args.quiet);
     let found = staff(&sc, &opts, &|i| bar.set_position(i as u64));
     bar.finish_and_clear();
     if found.overran {

@@ -28,6 +28,7 @@ pub struct EventKey {
 }
 
 /// A scheduled event and its place in the order, (time, sequence).
+#[derive(Clone)]
 struct Entry<E> {
     at: i64,
     seq: u64,
@@ -72,6 +73,9 @@ fn slot_of(b: i64) -> usize {
 /// An event of bucket `b` waits in the cursor's slot when `b <= cursor`
 /// (sorted, the current bucket), in slot `b % RING` when
 /// `cursor < b < cursor + RING` (unordered), and in `far` otherwise.
+///
+/// A clone is a snapshot: it pops the same events in the same order as
+/// the original would (staff's trials resume from one).
 pub struct EventQueue<E> {
     /// The bucket being consumed.
     cursor: i64,
@@ -87,6 +91,24 @@ pub struct EventQueue<E> {
     next_seq: u64,
     now: SimTime,
     popped: u64,
+}
+
+impl<E: Clone> Clone for EventQueue<E> {
+    /// Bucket by bucket on the heap (the ring is too large for the stack).
+    fn clone(&self) -> Self {
+        let ring: Box<[Vec<Entry<E>>]> = self.ring.iter().cloned().collect();
+        let Ok(ring) = ring.try_into() else { unreachable!("RING slots") };
+        EventQueue {
+            cursor: self.cursor,
+            ring,
+            occupied: self.occupied,
+            far: self.far.clone(),
+            far_bucket: self.far_bucket,
+            next_seq: self.next_seq,
+            now: self.now,
+            popped: self.popped,
+        }
+    }
 }
 
 impl<E> Default for EventQueue<E> {
@@ -221,6 +243,17 @@ impl<E> EventQueue<E> {
         } else {
             self.far.remove(&(key.at, key.seq));
         }
+    }
+
+    /// The time of the next event, without taking it (the clock stays).
+    /// Moving to the next occupied bucket here changes nothing of the
+    /// order in which events pop: that is always (time, sequence).
+    #[inline]
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        if self.current().is_empty() && !self.advance() {
+            return None;
+        }
+        self.current().last().map(|e| SimTime(e.at))
     }
 
     /// Removes and returns the next event, advancing the clock to it.

@@ -11,3 +11,4 @@ pub mod schedule;
 pub mod shard;
 pub mod staff;
 pub mod sweep;
+pub mod trials;

@@ -140,6 +140,12 @@ impl<O: Observer> Observer for DayCounter<'_, O> {
     fn roster(&mut self, at: SimTime, group: usize, scheduled: u32, absent: u32) {
         self.inner.roster(at, group, scheduled, absent);
     }
+    fn arrived(&mut self, at: SimTime) {
+        self.inner.arrived(at);
+    }
+    fn accepted(&mut self, kind: crate::model::SegmentKind, arrival: SimTime, wait: f64, counted: bool) {
+        self.inner.accepted(kind, arrival, wait, counted);
+    }
     fn day(&mut self, day: u32) {
         if day > 0 {
             (self.day_done)();

@@ -12,7 +12,7 @@
 use crate::analytic::roster::scheduled_groups;
 pub use crate::analytic::roster::{Infeasible, Limits, Roster, Round, Scheduled, solve};
 use crate::jobs::run::{self, RunOptions};
-use crate::jobs::staff::{StaffOptions, staff};
+use crate::jobs::staff::{Mode, StaffOptions, staff};
 use crate::model::SegmentKind;
 use crate::scenario::{Scenario, Staffing};
 use crate::stats::{Frame, Metric, Results, Scope, slot_figure};
@@ -54,7 +54,13 @@ pub fn schedule(sc: &Scenario, opts: &ScheduleOptions) -> Result<Scheduled, Sche
             // staffed without the scheduled groups' `breaks` (see `with_roster`).
             let found = staff(
                 &without_group_breaks(sc, &scheduled_groups(sc, &sch)),
-                &StaffOptions { group: None, max_agents: 1000, threads: opts.threads, confidence: None },
+                &StaffOptions {
+                    group: None,
+                    max_agents: 1000,
+                    threads: opts.threads,
+                    confidence: None,
+                    trials: Mode::Resume,
+                },
                 &|_| {},
             );
             if found.overran {

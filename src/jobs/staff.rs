@@ -3,33 +3,36 @@
 //!
 //! The search starts from the analytic estimate of each interval (Erlang A
 //! adjusted for concurrency by the exact chat chain, [`crate::analytic::estimate`]) and
-//! then settles the intervals one at a time, in time order, by simulation:
-//! each trial reruns the scenario with every replication's random numbers
-//! unchanged (common random numbers), so two trials differ only by staffing.
-//! For interval `i` the count is bracketed (one more while the target is
-//! missed, one fewer while it still holds, doubling the step, then halving
-//! the bracket) until `n` agents meet it and `n − 1` do not; later intervals
-//! are settled with the earlier ones fixed, so the backlog carries over. A
-//! last trial checks every interval, and those a later change has tipped
-//! below the target (an interval's last chats wait into the next; days
-//! interact through carried-over work) are settled again, each on its own,
-//! in time order, for up to three passes.
+//! then settles the (day, interval)s one at a time, in time order, by
+//! simulation, with every replication's random numbers unchanged (common
+//! random numbers), so two trials differ only by staffing. For each, the
+//! count is bracketed (one more while the target is missed, one fewer while
+//! it still holds, doubling the step, then halving the bracket) until `n`
+//! agents meet it and `n − 1` do not; later intervals keep their estimate
+//! meanwhile, earlier ones their settled count, so the backlog carries
+//! over. A trial does not re-simulate the scenario: it resumes each
+//! replication's run paused at the interval's start, and runs only until
+//! the interval's chats have left the queue ([`crate::jobs::trials`]; the
+//! same figures, to the bit, as a run from the start). A whole trial then
+//! checks every interval; if a later change has tipped some below the
+//! target (an interval's last chats wait into the next; days interact
+//! through carried-over work), a pass in time order from the first of them
+//! tries each again, after the changes before it, and raises those below,
+//! for up to three passes.
 //!
 //! With a confidence `q` (`staff --confidence`), the search then goes on
 //! from the mean's answer with another rule: an interval holds when at least
 //! `q` of the (replication, day) pairs it covers meet the goal (and the cap)
-//! on their own; a pair whose interval had no chat to judge meets it. Each
-//! trial of this phase keeps results per day, so the pairs can be told
-//! apart (the mean phase runs as before). In time order, each interval the
-//! latest trial shows below `q` gets more agents, on its own, bracketed
-//! above the count that missed, so never fewer than the mean's answer: the
-//! staffing at a confidence meets the mean rule too, and holds on average
-//! *and* on all but a `1 − q` share of days. Then a trial of the whole
-//! staffing, and again those below `q`, for up to three passes.
+//! on their own; a pair whose interval had no chat to judge meets it. The
+//! same passes raise each interval below `q`, bracketed above the count
+//! that missed, so never fewer than the mean's answer: the staffing at a
+//! confidence meets the mean rule too, and holds on average *and* on all
+//! but a `1 − q` share of days.
 //!
 //! When the forecast (or a kept group's staffing) differs by day, each day
-//! is staffed on its own, all days in the same trials; otherwise one
-//! staffing serves every day and each interval's figures pool all days. With several groups staffed together,
+//! is staffed on its own, in time order; otherwise one staffing serves
+//! every day, and each interval's figures pool all days (its trials run
+//! from its start on the first day to its chats' end on the last). With several groups staffed together,
 //! an interval's total is divided among them in proportion to the work of
 //! the skills each serves (D'Hondt, so adding one agent never takes one
 //! from a group).
@@ -38,11 +41,13 @@ use crate::analytic::erlang_c;
 use crate::analytic::estimate::{agents_needed, offered_load, pooled_model};
 use crate::analytic::warnings::{distinct_days, scheduled_agents};
 use crate::engine::SimTime;
-use crate::jobs::run::{self, Replication, RunOptions};
-use crate::model::SegmentKind;
+use crate::jobs::run::{self, RunOptions};
+pub use crate::jobs::trials::Mode;
+use crate::jobs::trials::Trials;
 use crate::scenario::{DayProfiles, Scenario, Staffing};
 pub use crate::stats::{Confidence, Frame, SlotPlan, Staffed, slot_figure};
-use crate::stats::{Layout, Metric, Scope, metric_labels};
+use crate::stats::{Judge, QueueOutcomes};
+use std::sync::Arc;
 
 /// What to staff and within which limit.
 #[derive(Debug, Clone)]
@@ -56,32 +61,9 @@ pub struct StaffOptions {
     /// The share of (replication, day) pairs each interval must meet the
     /// target in (0.5 to below 1); `None`: the mean over replications.
     pub confidence: Option<f64>,
-}
-
-/// Where the overall service level and abandonment rate are among a replication's values.
-struct Lookup {
-    service_level: Option<usize>,
-    abandon_rate: Option<usize>,
-}
-
-impl Lookup {
-    /// A pair's values meet the goal and the cap: values not defined (no chat
-    /// offered in the interval, or no values at all) meet them, as no customer missed.
-    fn meets(&self, sc: &Scenario, values: Option<&[Option<f64>]>) -> bool {
-        let get = |label: Option<usize>| values.zip(label).and_then(|(v, l)| v[l]).filter(|v| v.is_finite());
-        let sl = &sc.service_level;
-        get(self.service_level).is_none_or(|v| v >= sl.goal)
-            && sl.max_abandon.is_none_or(|cap| get(self.abandon_rate).is_none_or(|v| v <= cap))
-    }
-
-    fn new(layout: &Layout, sc: &Scenario) -> Lookup {
-        let labels = metric_labels(layout, &run::scope_names(sc));
-        let find = |m: Metric| labels.iter().position(|l| l.scope == Scope::All && l.metric == m);
-        Lookup {
-            service_level: find(Metric::ServiceLevel(SegmentKind::New)),
-            abandon_rate: find(Metric::AbandonRate(SegmentKind::New)),
-        }
-    }
+    /// How trials run: resumed at the interval under trial (the default),
+    /// or re-simulated from the start (the same answer, slowly: a check).
+    pub trials: Mode,
 }
 
 impl Frame {
@@ -184,8 +166,8 @@ impl Bracket {
 }
 
 /// The staffing search. `trial_done` is called after each trial with the
-/// intervals settled so far (of [`intervals`], twice that with a confidence:
-/// the second phase counts on from the first).
+/// (day, interval)s settled so far (of [`units`], twice that with a
+/// confidence: the second phase counts on from the first).
 pub fn staff(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync)) -> Staffed {
     run::in_pool(opts.threads, || search(sc, opts, trial_done))
 }
@@ -202,8 +184,8 @@ fn search(sc: &Scenario, opts: &StaffOptions, trial_done: &(dyn Fn(usize) + Sync
         return search.finish(&totals, slots, &unreachable, None);
     };
     let mean = totals.clone();
-    search.rule = Rule::share(sc, &search.frame, level);
-    search.settled_before = search.frame.intervals;
+    search.rule = Rule::Share(level);
+    search.settled_before = search.frame.days * search.frame.intervals;
     let latest = search.raise_below_confidence(&mut totals, &mut at_limit);
     let unreachable = search.unreachable(&latest, &at_limit);
     search.finish(&totals, slots, &unreachable, Some((level, mean, latest)))
@@ -277,15 +259,14 @@ struct Search<'a> {
     frame: Frame,
     /// By day and interval, each staffed group's weight ([`group_weights`]).
     weights: Vec<Vec<Vec<f64>>>,
+    /// By day and interval, the last total divided among the staffed groups, and its division.
+    divided: Vec<Vec<(u32, Vec<u32>)>>,
     run: RunOptions,
-    at: Lookup,
     /// What a trial judges an interval by: the mean, then with a confidence the share.
     rule: Rule,
-    /// Intervals counted as settled before this phase (by `trial_done`).
+    /// (Day, interval)s counted as settled before this phase (by `trial_done`).
     settled_before: usize,
-    trials: u32,
-    /// Some trial's run stopped at its time limit.
-    overran: bool,
+    trials: Trials<'a>,
 }
 
 impl<'a> Search<'a> {
@@ -295,6 +276,7 @@ impl<'a> Search<'a> {
         let weights = (0..frame.days)
             .map(|d| (0..frame.intervals).map(|i| group_weights(sc, &staffed, d, i)).collect())
             .collect();
+        let divided = vec![vec![(0, Vec::new()); frame.intervals]; frame.days];
         let run = RunOptions {
             replications: sc.simulation.replications,
             seed: sc.simulation.seed,
@@ -302,20 +284,18 @@ impl<'a> Search<'a> {
             trace: false,
             per_day: frame.per_day,
         };
-        let at = Lookup::new(&run::layout(sc, frame.per_day), sc);
         Search {
             sc,
             opts,
             trial_done,
             staffed,
             frame,
+            divided,
             weights,
             run,
-            at,
             rule: Rule::Mean,
             settled_before: 0,
-            trials: 0,
-            overran: false,
+            trials: Trials::new(sc, opts.trials),
         }
     }
 
@@ -353,165 +333,240 @@ impl<'a> Search<'a> {
     fn scenario(&self, totals: &[Vec<u32>]) -> Scenario {
         let mut s = self.sc.clone();
         for (k, &g) in self.staffed.iter().enumerate() {
-            let profiles: Vec<Vec<u32>> = totals
-                .iter()
-                .enumerate()
-                .map(|(d, day)| day.iter().enumerate().map(|(i, &n)| split(n, &self.weights[d][i])[k]).collect())
-                .collect();
-            s.groups[g].staffing = Staffing::PerInterval(if self.frame.per_day {
-                DayProfiles::per_day(profiles)
-            } else {
-                DayProfiles::every_day(profiles.into_iter().next().unwrap_or_default())
-            });
+            s.groups[g].staffing = self.group_staffing(totals, k);
         }
         s
     }
 
-    /// Runs every replication of `scenario` (results per day or not), noting whether one overran.
-    fn run_all(&mut self, scenario: &Scenario, per_day: bool) -> Vec<Replication> {
-        let opts = RunOptions { per_day, ..self.run.clone() };
-        let reps = run::run_all(scenario, &opts, &|_| {});
-        self.overran = self.overran || reps.iter().any(|r| r.counts.overran);
-        reps
+    /// The `k`-th staffed group's share of `totals`.
+    fn group_staffing(&self, totals: &[Vec<u32>], k: usize) -> Staffing {
+        let profiles: Vec<Vec<u32>> = totals
+            .iter()
+            .enumerate()
+            .map(|(d, day)| day.iter().enumerate().map(|(i, &n)| split(n, &self.weights[d][i])[k]).collect())
+            .collect();
+        Staffing::PerInterval(if self.frame.per_day {
+            DayProfiles::per_day(profiles)
+        } else {
+            DayProfiles::every_day(profiles.into_iter().next().unwrap_or_default())
+        })
     }
 
-    /// One trial: the staffing `totals` simulated, each slot's figures as the rule reads them.
-    fn trial(&mut self, totals: &[Vec<u32>]) -> Figures {
-        self.trials += 1;
-        let scenario = self.scenario(totals);
-        let per_day = match &self.rule {
-            Rule::Mean => self.frame.per_day,
-            Rule::Share { per_day, .. } => *per_day,
-        };
-        let reps = self.run_all(&scenario, per_day);
-        match &self.rule {
-            Rule::Mean => Figures::Means(Means::of(&reps, &self.at)),
-            Rule::Share { level, at, .. } => Figures::Shares(Shares::of(self.sc, &self.frame, &reps, at, *level)),
+    /// Every group's staffing with `totals`: the staffed groups' share, the
+    /// others' own. Each (day, interval)'s division is kept from the last
+    /// call, as most counts have not changed since.
+    fn staffing(&mut self, totals: &[Vec<u32>]) -> Arc<[Staffing]> {
+        let mut profiles = vec![vec![Vec::with_capacity(self.frame.intervals); totals.len()]; self.staffed.len()];
+        for (d, day) in totals.iter().enumerate() {
+            for (i, &n) in day.iter().enumerate() {
+                let kept = &mut self.divided[d][i];
+                if kept.0 != n || kept.1.is_empty() {
+                    *kept = (n, split(n, &self.weights[d][i]));
+                }
+                for (k, &a) in kept.1.iter().enumerate() {
+                    profiles[k][d].push(a);
+                }
+            }
         }
+        let mut profiles = profiles.into_iter();
+        (0..self.sc.groups.len())
+            .map(|g| match self.staffed.contains(&g) {
+                true => {
+                    let p = profiles.next().expect("a profile per staffed group");
+                    Staffing::PerInterval(if self.frame.per_day {
+                        DayProfiles::per_day(p)
+                    } else {
+                        DayProfiles::every_day(p.into_iter().next().unwrap_or_default())
+                    })
+                }
+                false => self.sc.groups[g].staffing.clone(),
+            })
+            .collect()
     }
 
-    /// Day `d`'s interval `i` meets the target in trial `m`.
+    /// The calendar days whose interval planned day `d` stands for: `d`
+    /// itself when days are planned apart, else every day.
+    fn days(&self, d: usize) -> Vec<u32> {
+        if self.frame.per_day { vec![d as u32] } else { (0..self.sc.simulation.days).collect() }
+    }
+
+    /// One trial of the staffing `totals`, judged on day `d`'s interval `i`.
+    fn trial(&mut self, totals: &[Vec<u32>], d: usize, i: usize) -> Figures {
+        let unit = Trials::unit(self.sc, &self.staffed, &self.days(d), i);
+        let staffing = self.staffing(totals);
+        Figures(self.trials.judge(&staffing, &unit))
+    }
+
+    /// One trial of the staffing `totals`, run whole: every interval judged.
+    fn whole(&mut self, totals: &[Vec<u32>]) -> Figures {
+        let staffing = self.staffing(totals);
+        Figures(self.trials.whole(&staffing))
+    }
+
+    /// Day `d`'s interval `i` meets the target in trial `m`, by the search's rule.
     fn meets(&self, m: &Figures, d: usize, i: usize) -> bool {
-        match m {
-            Figures::Means(m) => m.meets(self.sc, self.frame.slot(d, i)),
-            Figures::Shares(s) => s.holds(d, i),
+        self.meets_by(&self.rule, m, d, i)
+    }
+
+    /// Day `d`'s interval `i` meets the target in trial `m`, by `rule`: the
+    /// mean over replications of the figure of the days it stands for
+    /// together, or the share of its (replication, day) pairs.
+    fn meets_by(&self, rule: &Rule, m: &Figures, d: usize, i: usize) -> bool {
+        match rule {
+            Rule::Mean => {
+                let slots: Vec<usize> = self.days(d).iter().map(|&k| self.frame.day_slot(k as usize, i)).collect();
+                let mean = |figure: fn(&QueueOutcomes) -> Option<f64>| {
+                    let (mut sum, mut n) = (0.0, 0u32);
+                    for j in &m.0 {
+                        if let Some(v) = figure(&j.outcomes(slots.iter().copied())).filter(|v| v.is_finite()) {
+                            sum += v;
+                            n += 1;
+                        }
+                    }
+                    (n > 0).then(|| sum / f64::from(n))
+                };
+                let sl = &self.sc.service_level;
+                mean(QueueOutcomes::service_level).is_none_or(|v| v >= sl.goal)
+                    && sl.max_abandon.is_none_or(|cap| mean(QueueOutcomes::abandon_rate).is_none_or(|v| v <= cap))
+            }
+            Rule::Share(level) => {
+                let (met, pairs) = self.pairs_met(m, d, i);
+                Confidence::holds(*level, met, pairs)
+            }
         }
     }
 
-    /// Settles interval `i` of `days` by trials, all days in the same
-    /// trials, marking in `at_limit` those still missed at the limit;
-    /// returns the last trial.
-    fn settle(&mut self, totals: &mut [Vec<u32>], i: usize, days: &[usize], at_limit: &mut [Vec<bool>]) -> Figures {
-        let brackets = vec![Bracket::NEW; days.len()];
-        self.settle_from(totals, i, days, brackets, at_limit)
+    /// The (replication, day) pairs of day `d`'s interval `i` meeting the
+    /// target on their own, and all of them: a pair without a chat to judge meets it.
+    fn pairs_met(&self, m: &Figures, d: usize, i: usize) -> (u32, u32) {
+        let sl = &self.sc.service_level;
+        let (mut met, mut pairs) = (0, 0);
+        for k in pair_days(self.sc, &self.frame, d, i) {
+            let slot = self.frame.day_slot(k, i);
+            for j in &m.0 {
+                let o = j.outcomes([slot]);
+                let ok = o.service_level().filter(|v| v.is_finite()).is_none_or(|v| v >= sl.goal)
+                    && sl
+                        .max_abandon
+                        .is_none_or(|cap| o.abandon_rate().filter(|v| v.is_finite()).is_none_or(|v| v <= cap));
+                pairs += 1;
+                met += u32::from(ok);
+            }
+        }
+        (met, pairs)
     }
 
-    /// [`Search::settle`] with the brackets given.
-    fn settle_from(
+    /// The share of day `d`'s interval `i`'s pairs meeting the target (none without pairs).
+    fn share(&self, m: &Figures, d: usize, i: usize) -> Option<f64> {
+        let (met, pairs) = self.pairs_met(m, d, i);
+        (pairs > 0).then(|| f64::from(met) / f64::from(pairs))
+    }
+
+    /// Settles day `d`'s interval `i` by trials from `bracket`, marking it
+    /// in `at_limit` if still missed at the limit.
+    fn settle(
         &mut self,
         totals: &mut [Vec<u32>],
+        d: usize,
         i: usize,
-        days: &[usize],
-        mut brackets: Vec<Bracket>,
+        mut bracket: Bracket,
         at_limit: &mut [Vec<bool>],
-    ) -> Figures {
+    ) {
         let max = self.opts.max_agents;
         loop {
-            let m = self.trial(totals);
-            for (b, &d) in brackets.iter_mut().zip(days).filter(|(b, _)| !b.done) {
-                let ok = self.meets(&m, d, i);
-                let n = totals[d][i];
-                totals[d][i] = b.next(n, ok, max);
-                at_limit[d][i] = b.done && !ok && n >= max;
-            }
-            (self.trial_done)(self.settled_before + i);
-            if brackets.iter().all(|b| b.done) {
-                return m;
+            let m = self.trial(totals, d, i);
+            let ok = self.meets(&m, d, i);
+            let n = totals[d][i];
+            totals[d][i] = bracket.next(n, ok, max);
+            at_limit[d][i] = bracket.done && !ok && n >= max;
+            (self.trial_done)(self.settled_before + d * self.frame.intervals + i);
+            if bracket.done {
+                return;
             }
         }
     }
 
-    /// First every interval in time order, the days side by side, each
-    /// starting from its estimate corrected by the previous interval's error.
+    /// First every (day, interval) in time order, each starting from its
+    /// estimate corrected by the previous interval's error.
     fn settle_in_time_order(&mut self, totals: &mut [Vec<u32>], at_limit: &mut [Vec<bool>]) {
-        let all_days: Vec<usize> = (0..self.frame.days).collect();
         let start = totals.to_vec();
-        for i in 0..self.frame.intervals {
-            if i > 0 {
-                self.correct_by_previous_error(totals, &start, i);
-            }
-            self.settle(totals, i, &all_days, at_limit);
-        }
-    }
-
-    /// Moves interval `i`'s start by what the search changed in interval
-    /// `i − 1`: the analytic model's bias changes slowly, so the bracket
-    /// often needs just two trials (n meets, n − 1 does not).
-    fn correct_by_previous_error(&self, totals: &mut [Vec<u32>], start: &[Vec<u32>], i: usize) {
         for d in 0..self.frame.days {
-            let (was, now) = (i64::from(start[d][i - 1]), i64::from(totals[d][i - 1]));
-            if was > 0 && start[d][i] > 0 {
-                let corrected = i64::from(start[d][i]) + now - was;
-                totals[d][i] = corrected.clamp(1, i64::from(self.opts.max_agents)) as u32;
+            for i in 0..self.frame.intervals {
+                if i > 0 {
+                    self.correct_by_previous_error(totals, &start, d, i);
+                }
+                self.settle(totals, d, i, Bracket::NEW, at_limit);
             }
         }
     }
 
-    /// Then, in time order, each (day, interval) the latest trial shows
-    /// missed, on its own, for up to three passes: a change moves only what
-    /// comes after it (and, by its backlog, the interval before), so one pass
-    /// mostly settles everything. Returns the latest trial.
+    /// Moves day `d`'s interval `i`'s start by what the search changed in
+    /// interval `i − 1`: the analytic model's bias changes slowly, so the
+    /// bracket often needs just two trials (n meets, n − 1 does not).
+    fn correct_by_previous_error(&self, totals: &mut [Vec<u32>], start: &[Vec<u32>], d: usize, i: usize) {
+        let (was, now) = (i64::from(start[d][i - 1]), i64::from(totals[d][i - 1]));
+        if was > 0 && start[d][i] > 0 {
+            let corrected = i64::from(start[d][i]) + now - was;
+            totals[d][i] = corrected.clamp(1, i64::from(self.opts.max_agents)) as u32;
+        }
+    }
+
+    /// Then a whole trial, and if it shows some (day, interval) missed, a
+    /// pass in time order from the first of them: each is tried again
+    /// (upstream changes of this pass included) and, if missed, raised
+    /// ([`Search::raise_in_time_order`]); for up to three passes, each
+    /// checked by a whole trial. Returns the latest whole trial.
     fn settle_missed_again(&mut self, totals: &mut [Vec<u32>], at_limit: &mut [Vec<bool>]) -> Figures {
-        let mut latest = self.trial(totals);
+        self.raise_in_time_order(totals, at_limit)
+    }
+
+    /// The confidence phase: from the mean's answer, the passes of
+    /// [`Search::settle_missed_again`] by the share rule. Counts only
+    /// rise, so the staffing at a confidence is never below the mean's.
+    fn raise_below_confidence(&mut self, totals: &mut [Vec<u32>], at_limit: &mut [Vec<bool>]) -> Figures {
+        self.raise_in_time_order(totals, at_limit)
+    }
+
+    /// Up to three passes, each after a whole trial that shows some
+    /// (day, interval) below the target: in time order from the first of
+    /// them, each (day, interval) is tried at its count and, if below,
+    /// raised by a bracket above that count. A change moves what comes
+    /// after it, so each is judged afresh, after the changes before it;
+    /// those before the first one the whole trial shows below are
+    /// unchanged. Returns the latest whole trial.
+    fn raise_in_time_order(&mut self, totals: &mut [Vec<u32>], at_limit: &mut [Vec<bool>]) -> Figures {
+        let max = self.opts.max_agents;
+        let mut latest = self.whole(totals);
         for _pass in 0..3 {
-            let mut changed = false;
-            for d in 0..self.frame.days {
-                for i in 0..self.frame.intervals {
-                    if !at_limit[d][i] && !self.meets(&latest, d, i) {
-                        latest = self.settle(totals, i, &[d], at_limit);
-                        changed = true;
-                    }
-                }
-            }
-            if !changed {
+            let Some(first) = self.units().position(|(d, i)| !at_limit[d][i] && !self.meets(&latest, d, i)) else {
                 break;
+            };
+            self.trials.rewind();
+            for (d, i) in self.units().skip(first) {
+                if at_limit[d][i] {
+                    continue;
+                }
+                let m = self.trial(totals, d, i);
+                if self.meets(&m, d, i) {
+                    continue;
+                }
+                let n = totals[d][i];
+                if n >= max {
+                    at_limit[d][i] = true;
+                    continue;
+                }
+                totals[d][i] = n + 1;
+                self.settle(totals, d, i, Bracket::above(n), at_limit);
             }
-            latest = self.trial(totals);
+            latest = self.whole(totals);
         }
         latest
     }
 
-    /// The confidence phase: from the mean's answer, in time order, each
-    /// (day, interval) the latest trial shows below the confidence gets more
-    /// agents, bracketed above the count that missed (so never fewer than
-    /// the mean's answer), on its own; for up to three passes, each after a
-    /// trial of the whole staffing. Counts only rise. Returns the latest trial.
-    fn raise_below_confidence(&mut self, totals: &mut [Vec<u32>], at_limit: &mut [Vec<bool>]) -> Figures {
-        let max = self.opts.max_agents;
-        let mut latest = self.trial(totals);
-        for _pass in 0..3 {
-            let mut changed = false;
-            for d in 0..self.frame.days {
-                for i in 0..self.frame.intervals {
-                    if at_limit[d][i] || self.meets(&latest, d, i) {
-                        continue;
-                    }
-                    let n = totals[d][i];
-                    if n >= max {
-                        at_limit[d][i] = true;
-                        continue;
-                    }
-                    totals[d][i] = n + 1;
-                    latest = self.settle_from(totals, i, &[d], vec![Bracket::above(n)], at_limit);
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-            latest = self.trial(totals);
-        }
-        latest
+    /// Every planned (day, interval), in time order.
+    fn units(&self) -> impl Iterator<Item = (usize, usize)> + use<> {
+        let intervals = self.frame.intervals;
+        (0..self.frame.days).flat_map(move |d| (0..intervals).map(move |i| (d, i)))
     }
 
     /// The (day, interval)s not met: missed at the limit, or still missed
@@ -524,7 +579,7 @@ impl<'a> Search<'a> {
 
     /// The final run of the staffing found, and the plan of each slot. With
     /// a confidence (its level, the mean's answer and the latest trial), an
-    /// interval the final run shows below the mean target is marked too.
+    /// interval the final staffing shows below the mean target is marked too.
     fn finish(
         mut self,
         totals: &[Vec<u32>],
@@ -532,16 +587,14 @@ impl<'a> Search<'a> {
         unreachable: &[Vec<bool>],
         at_confidence: Option<(f64, Vec<Vec<u32>>, Figures)>,
     ) -> Staffed {
+        let means = at_confidence.as_ref().map(|_| self.whole(totals));
         let scenario = self.scenario(totals);
-        let reps = self.run_all(&scenario, self.frame.per_day);
+        let reps = run::run_all(&scenario, &self.run, &|_| {});
+        let overran = self.trials.overran || reps.iter().any(|r| r.counts.overran);
         let results = run::aggregate_results(&scenario, self.frame.per_day, &reps);
-        let means = at_confidence.as_ref().map(|_| Figures::Means(Means::of(&reps, &self.at)));
-        let missed = |d: usize, i: usize| means.as_ref().is_some_and(|m| !self.meets(m, d, i));
+        let missed = |d: usize, i: usize| means.as_ref().is_some_and(|m| !self.meets_by(&Rule::Mean, m, d, i));
         let mean_agents = |d: usize, i: usize| at_confidence.as_ref().map(|(_, mean, _)| mean[d][i]);
-        let met_share = |d: usize, i: usize| match &at_confidence {
-            Some((_, _, Figures::Shares(s))) => s.share(d, i),
-            _ => None,
-        };
+        let met_share = |d: usize, i: usize| at_confidence.as_ref().and_then(|(_, _, latest)| self.share(latest, d, i));
         let slots = slots
             .into_iter()
             .enumerate()
@@ -564,8 +617,8 @@ impl<'a> Search<'a> {
             staffed: self.staffed,
             slots,
             results,
-            trials: self.trials + 1,
-            overran: self.overran,
+            trials: self.trials.count + 1,
+            overran,
             confidence: at_confidence
                 .map(|(level, _, _)| Confidence { level, pairs: confidence_pairs(self.sc, self.opts) }),
         }
@@ -577,104 +630,12 @@ enum Rule {
     /// The mean over the replications (each replication's figure pools the
     /// days when one staffing serves every day).
     Mean,
-    /// At least `level` of the (replication, day) pairs meet the target; the
-    /// trials keep results per day (`per_day`) when there are several days,
-    /// and `at` finds the figures in them.
-    Share { level: f64, per_day: bool, at: Lookup },
+    /// At least this share of the (replication, day) pairs meet the target.
+    Share(f64),
 }
 
-impl Rule {
-    /// The share rule at `level` for a scenario planned in `frame`.
-    fn share(sc: &Scenario, frame: &Frame, level: f64) -> Rule {
-        let per_day = frame.per_day || sc.simulation.days > 1;
-        Rule::Share { level, per_day, at: Lookup::new(&run::layout(sc, per_day), sc) }
-    }
-}
-
-/// A trial's figures, as its rule reads them.
-enum Figures {
-    Means(Means),
-    Shares(Shares),
-}
-
-/// Per planned (day, interval): the (replication, day) pairs it covers and
-/// those meeting the target, and the confidence they are held to.
-struct Shares {
-    level: f64,
-    intervals: usize,
-    met: Vec<u32>,
-    pairs: Vec<u32>,
-}
-
-impl Shares {
-    /// The pairs of a trial whose results are kept per day (see [`Rule::share`]).
-    fn of(sc: &Scenario, frame: &Frame, reps: &[Replication], at: &Lookup, level: f64) -> Shares {
-        let (mut met, mut pairs) = (Vec::new(), Vec::new());
-        for d in 0..frame.days {
-            for i in 0..frame.intervals {
-                let (mut m, mut n) = (0, 0);
-                for k in pair_days(sc, frame, d, i) {
-                    let slot = frame.day_slot(k, i);
-                    for r in reps {
-                        let values = r.slots.binary_search_by_key(&slot, |s| s.0).ok().map(|x| r.slots[x].1.as_slice());
-                        n += 1;
-                        m += u32::from(at.meets(sc, values));
-                    }
-                }
-                met.push(m);
-                pairs.push(n);
-            }
-        }
-        Shares { level, intervals: frame.intervals, met, pairs }
-    }
-
-    /// The share of day `d`'s interval `i` (none without pairs).
-    fn share(&self, d: usize, i: usize) -> Option<f64> {
-        let k = d * self.intervals + i;
-        (self.pairs[k] > 0).then(|| f64::from(self.met[k]) / f64::from(self.pairs[k]))
-    }
-
-    /// Day `d`'s interval `i` meets the target in at least `level` of its pairs.
-    fn holds(&self, d: usize, i: usize) -> bool {
-        let k = d * self.intervals + i;
-        Confidence::holds(self.level, self.met[k], self.pairs[k])
-    }
-}
-
-/// Each slot's mean service level and abandonment rate over the replications
-/// (those where it is defined), as `aggregate` computes them.
-struct Means {
-    service_level: Vec<Option<f64>>,
-    abandon_rate: Vec<Option<f64>>,
-}
-
-impl Means {
-    fn of(reps: &[Replication], at: &Lookup) -> Means {
-        let slots = reps.iter().flat_map(|r| r.slots.iter().map(|s| s.0 + 1)).max().unwrap_or(0);
-        let mean = |label: Option<usize>| -> Vec<Option<f64>> {
-            let Some(label) = label else { return vec![None; slots] };
-            let mut sums = vec![(0.0, 0u32); slots];
-            for r in reps {
-                for (slot, values) in &r.slots {
-                    if let Some(v) = values[label].filter(|v| v.is_finite()) {
-                        sums[*slot].0 += v;
-                        sums[*slot].1 += 1;
-                    }
-                }
-            }
-            sums.iter().map(|&(sum, n)| (n > 0).then(|| sum / f64::from(n))).collect()
-        };
-        Means { service_level: mean(at.service_level), abandon_rate: mean(at.abandon_rate) }
-    }
-
-    /// Meets the goal and the cap? Slots without figures meet them (nothing happened).
-    fn meets(&self, sc: &Scenario, slot: usize) -> bool {
-        let get = |v: &[Option<f64>]| v.get(slot).copied().flatten();
-        let sl = &sc.service_level;
-        get(&self.service_level).is_none_or(|v| v >= sl.goal)
-            && sl.max_abandon.is_none_or(|cap| get(&self.abandon_rate).is_none_or(|v| v <= cap))
-    }
-}
+/// A trial's figures: each replication's judge.
+struct Figures(Vec<Judge>);
 
 /// The plan of day `d`'s interval `i` before the search: figures and estimates.
 fn first_plan(sc: &Scenario, d: usize, i: usize) -> SlotPlan {
@@ -697,9 +658,10 @@ fn first_plan(sc: &Scenario, d: usize, i: usize) -> SlotPlan {
     }
 }
 
-/// Open intervals of a scenario (what `trial_done` counts).
-pub fn intervals(sc: &Scenario) -> usize {
-    sc.simulation.open_intervals()
+/// The (day, interval)s a search settles: what `trial_done` counts.
+pub fn units(sc: &Scenario, opts: &StaffOptions) -> usize {
+    let frame = Frame::new(sc, &staffed_groups(sc, opts));
+    frame.days * frame.intervals
 }
 
 #[cfg(test)]

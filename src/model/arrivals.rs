@@ -18,6 +18,7 @@ use crate::scenario::{DayProfiles, Scenario, Simulation};
 use rand_distr::{Distribution, Exp1, Gamma};
 
 /// The arrival process of one reason over the whole run.
+#[derive(Clone)]
 pub struct ArrivalProcess {
     /// Rate per microsecond in each open interval, per day profile.
     rates: Vec<Vec<f64>>,
@@ -118,6 +119,7 @@ fn multiplier(g: &Option<Gamma<f64>>, key: KeyPrefix) -> f64 {
 }
 
 /// One reason's forecast-error multipliers, drawn at the start of each day.
+#[derive(Clone)]
 struct VolumeNoise {
     /// The reason's daily multiplier, from (seed, replication, `forecast_reason`, reason, day).
     reason: Option<Gamma<f64>>,

@@ -79,8 +79,8 @@ fn slot_spans(timeline: &[(u32, u32)], end: u32) -> Vec<(u32, u32)> {
 }
 
 /// Day `day`'s shifts: the declared ones worked that day (one per agent, cut at `end`), else the slot spans.
-fn shifts(group: &Group, timeline: &[(u32, u32)], sim: &Simulation, day: u32) -> Vec<(u32, u32)> {
-    match &group.staffing {
+fn shifts(staffing: &Staffing, timeline: &[(u32, u32)], sim: &Simulation, day: u32) -> Vec<(u32, u32)> {
+    match staffing {
         Staffing::Shifts(shifts) => {
             let mut out: Vec<(u32, u32)> = shifts
                 .iter()
@@ -108,18 +108,29 @@ fn minute_counts(timeline: &[(u32, u32)], end: u32) -> Vec<u32> {
     counts
 }
 
+/// Whether group `group` has staggered breaks, planned each day from the
+/// day's whole staffing (so a change of staffing moves them all day).
+pub fn plans_breaks(group: &Group) -> bool {
+    group.breaks.iter().any(|b| matches!(b.at, BreakAt::Within { .. }))
+}
+
 /// Group `group`'s staggered breaks on day `day`.
 pub fn plan_breaks(group: &Group, sim: &Simulation, day: u32) -> BreakPlan {
+    plan_breaks_staffed(group, &group.staffing, sim, day)
+}
+
+/// [`plan_breaks`] with the group staffed by `staffing` (a staffing trial's).
+pub fn plan_breaks_staffed(group: &Group, staffing: &Staffing, sim: &Simulation, day: u32) -> BreakPlan {
     let mut plan = BreakPlan::default();
-    if !group.breaks.iter().any(|b| matches!(b.at, BreakAt::Within { .. })) {
+    if !plans_breaks(group) {
         return plan;
     }
-    let timeline = day_timeline(&group.staffing, sim, day);
+    let timeline = day_timeline(staffing, sim, day);
     let counts = minute_counts(&timeline, sim.end);
     let cap: Vec<u32> =
         counts.iter().map(|&n| ((group.max_on_break * f64::from(n) + 1e-9).floor() as u32).max(1)).collect();
     let mut away = vec![0u32; MINUTES];
-    for (shift_start, shift_end) in shifts(group, &timeline, sim, day) {
+    for (shift_start, shift_end) in shifts(staffing, &timeline, sim, day) {
         for (rule, b) in group.breaks.iter().enumerate() {
             let BreakAt::Within { from, to } = b.at else { continue };
             let (s, e) = (f64::from(shift_start), f64::from(shift_end));

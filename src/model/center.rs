@@ -2,15 +2,16 @@
 //! docs/design.md §2, driven by the engine's event queue.
 
 use super::arrivals::ArrivalProcess;
-use super::breaks::plan_breaks;
+use super::breaks::plan_breaks_staffed;
 use super::draws::{self, ChatStreams, SegmentDraws};
 use super::records::{AgentLevel, Away, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
 use super::routing::{RoutingIndex, RoutingKey};
-use super::staffing::{day_timeline, peak};
+use super::staffing::{day_points, peak};
 use crate::engine::{EventKey, EventQueue, KeyPrefix, SimDuration, SimTime, Stream};
 use crate::scenario::{AgentSelect, BreakAt, QueueSelect, Scenario, Staffing, WrapupBlocks};
 use rand::RngExt;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 type ChatIdx = usize;
 type AgentIdx = usize;
@@ -25,9 +26,11 @@ enum Event {
     Close {
         drain: bool,
     },
+    /// Point `point` of the group's staffing today ([`day_points`]): its
+    /// count is read when the event comes, so a resumed trial can change it.
     Staff {
         group: usize,
-        agents: u32,
+        point: u32,
     },
     Arrival {
         reason: usize,
@@ -111,6 +114,7 @@ struct BreakBook {
 
 /// An agent slot's shrinkage spells: an alternating renewal process of
 /// exponential spells and gaps from its own stream, started stationary.
+#[derive(Clone)]
 struct Spells {
     rng: Stream,
     /// Mean spell and mean gap, seconds.
@@ -154,6 +158,7 @@ fn away(ag: &Agent) -> Away {
     }
 }
 
+#[derive(Clone)]
 struct Agent {
     group: usize,
     status: Status,
@@ -227,6 +232,7 @@ type QueueKey = (i32, SimTime, u64);
 /// One customer's chat, from its first arrival to the end of its last
 /// segment (docs/design.md §2): what holds across its segments, and the
 /// current segment in `seg`.
+#[derive(Clone)]
 struct Chat {
     /// Its number in arrival order, as records and traces name it.
     id: u64,
@@ -255,6 +261,7 @@ struct Chat {
 /// What only a retry or a misrouted chat has, kept apart from [`Chat`]
 /// (in `Center::extras`): most chats are neither, and a chat a few bytes
 /// larger made every run ~7% slower (its moves became `memcpy` calls).
+#[derive(Clone)]
 struct ChatExtra {
     /// 0 for a customer's first attempt, k for its k-th retry.
     attempt: u32,
@@ -268,6 +275,7 @@ struct ChatExtra {
 
 /// The current segment of a chat: from joining a queue to its end. A new
 /// segment (transfer, follow-up) replaces it whole, so nothing carries over.
+#[derive(Clone)]
 struct Segment {
     /// New, transfer-in or follow-up: what it may do and where it is reported.
     kind: SegmentKind,
@@ -357,9 +365,15 @@ pub struct RunCounts {
 }
 
 /// One replication of a scenario, from first event to drained center.
+///
+/// A clone is a snapshot of the whole state, observer included: run on, it
+/// does exactly what the original would (staff resumes trials from one).
+#[derive(Clone)]
 pub struct Center<'a, O: Observer> {
     sc: &'a Scenario,
-    obs: &'a mut O,
+    obs: O,
+    /// Each group's staffing: the scenario's, or what a staffing trial sets.
+    staffing: Arc<[Staffing]>,
     /// Every chat's random streams.
     streams: ChatStreams,
     /// Whether offers draw from the `offers` stream: some group has a random
@@ -369,7 +383,7 @@ pub struct Center<'a, O: Observer> {
     agents: Vec<Agent>,
     /// First agent index of each group, and the pool size.
     group_agents: Vec<(usize, usize)>,
-    /// Today's staffing changes of each group.
+    /// Today's staffing points of each group ([`day_points`]).
     timelines: Vec<Vec<(u32, u32)>>,
     /// Whether each agent (slot i of its group) stays away today; all false
     /// without absenteeism.
@@ -388,6 +402,8 @@ pub struct Center<'a, O: Observer> {
     roster: bool,
     /// Each group's scheduled count now.
     scheduled: Vec<u32>,
+    /// The day begun last (0 before the first).
+    today: u32,
     seed: u64,
     replication: u32,
     /// Groups serving each skill, in file order.
@@ -434,14 +450,33 @@ pub const fn agent_bytes(cap: u32) -> usize {
 
 impl<'a, O: Observer> Center<'a, O> {
     /// Sets up replication `replication` of `sc` with `seed`.
-    pub fn new(sc: &'a Scenario, seed: u64, replication: u32, obs: &'a mut O) -> Self {
+    pub fn new(sc: &'a Scenario, seed: u64, replication: u32, obs: O) -> Self {
+        let staffing: Arc<[Staffing]> = sc.groups.iter().map(|g| g.staffing.clone()).collect();
+        let pools: Vec<u32> = staffing.iter().map(|s| peak(s, &sc.simulation)).collect();
+        Self::with_staffing(sc, staffing, &pools, seed, replication, obs)
+    }
+
+    /// Sets up replication `replication` of `sc` with `seed`, its groups
+    /// staffed by `staffing` (in place of the scenario's), with `pools[g]`
+    /// agents in group `g`, at least its peak: a pool larger than needed
+    /// changes nothing (agents beyond the scheduled count stay offline and
+    /// each slot's draws are its own), and leaves room for a staffing
+    /// trial to raise a count ([`Center::set_staffing`]).
+    pub fn with_staffing(
+        sc: &'a Scenario,
+        staffing: Arc<[Staffing]>,
+        pools: &[u32],
+        seed: u64,
+        replication: u32,
+        obs: O,
+    ) -> Self {
         let sim = &sc.simulation;
-        let timelines: Vec<_> = sc.groups.iter().map(|g| day_timeline(&g.staffing, sim, 0)).collect();
+        let timelines: Vec<_> = staffing.iter().map(|s| day_points(s, sim, 0)).collect();
         let mut agents = Vec::new();
         let mut group_agents = Vec::new();
         let mut skill_groups = vec![Vec::new(); sc.skills.len()];
         for (g, group) in sc.groups.iter().enumerate() {
-            let n = peak(&group.staffing, sim) as usize;
+            let n = pools[g].max(peak(&staffing[g], sim)) as usize;
             group_agents.push((agents.len(), n));
             for &s in &group.skills {
                 skill_groups[s].push(g);
@@ -498,6 +533,7 @@ impl<'a, O: Observer> Center<'a, O> {
         Center {
             sc,
             obs,
+            staffing,
             streams: ChatStreams::new(seed, replication, sc.reasons.len()),
             offer_draws: sc.groups.iter().any(|g| g.rules.accept.fixed().is_none() || g.rules.refuse > 0.0),
             queue: EventQueue::new(),
@@ -525,6 +561,7 @@ impl<'a, O: Observer> Center<'a, O> {
             },
             roster: sc.shrinks(),
             scheduled: vec![0; sc.groups.len()],
+            today: 0,
             seed,
             replication,
             skill_groups,
@@ -550,14 +587,7 @@ impl<'a, O: Observer> Center<'a, O> {
 
     /// Runs to the end: the last day's drain completed.
     pub fn run(mut self) -> RunCounts {
-        self.queue.schedule(self.day_begin_at(0), Event::DayBegin(0));
-        for r in 0..self.arrivals.len() {
-            self.schedule_arrival(r);
-        }
-        if self.sc.replay.as_ref().is_some_and(|v| !v.is_empty()) {
-            let at = self.origin.after_secs(self.sc.replay.as_ref().unwrap()[0].time);
-            self.queue.schedule(at, Event::Replay { index: 0 });
-        }
+        self.start();
         // Every instant is checked here: time arithmetic saturates at
         // `SimTime::NEVER`, which lies far beyond the limit.
         let mut overran = false;
@@ -568,11 +598,82 @@ impl<'a, O: Observer> Center<'a, O> {
             }
             self.handle(ev);
         }
+        self.end(overran)
+    }
+
+    /// Schedules the first events: the first day's begin and the arrivals.
+    /// [`Center::run`] does it; a run driven by [`Center::run_while`] starts with it.
+    pub fn start(&mut self) {
+        self.queue.schedule(self.day_begin_at(0), Event::DayBegin(0));
+        for r in 0..self.arrivals.len() {
+            self.schedule_arrival(r);
+        }
+        if self.sc.replay.as_ref().is_some_and(|v| !v.is_empty()) {
+            let at = self.origin.after_secs(self.sc.replay.as_ref().unwrap()[0].time);
+            self.queue.schedule(at, Event::Replay { index: 0 });
+        }
+    }
+
+    /// The run is over (at its time limit when `overran`): the observer is told.
+    fn end(&mut self, overran: bool) -> RunCounts {
         if !overran {
             let end = self.queue.now();
             self.obs.finish(end);
         }
         RunCounts { chats: self.next_chat_id, events: self.queue.events_popped(), overran }
+    }
+
+    /// Runs on, after [`Center::start`], while `go(observer, instant of the
+    /// next event)` says so: `None` when paused before that event (the
+    /// state is as if the run stopped just before it, and may be cloned,
+    /// restaffed and run on), the run's counts when it is over. Pausing
+    /// changes nothing: the events pop in the order [`Center::run`] pops them.
+    pub fn run_while(&mut self, mut go: impl FnMut(&O, SimTime) -> bool) -> Option<RunCounts> {
+        loop {
+            let Some(at) = self.queue.peek_time() else { return Some(self.end(false)) };
+            if at > self.time_limit {
+                return Some(self.end(true));
+            }
+            if !go(&self.obs, at) {
+                return None;
+            }
+            let (_, ev) = self.queue.pop().expect("an event was peeked");
+            self.handle(ev);
+        }
+    }
+
+    /// The observer, to read what it has seen so far.
+    pub fn observer(&self) -> &O {
+        &self.obs
+    }
+
+    /// The observer, to change what it keeps (a paused run's).
+    pub fn observer_mut(&mut self) -> &mut O {
+        &mut self.obs
+    }
+
+    /// Whether each group's pool holds the peak of `staffing`.
+    pub fn fits(&self, staffing: &[Staffing]) -> bool {
+        let sim = &self.sc.simulation;
+        staffing.iter().zip(&self.group_agents).all(|(s, &(_, n))| peak(s, sim) as usize <= n)
+    }
+
+    /// Staffs the groups by `staffing` from now on, for a paused run: the
+    /// staffing events still to come today read their counts from it, and
+    /// later days are planned by it. It must fit the pools
+    /// ([`Center::fits`]) and keep the instants of today's points (a list
+    /// per interval has a point at every interval's start). A group with
+    /// staggered breaks plans its whole day's breaks from the day's
+    /// staffing when the day begins: change its staffing only before that.
+    pub fn set_staffing(&mut self, staffing: Arc<[Staffing]>) {
+        debug_assert!(self.fits(&staffing), "a group's pool is smaller than its new staffing");
+        let sim = &self.sc.simulation;
+        for (g, s) in staffing.iter().enumerate() {
+            let points = day_points(s, sim, self.today);
+            debug_assert!(points.iter().map(|p| p.0).eq(self.timelines[g].iter().map(|p| p.0)), "points moved");
+            self.timelines[g] = points;
+        }
+        self.staffing = staffing;
     }
 
     fn now(&self) -> SimTime {
@@ -602,10 +703,9 @@ impl<'a, O: Observer> Center<'a, O> {
     fn day_begin_at(&self, day: u32) -> SimTime {
         let sim = &self.sc.simulation;
         let first = self
-            .sc
-            .groups
+            .staffing
             .iter()
-            .filter_map(|g| day_timeline(&g.staffing, sim, day).first().map(|p| p.0))
+            .filter_map(|s| day_points(s, sim, day).first().map(|p| p.0))
             .min()
             .unwrap_or(sim.start);
         SimTime::of_day(day, first.min(sim.start))
@@ -616,7 +716,14 @@ impl<'a, O: Observer> Center<'a, O> {
             Event::DayBegin(d) => self.day_begin(d),
             Event::Open => self.obs.open(self.now(), true),
             Event::Close { drain } => self.close(drain),
-            Event::Staff { group, agents } => self.staff(group, agents),
+            Event::Staff { group, point } => {
+                // A point at the count before changes nothing (as if it were not there).
+                let points = &self.timelines[group];
+                let (i, n) = (point as usize, points[point as usize].1);
+                if i == 0 || points[i - 1].1 != n {
+                    self.staff(group, n);
+                }
+            }
             Event::Arrival { reason } => {
                 self.new_chat(reason, None);
                 self.schedule_arrival(reason);
@@ -646,6 +753,7 @@ impl<'a, O: Observer> Center<'a, O> {
     // ---- days, staffing, closing ----
 
     fn day_begin(&mut self, d: u32) {
+        self.today = d;
         self.obs.day(d);
         let sim = &self.sc.simulation;
         self.closing = false;
@@ -655,14 +763,14 @@ impl<'a, O: Observer> Center<'a, O> {
             }
         }
         for g in 0..self.timelines.len() {
-            self.timelines[g] = day_timeline(&self.sc.groups[g].staffing, sim, d);
+            self.timelines[g] = day_points(&self.staffing[g], sim, d);
             self.draw_absence(g, d);
             if self.roster {
                 self.tell_roster(g);
             }
             for i in 0..self.timelines[g].len() {
-                let (t, n) = self.timelines[g][i];
-                self.queue.schedule(SimTime::of_day(d, t), Event::Staff { group: g, agents: n });
+                let t = self.timelines[g][i].0;
+                self.queue.schedule(SimTime::of_day(d, t), Event::Staff { group: g, point: i as u32 });
             }
         }
         self.schedule_breaks(d);
@@ -733,13 +841,16 @@ impl<'a, O: Observer> Center<'a, O> {
                 BreakAt::Clock(t) => Some((SimTime::of_day(d, t), rule)),
                 BreakAt::Within { .. } => None,
             });
-            let planned = plan_breaks(group, sim, d).breaks.into_iter().map(|b| (midnight.after_secs(b.start), b.rule));
+            let planned = plan_breaks_staffed(group, &self.staffing[g], sim, d)
+                .breaks
+                .into_iter()
+                .map(|b| (midnight.after_secs(b.start), b.rule));
             for (at, rule) in fixed.chain(planned) {
                 if at >= now {
                     self.queue.schedule(at, Event::BreakDue { group: g as u32, rule: rule as u32 });
                 }
             }
-            if let Staffing::Shifts(shifts) = &group.staffing {
+            if let Staffing::Shifts(shifts) = &self.staffing[g] {
                 for (shift, s) in shifts.iter().enumerate().filter(|(_, s)| s.on_day(d)) {
                     for (brk, b) in s.breaks.iter().enumerate() {
                         let at = SimTime::of_day(d, b.start);
@@ -785,9 +896,8 @@ impl<'a, O: Observer> Center<'a, O> {
     /// own agents when shifts start apart), then the lowest number.
     #[inline(never)]
     fn shift_break_due(&mut self, g: usize, shift: usize, brk: usize) {
-        let Staffing::Shifts(shifts) = &self.sc.groups[g].staffing else {
-            unreachable!("a shift's break without shifts")
-        };
+        let staffing = Arc::clone(&self.staffing);
+        let Staffing::Shifts(shifts) = &staffing[g] else { unreachable!("a shift's break without shifts") };
         let s = &shifts[shift];
         let length = SimDuration::from_secs(f64::from(s.breaks[brk].length));
         let (first, n) = self.group_agents[g];
@@ -1198,6 +1308,7 @@ impl<'a, O: Observer> Center<'a, O> {
         if retry_of.is_some() {
             self.trace(None, Some(c), TraceEvent::Retry);
         }
+        self.obs.arrived(now);
         self.enqueue(c);
     }
 
@@ -1501,9 +1612,14 @@ impl<'a, O: Observer> Center<'a, O> {
             self.queue.cancel(t);
         }
         let misrouted = self.misrouted(c);
-        let seg = &mut self.chat_mut(c).seg;
+        let ch = self.chat_mut(c);
+        let counted = ch.counted;
+        let seg = &mut ch.seg;
         seg.state = SegState::Working;
         seg.accepted = now;
+        let (kind, arrival) = (seg.kind, seg.arrival);
+        self.obs.accepted(kind, arrival, now.secs_since(arrival), counted);
+        let seg = &mut self.chat_mut(c).seg;
         let d = &seg.draws;
         let auth = d.auth;
         let full = auth + d.handle;

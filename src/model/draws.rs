@@ -36,6 +36,7 @@ pub const SHRINKAGE: u64 = 11;
 /// The streams of every chat of one replication: keyed by (seed,
 /// replication, purpose, reason, arrival index), and for a retry also its
 /// attempt number (from 1), with the shared part of each key folded once.
+#[derive(Clone)]
 pub struct ChatStreams {
     /// By purpose (index `purpose - CUSTOMER`), then reason.
     prefixes: Vec<Vec<KeyPrefix>>,

@@ -11,10 +11,10 @@ mod routing;
 mod staffing;
 mod trace;
 
-pub use breaks::{BreakPlan, Crowded, PlannedBreak, expected_on_break, plan_breaks};
+pub use breaks::{BreakPlan, Crowded, PlannedBreak, expected_on_break, plan_breaks, plans_breaks};
 pub use center::{CHAT_BYTES, Center, RunCounts, agent_bytes};
 pub use records::{AgentLevel, Away, Observer, Outcome, SegmentKind, SegmentRecord, TraceEvent};
-pub use staffing::{day_timeline, peak};
+pub use staffing::{day_points, day_timeline, peak};
 pub use trace::{EventRow, Trace};
 
 use crate::engine::SimTime;
@@ -57,6 +57,14 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
     fn day(&mut self, day: u32) {
         self.0.day(day);
         self.1.day(day);
+    }
+    fn arrived(&mut self, at: SimTime) {
+        self.0.arrived(at);
+        self.1.arrived(at);
+    }
+    fn accepted(&mut self, kind: SegmentKind, arrival: SimTime, wait: f64, counted: bool) {
+        self.0.accepted(kind, arrival, wait, counted);
+        self.1.accepted(kind, arrival, wait, counted);
     }
     fn finish(&mut self, at: SimTime) {
         self.0.finish(at);

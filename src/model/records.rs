@@ -206,6 +206,60 @@ pub trait Observer {
     fn roster(&mut self, _at: SimTime, _group: usize, _scheduled: u32, _absent: u32) {}
     /// Day `day` (0-based) begins; for progress reports.
     fn day(&mut self, _day: u32) {}
+    /// A new chat (a first attempt or a retry) arrives at `at`, before it queues.
+    fn arrived(&mut self, _at: SimTime) {}
+    /// A segment of `kind` that joined its queue at `arrival` is accepted
+    /// after `wait` seconds; `counted`: after the warm-up. Its record comes
+    /// at its end, often many minutes later; with [`Observer::arrived`] and
+    /// the records of segments never answered (which come at once), an
+    /// observer knows each new chat's queue outcome as soon as it is
+    /// decided: what staff's resumed trials judge an interval by.
+    fn accepted(&mut self, _kind: SegmentKind, _arrival: SimTime, _wait: f64, _counted: bool) {}
     /// The run ended at `at`: close all time-weighted accounting.
     fn finish(&mut self, at: SimTime);
+}
+
+/// An observer lent to a run.
+impl<T: Observer> Observer for &mut T {
+    const TRACES: bool = T::TRACES;
+    #[inline(always)]
+    fn segment(&mut self, rec: &SegmentRecord) {
+        (**self).segment(rec);
+    }
+    #[inline(always)]
+    fn agent_level(&mut self, at: SimTime, group: usize, from: AgentLevel, to: AgentLevel) {
+        (**self).agent_level(at, group, from, to);
+    }
+    #[inline(always)]
+    fn queue_len(&mut self, at: SimTime, skill: usize, reason: usize, delta: i32) {
+        (**self).queue_len(at, skill, reason, delta);
+    }
+    #[inline(always)]
+    fn open(&mut self, at: SimTime, open: bool) {
+        (**self).open(at, open);
+    }
+    #[inline(always)]
+    fn trace(&mut self, at: SimTime, agent: Option<u32>, chat: Option<(u64, u8)>, ev: TraceEvent) {
+        (**self).trace(at, agent, chat, ev);
+    }
+    #[inline(always)]
+    fn roster(&mut self, at: SimTime, group: usize, scheduled: u32, absent: u32) {
+        (**self).roster(at, group, scheduled, absent);
+    }
+    #[inline(always)]
+    fn day(&mut self, day: u32) {
+        (**self).day(day);
+    }
+    #[inline(always)]
+    fn arrived(&mut self, at: SimTime) {
+        (**self).arrived(at);
+    }
+    #[inline(always)]
+    fn accepted(&mut self, kind: SegmentKind, arrival: SimTime, wait: f64, counted: bool) {
+        (**self).accepted(kind, arrival, wait, counted);
+    }
+    #[inline(always)]
+    fn finish(&mut self, at: SimTime) {
+        (**self).finish(at);
+    }
 }

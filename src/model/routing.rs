@@ -19,6 +19,7 @@ type AgentIdx = usize;
 pub type RoutingKey = (i64, SimTime, AgentIdx);
 
 /// Available agents of every group, in `agent_select` order.
+#[derive(Clone)]
 pub struct RoutingIndex {
     /// By group, then level (policy term minus `lowest`): `levels` heaps a group.
     heaps: Vec<LevelHeap>,
@@ -108,7 +109,7 @@ const SIGN: u64 = 1 << 63;
 const ARITY: usize = 4;
 
 /// A 4-ary min-heap of entries that records each agent's position in `pos`.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct LevelHeap(Vec<Entry>);
 
 impl LevelHeap {

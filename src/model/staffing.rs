@@ -9,10 +9,23 @@ use crate::scenario::{Simulation, Staffing};
 
 /// Day `day`'s (seconds after midnight, scheduled agents from then on), in time order.
 pub fn day_timeline(staffing: &Staffing, sim: &Simulation, day: u32) -> Vec<(u32, u32)> {
+    points(staffing, sim, day, true)
+}
+
+/// [`day_timeline`] with a point at every instant a count is set, even to
+/// the count before (each interval's start for a list per interval): the
+/// center schedules one staffing event a point, so a resumed trial can set
+/// any interval's count after the day began (a point whose count equals
+/// the one before changes nothing).
+pub fn day_points(staffing: &Staffing, sim: &Simulation, day: u32) -> Vec<(u32, u32)> {
+    points(staffing, sim, day, false)
+}
+
+fn points(staffing: &Staffing, sim: &Simulation, day: u32, changes_only: bool) -> Vec<(u32, u32)> {
     let mut out: Vec<(u32, u32)> = Vec::new();
     let mut push = |t: u32, n: u32| match out.last_mut() {
         Some(last) if last.0 == t => last.1 = n,
-        Some(last) if last.1 == n => {}
+        Some(last) if changes_only && last.1 == n => {}
         _ => out.push((t, n)),
     };
     match staffing {

@@ -25,7 +25,7 @@ pub struct ScopeNames {
     pub groups: Vec<String>,
 }
 
-fn ratio(num: f64, den: f64) -> Option<f64> {
+pub(super) fn ratio(num: f64, den: f64) -> Option<f64> {
     (den > 0.0).then(|| num / den)
 }
 

@@ -25,6 +25,7 @@ mod limits;
 mod misroute;
 mod mutations;
 mod readme;
+mod resume;
 mod retrials;
 mod routing;
 mod rules;
