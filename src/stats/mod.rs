@@ -8,6 +8,7 @@ pub mod fit;
 mod hist;
 mod metrics;
 mod names;
+mod precision;
 mod results;
 mod staffing;
 pub mod summary;
@@ -19,5 +20,6 @@ pub use collect::{AgentTotals, Collector, KindTotals, Layout, QueueTotals, SegTo
 pub use hist::WaitHistogram;
 pub use metrics::{Label, ScopeNames, metric_labels, metric_values};
 pub use names::{Direction, Metric, MetricKind, Scope, UnknownName, Work};
+pub use precision::{PrecisionCheck, PrecisionOutcome, precision_check};
 pub use results::{Replication, Results, aggregate_results, in_pool, layout, scope_names};
 pub use staffing::{Confidence, Frame, SlotPlan, Staffed, slot_figure};
