@@ -194,3 +194,24 @@ fn bad_flags_exit_2_naming_the_flag_and_value() {
     );
     assert!(!work.path("p").exists());
 }
+
+#[test]
+fn the_readme_example_stops_where_the_readme_says() {
+    // README "Runs to a precision": retail-weekday to ± 0.002 checks after 20, 30, 40 and 50 replications.
+    let work = Work::new();
+    work.ok(&["run", RETAIL, "--quiet", "--no-charts", "--precision", "0.002", "--out", "p"]);
+    let checks = rows(&work.path("p/precision.csv"));
+    let got: Vec<(&str, &str, &str)> =
+        checks.iter().map(|c| (c["replications"].as_str(), c["half_width"].as_str(), c["outcome"].as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("20", "0.003099", "more"),
+            ("30", "0.002589", "more"),
+            ("40", "0.002239", "more"),
+            ("50", "0.001965", "reached")
+        ]
+    );
+    let readme = std::fs::read_to_string(root("README.md")).unwrap();
+    assert!(readme.contains("service_level ± 0.001965 after 50 replications: target 0.002 reached (4 checks)"));
+}
