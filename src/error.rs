@@ -19,7 +19,8 @@ pub enum Exit {
     /// 0: done; also when the reader of the output went away (`| head`).
     Success,
     /// 1: a finding, not an error: a regression (`compare`), a staffing
-    /// target out of reach (`staff`). The files are still written.
+    /// target out of reach (`staff`), a precision not reached within
+    /// `--max-replications` (`run --precision`). The files are still written.
     Finding,
     /// 2: bad input, nothing written ([`Kind::Input`]).
     Input,

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod compare;
 pub mod fit;
 pub mod memory;
+pub mod precision;
 pub mod run;
 pub mod schedule;
 pub mod shard;

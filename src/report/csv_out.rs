@@ -2,12 +2,12 @@
 //! The columns are those of [`super::schema`]; times are seconds from the first day's start.
 
 use super::schema::{
-    AGGREGATE_COLUMNS, EVENT_COLUMNS, INTERVAL_COLUMNS, REPLICATION_COLUMNS, WAIT_HISTOGRAM_COLUMNS, chat_columns,
-    sweep_columns,
+    AGGREGATE_COLUMNS, EVENT_COLUMNS, INTERVAL_COLUMNS, PRECISION_COLUMNS, REPLICATION_COLUMNS, WAIT_HISTOGRAM_COLUMNS,
+    chat_columns, sweep_columns,
 };
 use crate::engine::SimTime;
 use crate::model::Trace;
-use crate::stats::{Aggregate, Layout, Scope};
+use crate::stats::{Aggregate, Layout, PrecisionCheck, Scope};
 use crate::stats::{Replication, Results};
 use std::io::{self, Write};
 use std::path::Path;
@@ -124,6 +124,29 @@ pub fn write_replications(path: &Path, layout: &Layout, reps: &[Replication], re
                 row(&mut w, rep.index, slot, label, *v)?;
             }
         }
+    }
+    w.flush()
+}
+
+/// `precision.csv`: `replications,metric,mean,ci95_low,ci95_high,half_width,target,outcome` —
+/// each check of `run --precision`: the metric's mean and 95% interval (scope
+/// `all`) over the replications run so far, as `summary.csv` would give them,
+/// its half-width, the target and what the check decided (`more`, `reached`, `cap`).
+pub fn write_precision(path: &Path, checks: &[PrecisionCheck]) -> io::Result<()> {
+    let mut w = csv_writer(path)?;
+    w.write_record(PRECISION_COLUMNS).map_err(csv_err)?;
+    for c in checks {
+        w.write_record([
+            c.replications.to_string(),
+            c.metric.to_string(),
+            fmt_num(c.mean),
+            fmt_num(c.ci95.map(|ci| ci.0)),
+            fmt_num(c.ci95.map(|ci| ci.1)),
+            fmt_num(c.half_width()),
+            c.target.to_string(),
+            c.outcome.name().to_string(),
+        ])
+        .map_err(csv_err)?;
     }
     w.flush()
 }

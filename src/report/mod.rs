@@ -24,8 +24,8 @@ pub use backtest::{
 pub use backtest_html::write_backtest_report;
 pub use charts::{Chart, ChartData, SIZE, write_charts, write_sweep_charts};
 pub use csv_out::{
-    TraceNames, csv_writer, fmt_num, write_chats, write_events, write_intervals, write_replications, write_summary,
-    write_sweep, write_text, write_wait_histograms,
+    TraceNames, csv_writer, fmt_num, write_chats, write_events, write_intervals, write_precision, write_replications,
+    write_summary, write_sweep, write_text, write_wait_histograms,
 };
 pub use fit::{FIT_COLUMNS, WEEKDAYS, write_fit};
 pub use fit_html::write_fit_report;

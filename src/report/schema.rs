@@ -24,6 +24,10 @@ pub const INTERVAL_COLUMNS: [&str; 10] =
 /// The columns of `replications.csv`.
 pub const REPLICATION_COLUMNS: [&str; 7] = ["replication", "day", "interval", "scope", "key", "metric", "value"];
 
+/// The columns of `precision.csv` (`run --precision`): one row per check.
+pub const PRECISION_COLUMNS: [&str; 8] =
+    ["replications", "metric", "mean", "ci95_low", "ci95_high", "half_width", "target", "outcome"];
+
 /// The columns of `wait_histograms.csv`.
 pub const WAIT_HISTOGRAM_COLUMNS: [&str; 7] = ["replication", "scope", "key", "bin", "wait_from", "wait_to", "count"];
 

@@ -24,6 +24,7 @@ mod layers;
 mod limits;
 mod misroute;
 mod mutations;
+mod precision;
 mod readme;
 mod resume;
 mod retrials;
