@@ -5,7 +5,7 @@
 //! same whatever the number of threads.
 
 use crate::engine::SimTime;
-use crate::model::{AgentLevel, Both, Observer, SegmentRecord, Trace, TraceEvent, simulate};
+use crate::model::{AgentLevel, Both, Observer, RunCounts, SegmentRecord, Trace, TraceEvent, simulate};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::stats::{Collector, metric_values};
 // What a run produces, defined in `stats` so that `report` can write it
@@ -42,6 +42,20 @@ pub fn run_one_reporting(sc: &Scenario, opts: &RunOptions, index: u32, day_done:
     } else {
         (simulate(sc, opts.seed, index, &mut DayCounter { inner: &mut stats, day_done }), None)
     };
+    replication(sc, index, &stats, counts, trace)
+}
+
+/// Runs one replication (without a trace) with observer `also` beside its
+/// collector: staff judges its whole trials and keeps the last one's
+/// results, so the staffing found need not be run again.
+pub fn run_one_with<O: Observer>(sc: &Scenario, opts: &RunOptions, index: u32, also: &mut O) -> Replication {
+    let mut stats = Collector::new(layout(sc, opts.per_day));
+    let counts = simulate(sc, opts.seed, index, &mut Both(&mut stats, also));
+    replication(sc, index, &stats, counts, None)
+}
+
+/// Replication `index`'s record from its collector.
+fn replication(sc: &Scenario, index: u32, stats: &Collector, counts: RunCounts, trace: Option<Trace>) -> Replication {
     let names = scope_names(sc);
     let total = stats.total();
     let whole = metric_values(stats.layout(), &names, &total);

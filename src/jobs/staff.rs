@@ -41,12 +41,13 @@ use crate::analytic::erlang_c;
 use crate::analytic::estimate::{agents_needed, offered_load, pooled_model};
 use crate::analytic::warnings::{distinct_days, scheduled_agents};
 use crate::engine::SimTime;
-use crate::jobs::run::{self, RunOptions};
+use crate::jobs::run::{self, Replication, RunOptions};
 pub use crate::jobs::trials::Mode;
 use crate::jobs::trials::Trials;
 use crate::scenario::{DayProfiles, Scenario, Staffing};
 pub use crate::stats::{Confidence, Frame, SlotPlan, Staffed, slot_figure};
 use crate::stats::{Judge, QueueOutcomes};
+use rayon::prelude::*;
 use std::sync::Arc;
 
 /// What to staff and within which limit.
@@ -267,6 +268,8 @@ struct Search<'a> {
     /// (Day, interval)s counted as settled before this phase (by `trial_done`).
     settled_before: usize,
     trials: Trials<'a>,
+    /// The staffing of the latest whole trial and its replications.
+    last_whole: Option<(Vec<Vec<u32>>, Vec<Replication>)>,
 }
 
 impl<'a> Search<'a> {
@@ -296,12 +299,17 @@ impl<'a> Search<'a> {
             rule: Rule::Mean,
             settled_before: 0,
             trials: Trials::new(sc, opts.trials),
+            last_whole: None,
         }
     }
 
     /// Every (day, interval)'s plan before the search: figures and estimates.
     fn first_plans(&self) -> Vec<Vec<SlotPlan>> {
-        (0..self.frame.days).map(|d| (0..self.frame.intervals).map(|i| first_plan(self.sc, d, i)).collect()).collect()
+        let (sc, intervals) = (self.sc, self.frame.intervals);
+        (0..self.frame.days)
+            .into_par_iter()
+            .map(|d| (0..intervals).into_par_iter().map(|i| first_plan(sc, d, i)).collect())
+            .collect()
     }
 
     /// The start: the analytic estimate, less the agents of groups kept as they are.
@@ -397,10 +405,24 @@ impl<'a> Search<'a> {
         Figures(self.trials.judge(&staffing, &unit))
     }
 
-    /// One trial of the staffing `totals`, run whole: every interval judged.
+    /// One trial of the staffing `totals`, run whole: every interval
+    /// judged, and the replications' results kept (the last whole trial is
+    /// often of the staffing found: then it is the final run).
     fn whole(&mut self, totals: &[Vec<u32>]) -> Figures {
-        let staffing = self.staffing(totals);
-        Figures(self.trials.whole(&staffing))
+        self.trials.count += 1;
+        let scenario = self.scenario(totals);
+        let (sc, run) = (self.sc, &self.run);
+        let done: Vec<(Replication, Judge)> = (0..run.replications)
+            .into_par_iter()
+            .map(|r| {
+                let mut judge = Judge::of(sc);
+                (run::run_one_with(&scenario, run, r, &mut judge), judge)
+            })
+            .collect();
+        let (reps, judges): (Vec<Replication>, Vec<Judge>) = done.into_iter().unzip();
+        self.trials.overran |= reps.iter().any(|r| r.counts.overran);
+        self.last_whole = Some((totals.to_vec(), reps));
+        Figures(judges)
     }
 
     /// Day `d`'s interval `i` meets the target in trial `m`, by the search's rule.
@@ -589,7 +611,13 @@ impl<'a> Search<'a> {
     ) -> Staffed {
         let means = at_confidence.as_ref().map(|_| self.whole(totals));
         let scenario = self.scenario(totals);
-        let reps = run::run_all(&scenario, &self.run, &|_| {});
+        let reps = match self.last_whole.take() {
+            Some((tried, reps)) if tried == totals => reps,
+            _ => {
+                self.trials.count += 1;
+                run::run_all(&scenario, &self.run, &|_| {})
+            }
+        };
         let overran = self.trials.overran || reps.iter().any(|r| r.counts.overran);
         let results = run::aggregate_results(&scenario, self.frame.per_day, &reps);
         let missed = |d: usize, i: usize| means.as_ref().is_some_and(|m| !self.meets_by(&Rule::Mean, m, d, i));
@@ -617,7 +645,7 @@ impl<'a> Search<'a> {
             staffed: self.staffed,
             slots,
             results,
-            trials: self.trials.count + 1,
+            trials: self.trials.count,
             overran,
             confidence: at_confidence
                 .map(|(level, _, _)| Confidence { level, pairs: confidence_pairs(self.sc, self.opts) }),

@@ -101,9 +101,7 @@ impl<'a> Trials<'a> {
         (0..sim.replications)
             .into_par_iter()
             .map(|r| {
-                let sl = &sc.service_level;
-                let judge = Judge::new(sim.interval_length(), sim.days, sl.threshold, sl.short_abandon);
-                let mut c = Center::with_staffing(sc, Arc::clone(staffing), pools, seed, r, judge);
+                let mut c = Center::with_staffing(sc, Arc::clone(staffing), pools, seed, r, Judge::of(sc));
                 c.start();
                 c
             })

@@ -21,7 +21,8 @@ use rand_distr::{Distribution, Exp1, Gamma};
 #[derive(Clone)]
 pub struct ArrivalProcess {
     /// Rate per microsecond in each open interval, per day profile.
-    rates: Vec<Vec<f64>>,
+    /// (Shared: a snapshot of the run copies no rates.)
+    rates: std::sync::Arc<[Vec<f64>]>,
     intervals: usize,
     /// The daily opening, from midnight.
     opening: SimDuration,

@@ -13,6 +13,7 @@
 use super::metrics::ratio;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{AgentLevel, Observer, Outcome, SegmentKind, SegmentRecord};
+use crate::scenario::Scenario;
 
 /// The queue outcomes of the counted new chats of one interval of one day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -82,6 +83,12 @@ impl Judge {
             self.outcomes.resize(slot + 1, QueueOutcomes::default());
         }
         slot
+    }
+
+    /// The judge of a run of `sc`: its days, interval, threshold and short-abandon time.
+    pub fn of(sc: &Scenario) -> Judge {
+        let (sim, sl) = (&sc.simulation, &sc.service_level);
+        Judge::new(sim.interval_length(), sim.days, sl.threshold, sl.short_abandon)
     }
 
     /// Chats of day slot `slot` still waiting.
