@@ -43,6 +43,11 @@ pub struct StaffArgs {
     /// from the start (slow; the same answer byte for byte: a check).
     #[arg(long, value_enum, default_value_t = TrialMode::Resume)]
     trials: TrialMode,
+    /// The most replications one decision may take: where the 95% interval of the service level at
+    /// n − 1 or n agents holds the goal, more are added in batches of the scenario's replications,
+    /// up to this (default: 4 × replications; the replications themselves: decide on those alone).
+    #[arg(long)]
+    max_replications: Option<u32>,
     /// Most agents an interval may have (staffed groups together); beyond it the target is unreachable.
     #[arg(long, default_value_t = 1000)]
     max_agents: u32,
@@ -60,7 +65,9 @@ pub struct StaffArgs {
 }
 
 pub fn staff(args: &StaffArgs) -> Result<Exit> {
-    use ccsim::jobs::staff::{Confidence, Mode, StaffOptions, confidence_pairs, staff, units};
+    use ccsim::jobs::staff::{
+        Confidence, Mode, StaffOptions, confidence_pairs, default_max_replications, staff, units,
+    };
     let mut sc = load(&args.scenario)?;
     args.reps.apply(&mut sc, &args.scenario)?;
     if let Some(goal) = args.goal {
@@ -99,11 +106,20 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
             args.max_agents
         )));
     }
+    let reps = sc.simulation.replications;
+    let max_replications = args.max_replications.unwrap_or_else(|| default_max_replications(&sc));
+    let limit = ccsim::scenario::limits::MAX_REPLICATIONS;
+    if max_replications < reps || max_replications > limit {
+        return Err(Error::input(format!(
+            "--max-replications: expected an integer from the replications ({reps}) to {limit}, got {max_replications}"
+        )));
+    }
+    // Each replication a decision may take keeps its run paused in memory.
     let plan = ccsim::jobs::memory::Plan {
         per_day: ccsim::analytic::warnings::distinct_days(&sc) > 1
             || args.confidence.is_some() && sc.simulation.days > 1,
         agents: args.max_agents,
-        ..ccsim::jobs::memory::Plan::run(sc.simulation.replications, args.reps.threads)
+        ..ccsim::jobs::memory::Plan::run(max_replications, args.reps.threads)
     };
     check_memory(&sc, &plan, &args.reps)?;
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-staff", sc.name)));
@@ -119,6 +135,7 @@ pub fn staff(args: &StaffArgs) -> Result<Exit> {
         threads: args.reps.threads,
         confidence: args.confidence,
         trials,
+        max_replications,
     };
     if let Some(q) = args.confidence {
         let pairs = confidence_pairs(&sc, &opts);

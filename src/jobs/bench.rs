@@ -1,7 +1,8 @@
 //! The benchmark behind `ccsim bench`: one replication on one thread,
 //! timed from the first event to the last, with the process's peak memory.
 
-use crate::jobs::run::{RunOptions, check_finished, run_one};
+use crate::jobs::run::{RunOptions, check_finished, run_all, run_one};
+use crate::jobs::staff::{Mode, StaffOptions, default_max_replications, staff};
 use crate::scenario::{Scenario, ScenarioError};
 use std::time::Instant;
 
@@ -80,6 +81,82 @@ pub fn measure(sc: &Scenario, days: u32) -> Result<Measurement, ScenarioError> {
     // A run stopped at its time limit would time less than the scenario asks.
     check_finished(&sc, std::slice::from_ref(&rep))?;
     Ok(Measurement { days, chats: rep.counts.chats, events: rep.counts.events, seconds, peak_mib: peak_memory_mib() })
+}
+
+/// What `staff` costs against one run of the same scenario, replications
+/// and threads (both in this process, outputs not written, fastest of
+/// `repeat` each): the ratio planners wait for, tracked by `ccsim bench`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffRatio {
+    pub scenario: String,
+    pub replications: u32,
+    /// Worker threads used.
+    pub threads: usize,
+    pub run_seconds: f64,
+    pub staff_seconds: f64,
+    /// Trials of the staffing search (whole runs included).
+    pub trials: u32,
+}
+
+impl StaffRatio {
+    pub fn ratio(&self) -> f64 {
+        self.staff_seconds / self.run_seconds
+    }
+
+    /// One line of JSON, `"tool": "ccsim-staff"`.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({
+            "tool": "ccsim-staff",
+            "scenario": self.scenario,
+            "replications": self.replications,
+            "threads": self.threads,
+            "run_seconds": self.run_seconds,
+            "staff_seconds": self.staff_seconds,
+            "trials": self.trials,
+            "ratio": self.ratio(),
+        })
+        .to_string()
+    }
+}
+
+/// Times `staff` (every group, the default decisions) and one run of `sc`
+/// on `threads` threads (0: all cores).
+pub fn measure_staff(sc: &Scenario, threads: usize, repeat: u32) -> Result<StaffRatio, ScenarioError> {
+    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let opts = RunOptions {
+        replications: sc.simulation.replications,
+        seed: sc.simulation.seed,
+        threads,
+        trace: false,
+        per_day: false,
+    };
+    let (mut run_seconds, mut staff_seconds, mut trials) = (f64::INFINITY, f64::INFINITY, 0);
+    for _ in 0..repeat.max(1) {
+        let started = Instant::now();
+        let reps = run_all(sc, &opts, &|_| {});
+        run_seconds = run_seconds.min(started.elapsed().as_secs_f64());
+        check_finished(sc, &reps)?;
+        let staff_opts = StaffOptions {
+            group: None,
+            max_agents: 1000,
+            threads,
+            confidence: None,
+            trials: Mode::Resume,
+            max_replications: default_max_replications(sc),
+        };
+        let started = Instant::now();
+        let found = staff(sc, &staff_opts, &|_| {});
+        staff_seconds = staff_seconds.min(started.elapsed().as_secs_f64());
+        trials = found.trials;
+    }
+    Ok(StaffRatio {
+        scenario: sc.name.clone(),
+        replications: sc.simulation.replications,
+        threads,
+        run_seconds,
+        staff_seconds,
+        trials,
+    })
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 use crate::analytic::roster::scheduled_groups;
 pub use crate::analytic::roster::{Infeasible, Limits, Roster, Round, Scheduled, solve};
 use crate::jobs::run::{self, RunOptions};
-use crate::jobs::staff::{Mode, StaffOptions, staff};
+use crate::jobs::staff::{Mode, StaffOptions, default_max_replications, staff};
 use crate::model::SegmentKind;
 use crate::scenario::{Scenario, Staffing};
 use crate::stats::{Frame, Metric, Results, Scope, slot_figure};
@@ -60,6 +60,7 @@ pub fn schedule(sc: &Scenario, opts: &ScheduleOptions) -> Result<Scheduled, Sche
                     threads: opts.threads,
                     confidence: None,
                     trials: Mode::Resume,
+                    max_replications: default_max_replications(sc),
                 },
                 &|_| {},
             );

@@ -8,7 +8,8 @@
 //! random numbers), so two trials differ only by staffing. For each, the
 //! count is bracketed (one more while the target is missed, one fewer while
 //! it still holds, doubling the step, then halving the bracket) until `n`
-//! agents meet it and `n − 1` do not; later intervals keep their estimate
+//! agents meet it and `n − 1` do not (a count meets it only on clear
+//! evidence: see [`Search::enough`]); later intervals keep their estimate
 //! meanwhile, earlier ones their settled count, so the backlog carries
 //! over. A trial does not re-simulate the scenario: it resumes each
 //! replication's run paused at the interval's start, and runs only until
@@ -45,6 +46,7 @@ use crate::jobs::run::{self, Replication, RunOptions};
 pub use crate::jobs::trials::Mode;
 use crate::jobs::trials::Trials;
 use crate::scenario::{DayProfiles, Scenario, Staffing};
+use crate::stats::summary::summarize;
 pub use crate::stats::{Confidence, Frame, SlotPlan, Staffed, slot_figure};
 use crate::stats::{Judge, QueueOutcomes};
 use rayon::prelude::*;
@@ -65,6 +67,11 @@ pub struct StaffOptions {
     /// How trials run: resumed at the interval under trial (the default),
     /// or re-simulated from the start (the same answer, slowly: a check).
     pub trials: Mode,
+    /// The most replications a decision between n − 1 and n agents may
+    /// take when their confidence intervals straddle the target (batches of
+    /// the scenario's replications); the scenario's replications: decide
+    /// on those alone.
+    pub max_replications: u32,
 }
 
 impl Frame {
@@ -76,6 +83,11 @@ impl Frame {
         }
         Frame::with(sc, distinct_days(&kept) > 1)
     }
+}
+
+/// The default cap of a decision's replications: four batches of the scenario's.
+pub fn default_max_replications(sc: &Scenario) -> u32 {
+    sc.simulation.replications.saturating_mul(4)
 }
 
 /// Divides `total` agents among groups by weight (D'Hondt: one at a time to
@@ -270,6 +282,9 @@ struct Search<'a> {
     trials: Trials<'a>,
     /// The staffing of the latest whole trial and its replications.
     last_whole: Option<(Vec<Vec<u32>>, Vec<Replication>)>,
+    /// By day and interval, the replications its decision took and
+    /// whether it stopped at `max_replications` with the evidence unclear.
+    decisions: Vec<Vec<(u32, bool)>>,
 }
 
 impl<'a> Search<'a> {
@@ -280,6 +295,7 @@ impl<'a> Search<'a> {
             .map(|d| (0..frame.intervals).map(|i| group_weights(sc, &staffed, d, i)).collect())
             .collect();
         let divided = vec![vec![(0, Vec::new()); frame.intervals]; frame.days];
+        let (frame_days, frame_intervals) = (frame.days, frame.intervals);
         let run = RunOptions {
             replications: sc.simulation.replications,
             seed: sc.simulation.seed,
@@ -300,6 +316,7 @@ impl<'a> Search<'a> {
             settled_before: 0,
             trials: Trials::new(sc, opts.trials),
             last_whole: None,
+            decisions: vec![vec![(sc.simulation.replications, false); frame_intervals]; frame_days],
         }
     }
 
@@ -398,11 +415,21 @@ impl<'a> Search<'a> {
         if self.frame.per_day { vec![d as u32] } else { (0..self.sc.simulation.days).collect() }
     }
 
-    /// One trial of the staffing `totals`, judged on day `d`'s interval `i`.
-    fn trial(&mut self, totals: &[Vec<u32>], d: usize, i: usize) -> Figures {
+    /// Day `d`'s interval `i` judged with `n` agents (the other counts as
+    /// in `totals`) on replications 0 to `reps` − 1: those `tried` has, and
+    /// trials of the rest (common random numbers: replication r is the
+    /// same customers whatever the count).
+    fn judged(&mut self, totals: &mut [Vec<u32>], d: usize, i: usize, n: u32, reps: u32, tried: &mut Tried) {
+        let have = tried.get(&n).map_or(0, |j| j.len() as u32);
+        if have >= reps {
+            return;
+        }
+        let was = std::mem::replace(&mut totals[d][i], n);
         let unit = Trials::unit(self.sc, &self.staffed, &self.days(d), i);
         let staffing = self.staffing(totals);
-        Figures(self.trials.judge(&staffing, &unit))
+        totals[d][i] = was;
+        let more = self.trials.judge(&staffing, &unit, have..reps);
+        tried.entry(n).or_default().extend(more);
     }
 
     /// One trial of the staffing `totals`, run whole: every interval
@@ -426,26 +453,26 @@ impl<'a> Search<'a> {
     }
 
     /// Day `d`'s interval `i` meets the target in trial `m`, by the search's rule.
-    fn meets(&self, m: &Figures, d: usize, i: usize) -> bool {
+    fn meets(&self, m: &[Judge], d: usize, i: usize) -> bool {
         self.meets_by(&self.rule, m, d, i)
+    }
+
+    /// Day `d`'s interval `i`'s figure in each replication of trial `m`
+    /// (those where it is defined).
+    fn figures(&self, m: &[Judge], d: usize, i: usize, figure: fn(&QueueOutcomes) -> Option<f64>) -> Vec<f64> {
+        let slots: Vec<usize> = self.days(d).iter().map(|&k| self.frame.day_slot(k as usize, i)).collect();
+        m.iter().filter_map(|j| figure(&j.outcomes(slots.iter().copied())).filter(|v| v.is_finite())).collect()
     }
 
     /// Day `d`'s interval `i` meets the target in trial `m`, by `rule`: the
     /// mean over replications of the figure of the days it stands for
     /// together, or the share of its (replication, day) pairs.
-    fn meets_by(&self, rule: &Rule, m: &Figures, d: usize, i: usize) -> bool {
+    fn meets_by(&self, rule: &Rule, m: &[Judge], d: usize, i: usize) -> bool {
         match rule {
             Rule::Mean => {
-                let slots: Vec<usize> = self.days(d).iter().map(|&k| self.frame.day_slot(k as usize, i)).collect();
                 let mean = |figure: fn(&QueueOutcomes) -> Option<f64>| {
-                    let (mut sum, mut n) = (0.0, 0u32);
-                    for j in &m.0 {
-                        if let Some(v) = figure(&j.outcomes(slots.iter().copied())).filter(|v| v.is_finite()) {
-                            sum += v;
-                            n += 1;
-                        }
-                    }
-                    (n > 0).then(|| sum / f64::from(n))
+                    let values = self.figures(m, d, i, figure);
+                    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
                 };
                 let sl = &self.sc.service_level;
                 mean(QueueOutcomes::service_level).is_none_or(|v| v >= sl.goal)
@@ -460,12 +487,12 @@ impl<'a> Search<'a> {
 
     /// The (replication, day) pairs of day `d`'s interval `i` meeting the
     /// target on their own, and all of them: a pair without a chat to judge meets it.
-    fn pairs_met(&self, m: &Figures, d: usize, i: usize) -> (u32, u32) {
+    fn pairs_met(&self, m: &[Judge], d: usize, i: usize) -> (u32, u32) {
         let sl = &self.sc.service_level;
         let (mut met, mut pairs) = (0, 0);
         for k in pair_days(self.sc, &self.frame, d, i) {
             let slot = self.frame.day_slot(k, i);
-            for j in &m.0 {
+            for j in m {
                 let o = j.outcomes([slot]);
                 let ok = o.service_level().filter(|v| v.is_finite()).is_none_or(|v| v >= sl.goal)
                     && sl
@@ -479,13 +506,17 @@ impl<'a> Search<'a> {
     }
 
     /// The share of day `d`'s interval `i`'s pairs meeting the target (none without pairs).
-    fn share(&self, m: &Figures, d: usize, i: usize) -> Option<f64> {
+    fn share(&self, m: &[Judge], d: usize, i: usize) -> Option<f64> {
         let (met, pairs) = self.pairs_met(m, d, i);
         (pairs > 0).then(|| f64::from(met) / f64::from(pairs))
     }
 
-    /// Settles day `d`'s interval `i` by trials from `bracket`, marking it
-    /// in `at_limit` if still missed at the limit.
+    /// Settles day `d`'s interval `i` by trials from `bracket` (`tried`:
+    /// counts judged already), marking it in `at_limit` if still missed at
+    /// the limit. By the mean, a count holds only when the evidence is clear
+    /// ([`Search::enough`]); the decision is then recorded: the replications
+    /// it took at `n` and `n − 1`, and whether `n − 1` was left unclear at
+    /// the cap (so `n` is the safer of the two).
     fn settle(
         &mut self,
         totals: &mut [Vec<u32>],
@@ -493,18 +524,88 @@ impl<'a> Search<'a> {
         i: usize,
         mut bracket: Bracket,
         at_limit: &mut [Vec<bool>],
+        mut tried: Tried,
     ) {
         let max = self.opts.max_agents;
-        loop {
-            let m = self.trial(totals, d, i);
-            let ok = self.meets(&m, d, i);
+        let mut unclear = std::collections::BTreeSet::new();
+        while !bracket.done {
             let n = totals[d][i];
+            let ok = match self.rule {
+                Rule::Mean => {
+                    let (ok, clear) = self.enough(totals, d, i, n, &mut tried);
+                    if !clear {
+                        unclear.insert(n);
+                    }
+                    ok
+                }
+                Rule::Share(_) => {
+                    let reps = self.sc.simulation.replications;
+                    self.judged(totals, d, i, n, reps, &mut tried);
+                    self.meets(&tried[&n][..reps as usize], d, i)
+                }
+            };
             totals[d][i] = bracket.next(n, ok, max);
             at_limit[d][i] = bracket.done && !ok && n >= max;
             (self.trial_done)(self.settled_before + d * self.frame.intervals + i);
-            if bracket.done {
-                return;
+        }
+        if let Rule::Mean = self.rule {
+            let n = totals[d][i];
+            let used = |k: u32| tried.get(&k).map_or(0, |j| j.len() as u32);
+            let reps = used(n).max(n.checked_sub(1).map_or(0, used)).max(self.sc.simulation.replications);
+            self.decisions[d][i] = (reps, n > 0 && unclear.contains(&(n - 1)));
+        }
+    }
+
+    /// Whether `n` agents are clearly enough for day `d`'s interval `i`,
+    /// and whether the evidence was clear. The 95% confidence interval of
+    /// its service level (over the replications where it is defined) must
+    /// lie at or above the goal, and with a cap that of its abandonment
+    /// rate at or below the cap; while an interval holds its target, another
+    /// batch of replications (the scenario's number) is added, up to
+    /// `max_replications` (common random numbers: the same replications
+    /// for every count). Unclear at the cap counts as not enough: the safer
+    /// answer. Fewer than two replications with a figure: its mean decides.
+    fn enough(&mut self, totals: &mut [Vec<u32>], d: usize, i: usize, n: u32, tried: &mut Tried) -> (bool, bool) {
+        let batch = self.sc.simulation.replications;
+        let cap = self.opts.max_replications.max(batch);
+        let mut reps = batch;
+        loop {
+            self.judged(totals, d, i, n, reps, tried);
+            let m = &tried[&n][..reps as usize];
+            match self.verdict(m, d, i) {
+                Some(ok) => return (ok, true),
+                None if reps >= cap => return (false, false),
+                None => reps = (reps + batch).min(cap),
             }
+        }
+    }
+
+    /// Trial `m`'s verdict on day `d`'s interval `i`: `Some(true)` when
+    /// the 95% intervals of its service level (and abandonment rate) lie
+    /// on the target's side, `Some(false)` when one lies wholly beyond it,
+    /// `None` when one holds it.
+    fn verdict(&self, m: &[Judge], d: usize, i: usize) -> Option<bool> {
+        let sl = &self.sc.service_level;
+        // (lowest, highest) the figure's mean may be: its interval, or the
+        // mean itself with fewer than two values.
+        let range = |figure| {
+            let values = self.figures(m, d, i, figure);
+            summarize(&values, 0.95).map(|s| if s.n >= 2 { (s.ci_low, s.ci_high) } else { (s.mean, s.mean) })
+        };
+        let service = range(QueueOutcomes::service_level).map(|(lo, hi)| (lo >= sl.goal, hi < sl.goal));
+        let abandon =
+            sl.max_abandon.and_then(|cap| range(QueueOutcomes::abandon_rate).map(|(lo, hi)| (hi <= cap, lo > cap)));
+        let (mut met, mut missed) = (true, false);
+        for (holds, fails) in service.into_iter().chain(abandon) {
+            met &= holds;
+            missed |= fails;
+        }
+        if missed {
+            Some(false)
+        } else if met {
+            Some(true)
+        } else {
+            None
         }
     }
 
@@ -517,7 +618,7 @@ impl<'a> Search<'a> {
                 if i > 0 {
                     self.correct_by_previous_error(totals, &start, d, i);
                 }
-                self.settle(totals, d, i, Bracket::NEW, at_limit);
+                self.settle(totals, d, i, Bracket::NEW, at_limit, Tried::new());
             }
         }
     }
@@ -560,7 +661,7 @@ impl<'a> Search<'a> {
         let max = self.opts.max_agents;
         let mut latest = self.whole(totals);
         for _pass in 0..3 {
-            let Some(first) = self.units().position(|(d, i)| !at_limit[d][i] && !self.meets(&latest, d, i)) else {
+            let Some(first) = self.units().position(|(d, i)| self.missed(&latest, d, i, at_limit)) else {
                 break;
             };
             self.trials.rewind();
@@ -568,17 +669,25 @@ impl<'a> Search<'a> {
                 if at_limit[d][i] {
                     continue;
                 }
-                let m = self.trial(totals, d, i);
-                if self.meets(&m, d, i) {
+                let n = totals[d][i];
+                let mut tried = Tried::new();
+                let ok = match self.rule {
+                    Rule::Mean => self.enough(totals, d, i, n, &mut tried).0,
+                    Rule::Share(_) => {
+                        let reps = self.sc.simulation.replications;
+                        self.judged(totals, d, i, n, reps, &mut tried);
+                        self.meets(&tried[&n], d, i)
+                    }
+                };
+                if ok {
                     continue;
                 }
-                let n = totals[d][i];
                 if n >= max {
                     at_limit[d][i] = true;
                     continue;
                 }
                 totals[d][i] = n + 1;
-                self.settle(totals, d, i, Bracket::above(n), at_limit);
+                self.settle(totals, d, i, Bracket::above(n), at_limit, tried);
             }
             latest = self.whole(totals);
         }
@@ -591,11 +700,27 @@ impl<'a> Search<'a> {
         (0..self.frame.days).flat_map(move |d| (0..intervals).map(move |i| (d, i)))
     }
 
+    /// The replications day `d`'s interval `i` is judged on: its
+    /// decision's by the mean, the scenario's by a share.
+    fn reps(&self, d: usize, i: usize) -> u32 {
+        match self.rule {
+            Rule::Mean => self.decisions[d][i].0,
+            Rule::Share(_) => self.sc.simulation.replications,
+        }
+    }
+
+    /// Day `d`'s interval `i` is below the target in the whole trial
+    /// `latest` (of the scenario's replications), unless at the limit or
+    /// decided on more replications than those (then its own trials judge it).
+    fn missed(&self, latest: &Figures, d: usize, i: usize, at_limit: &[Vec<bool>]) -> bool {
+        !at_limit[d][i] && self.reps(d, i) <= self.sc.simulation.replications && !self.meets(&latest.0, d, i)
+    }
+
     /// The (day, interval)s not met: missed at the limit, or still missed
     /// after three passes.
     fn unreachable(&self, latest: &Figures, at_limit: &[Vec<bool>]) -> Vec<Vec<bool>> {
         (0..self.frame.days)
-            .map(|d| (0..self.frame.intervals).map(|i| at_limit[d][i] || !self.meets(latest, d, i)).collect())
+            .map(|d| (0..self.frame.intervals).map(|i| at_limit[d][i] || self.missed(latest, d, i, at_limit)).collect())
             .collect()
     }
 
@@ -620,9 +745,14 @@ impl<'a> Search<'a> {
         };
         let overran = self.trials.overran || reps.iter().any(|r| r.counts.overran);
         let results = run::aggregate_results(&scenario, self.frame.per_day, &reps);
-        let missed = |d: usize, i: usize| means.as_ref().is_some_and(|m| !self.meets_by(&Rule::Mean, m, d, i));
+        let missed = |d: usize, i: usize| {
+            means.as_ref().is_some_and(|m| {
+                self.decisions[d][i].0 <= self.sc.simulation.replications && !self.meets_by(&Rule::Mean, &m.0, d, i)
+            })
+        };
         let mean_agents = |d: usize, i: usize| at_confidence.as_ref().map(|(_, mean, _)| mean[d][i]);
-        let met_share = |d: usize, i: usize| at_confidence.as_ref().and_then(|(_, _, latest)| self.share(latest, d, i));
+        let met_share =
+            |d: usize, i: usize| at_confidence.as_ref().and_then(|(_, _, latest)| self.share(&latest.0, d, i));
         let slots = slots
             .into_iter()
             .enumerate()
@@ -634,6 +764,8 @@ impl<'a> Search<'a> {
                         unreachable: unreachable[d][i] || missed(d, i),
                         mean_agents: mean_agents(d, i),
                         met_share: met_share(d, i),
+                        decision_replications: self.decisions[d][i].0,
+                        decided_at_cap: self.decisions[d][i].1,
                         ..plan
                     })
                     .collect()
@@ -665,6 +797,9 @@ enum Rule {
 /// A trial's figures: each replication's judge.
 struct Figures(Vec<Judge>);
 
+/// The counts tried for one (day, interval): each one's judges, replication by replication.
+type Tried = std::collections::BTreeMap<u32, Vec<Judge>>;
+
 /// The plan of day `d`'s interval `i` before the search: figures and estimates.
 fn first_plan(sc: &Scenario, d: usize, i: usize) -> SlotPlan {
     let day = d as u32;
@@ -683,6 +818,8 @@ fn first_plan(sc: &Scenario, d: usize, i: usize) -> SlotPlan {
         unreachable: false,
         mean_agents: None,
         met_share: None,
+        decision_replications: sc.simulation.replications,
+        decided_at_cap: false,
     }
 }
 

@@ -18,6 +18,7 @@ use crate::model::{Center, RunCounts, peak, plans_breaks};
 use crate::scenario::{Scenario, Staffing};
 use crate::stats::Judge;
 use rayon::prelude::*;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// How a trial is run.
@@ -49,9 +50,10 @@ pub struct Trials<'a> {
     mode: Mode,
     /// Agents in each group's pool (grown when a staffing needs more).
     pools: Vec<u32>,
-    /// Each replication's run, paused before `at` (empty: not started).
-    bases: Vec<Center<'a, Judge>>,
-    at: SimTime,
+    /// Replication r's run, paused before the instant beside it (`None`:
+    /// not started); replications beyond the scenario's are added when a
+    /// decision needs them.
+    bases: Vec<Option<(Center<'a, Judge>, SimTime)>>,
     /// Some run stopped at its time limit.
     pub overran: bool,
     /// Trials run so far (whole runs included).
@@ -60,15 +62,7 @@ pub struct Trials<'a> {
 
 impl<'a> Trials<'a> {
     pub fn new(sc: &'a Scenario, mode: Mode) -> Trials<'a> {
-        Trials {
-            sc,
-            mode,
-            pools: vec![0; sc.groups.len()],
-            bases: Vec::new(),
-            at: SimTime::ZERO,
-            overran: false,
-            count: 0,
-        }
+        Trials { sc, mode, pools: vec![0; sc.groups.len()], bases: Vec::new(), overran: false, count: 0 }
     }
 
     /// Where a trial judging `slots` (day slots, the interval `i` of the
@@ -86,39 +80,41 @@ impl<'a> Trials<'a> {
         }
     }
 
-    /// A started run of every replication with `staffing`.
-    fn fresh(&mut self, staffing: &Arc<[Staffing]>) -> Vec<Center<'a, Judge>> {
-        let (sc, sim) = (self.sc, &self.sc.simulation);
-        for (pool, s) in self.pools.iter_mut().zip(staffing.iter()) {
+    /// Grows the pools to fit `staffing` (and some room); false when they had to grow.
+    fn fit(&mut self, staffing: &[Staffing]) -> bool {
+        let sim = &self.sc.simulation;
+        let mut fits = true;
+        for (pool, s) in self.pools.iter_mut().zip(staffing) {
             let need = peak(s, sim);
             if need > *pool {
                 // Room to grow, so that a search rarely starts over.
                 *pool = need.max(pool.saturating_mul(2)).saturating_add(2);
+                fits = false;
             }
         }
-        let pools = &self.pools;
-        let seed = sim.seed;
-        (0..sim.replications)
-            .into_par_iter()
-            .map(|r| {
-                let mut c = Center::with_staffing(sc, Arc::clone(staffing), pools, seed, r, Judge::of(sc));
-                c.start();
-                c
-            })
-            .collect()
+        fits
+    }
+
+    /// Replication `r`'s run with `staffing`, started.
+    fn fresh(sc: &'a Scenario, pools: &[u32], staffing: &Arc<[Staffing]>, r: u32) -> Center<'a, Judge> {
+        let mut c = Center::with_staffing(sc, Arc::clone(staffing), pools, sc.simulation.seed, r, Judge::of(sc));
+        c.start();
+        c
     }
 
     fn note(&mut self, counts: Option<RunCounts>) {
         self.overran |= counts.is_some_and(|c| c.overran);
     }
 
-    /// Every replication run whole with `staffing`: its judge at the end.
-    pub fn whole(&mut self, staffing: &Arc<[Staffing]>) -> Vec<Judge> {
+    /// Replications `reps` run whole with `staffing`: each one's judge at the end.
+    pub fn whole(&mut self, staffing: &Arc<[Staffing]>, reps: Range<u32>) -> Vec<Judge> {
         self.count += 1;
-        let runs = self.fresh(staffing);
-        let done: Vec<(Judge, Option<RunCounts>)> = runs
+        self.fit(staffing);
+        let (sc, pools) = (self.sc, &self.pools);
+        let done: Vec<(Judge, Option<RunCounts>)> = reps
             .into_par_iter()
-            .map(|mut c| {
+            .map(|r| {
+                let mut c = Self::fresh(sc, pools, staffing, r);
                 let counts = c.run_while(|_, _| true);
                 (c.observer().clone(), counts)
             })
@@ -131,49 +127,46 @@ impl<'a> Trials<'a> {
             .collect()
     }
 
-    /// Every replication with `staffing`, judged on `unit`: each one's
+    /// Replications `reps` with `staffing`, judged on `unit`: each one's
     /// judge once the unit's chats have all left the queue. `staffing` must
     /// agree with every staffing tried since the last [`Trials::rewind`] on
     /// all before `unit.from` (the search's settled intervals).
-    pub fn judge(&mut self, staffing: &Arc<[Staffing]>, unit: &Unit) -> Vec<Judge> {
+    pub fn judge(&mut self, staffing: &Arc<[Staffing]>, unit: &Unit, reps: Range<u32>) -> Vec<Judge> {
         if self.mode == Mode::Restart {
-            return self.whole(staffing);
+            return self.whole(staffing, reps);
         }
         self.count += 1;
-        let fits = self.bases.first().is_some_and(|b| b.fits(staffing));
-        if !fits || self.at > unit.from {
-            self.bases = self.fresh(staffing);
-            self.at = SimTime::ZERO;
+        if !self.fit(staffing) {
+            self.bases.clear();
         }
-        let from = unit.from;
-        let ended: Vec<Option<RunCounts>> = self
-            .bases
-            .par_iter_mut()
-            .map(|b| {
-                b.set_staffing(Arc::clone(staffing));
-                b.run_while(|_, at| at < from)
-            })
-            .collect();
-        self.at = from;
+        if self.bases.len() < reps.end as usize {
+            self.bases.resize_with(reps.end as usize, || None);
+        }
+        let (sc, pools, from) = (self.sc, &self.pools, unit.from);
         let (slots, until) = (&unit.slots, unit.until);
-        let tried: Vec<(Judge, Option<RunCounts>)> = self
-            .bases
-            .par_iter()
-            .zip(ended.par_iter())
-            .map(|(b, ended)| {
+        let start = reps.start;
+        let tried: Vec<(Judge, Option<RunCounts>)> = self.bases[reps.start as usize..reps.end as usize]
+            .par_iter_mut()
+            .enumerate()
+            .map(|(k, base)| {
+                let r = start + k as u32;
+                if base.as_ref().is_none_or(|(_, at)| *at > from) {
+                    *base = Some((Self::fresh(sc, pools, staffing, r), SimTime::ZERO));
+                }
+                let (b, at) = base.as_mut().expect("a base");
+                b.set_staffing(Arc::clone(staffing));
+                let ended = b.run_while(|_, t| t < from);
+                *at = from;
                 if ended.is_some() {
                     // Over before the unit began: nothing to run.
-                    return (b.observer().clone(), None);
+                    return (b.observer().clone(), ended);
                 }
                 let mut t = b.clone();
                 t.set_staffing(Arc::clone(staffing));
-                let counts = t.run_while(|j, at| at < until || slots.iter().any(|&s| j.waiting(s) > 0));
+                let counts = t.run_while(|j, t| t < until || slots.iter().any(|&s| j.waiting(s) > 0));
                 (t.observer().clone(), counts)
             })
             .collect();
-        for e in ended {
-            self.note(e);
-        }
         tried
             .into_iter()
             .map(|(j, counts)| {
@@ -186,6 +179,5 @@ impl<'a> Trials<'a> {
     /// The next trial starts over (a new pass of the search, in time order again).
     pub fn rewind(&mut self) {
         self.bases.clear();
-        self.at = SimTime::ZERO;
     }
 }

@@ -79,7 +79,10 @@ const AT_CONFIDENCE: [&str; 6] =
     ["agents_at_mean", "met_share", "agent_hours", "agent_hours_at_mean", "extra_agent_hours", "extra_share"];
 
 /// `comparison.csv`: per interval, the forecast, the agents found by
-/// simulation (staffed groups), the analytic estimate and plain Erlang C.
+/// simulation (staffed groups), the analytic estimate and plain Erlang C,
+/// the final run's figures, and the decision behind the count: the
+/// replications it took and whether the evidence was clear or it stopped
+/// at `--max-replications` (`cap`).
 /// With a confidence, also the agents the mean rule needs, the share of
 /// (replication, day) pairs meeting the target, the agent-hours at the
 /// confidence and at the mean, their difference and the difference ÷ the
@@ -97,6 +100,8 @@ pub fn write_comparison(path: &Path, s: &Staffed) -> io::Result<()> {
         "service_level",
         "abandon_rate",
         "target_met",
+        "decision_replications",
+        "decision",
     ];
     if s.confidence.is_some() {
         header.extend(AT_CONFIDENCE);
@@ -131,6 +136,8 @@ pub fn write_comparison(path: &Path, s: &Staffed) -> io::Result<()> {
             fmt_num(mean(Metric::ServiceLevel(New))),
             fmt_num(mean(Metric::AbandonRate(New))),
             (!plan.unreachable).to_string(),
+            plan.decision_replications.to_string(),
+            if plan.decided_at_cap { "cap" } else { "clear" }.to_string(),
         ];
         record.extend(at_confidence);
         w.write_record(&record).map_err(io::Error::other)?;

@@ -67,6 +67,12 @@ pub struct SlotPlan {
     /// With a confidence: the share of (replication, day) pairs meeting the
     /// target at the staffing found.
     pub met_share: Option<f64>,
+    /// The replications the decision between n − 1 and n agents took (more
+    /// than the scenario's when their confidence intervals held the target).
+    pub decision_replications: u32,
+    /// The decision stopped at `--max-replications` with the evidence still
+    /// unclear, and took the safer n.
+    pub decided_at_cap: bool,
 }
 
 /// The search's view of a scenario: planned days, intervals and where they land in the results.

@@ -14,6 +14,7 @@ mod compare;
 mod conservation;
 mod consistency;
 mod crn;
+mod decisions;
 mod determinism;
 mod erlang_c;
 mod fit;

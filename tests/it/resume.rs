@@ -122,8 +122,8 @@ fn a_resumed_trial_judges_its_interval_exactly_as_a_whole_run() {
                 let unit = Trials::unit(&sc, &staffed, &[d], i);
                 for (g, by) in [(0, 1), (sc.groups.len() - 1, -1), (0, 0)] {
                     let staffing = moved(&base, g, d, i, by);
-                    let r = resumed.judge(&staffing, &unit);
-                    let w = whole.judge(&staffing, &unit);
+                    let r = resumed.judge(&staffing, &unit, 0..2);
+                    let w = whole.judge(&staffing, &unit, 0..2);
                     for (a, b) in r.iter().zip(&w) {
                         assert_eq!(
                             a.outcomes(unit.slots.iter().copied()),
