@@ -37,3 +37,4 @@ mod slurm;
 mod staff;
 mod sweep;
 mod validation;
+mod wait_metrics;
