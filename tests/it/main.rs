@@ -5,6 +5,7 @@
 mod common;
 
 mod absenteeism;
+mod arrivals_csv;
 mod backtest;
 mod bad_input;
 mod blocking;
