@@ -17,6 +17,7 @@ mod consistency;
 mod crn;
 mod determinism;
 mod erlang_c;
+mod erlang_cli;
 mod fit;
 mod forecast_error;
 mod hostile;
