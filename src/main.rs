@@ -34,7 +34,7 @@ enum Command {
     Merge(cli::merge::MergeArgs),
     /// Benchmark: one replication, one thread, for 1 and 7 days: chats and events per second, peak memory.
     Bench(cli::bench::BenchArgs),
-    /// Erlang C figures (Erlang A with --patience) for comparison with a simulation.
+    /// Erlang C figures (Erlang A with --patience, the chat chain with --max-concurrent), or the agents --goal needs.
     Erlang(cli::erlang::ErlangArgs),
     /// Regression check: compare a run folder with a baseline run folder (exit 1 on a regression).
     Compare(cli::compare::CompareArgs),

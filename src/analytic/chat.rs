@@ -524,6 +524,13 @@ pub fn solve_chat_center(params: &ChatCenter) -> Result<ChatCenterResult, String
              N·K·speed[K−1]/work_mean = {d}/s"
         ));
     }
+    // Just below capacity without abandonment the tail falls by λ/D = 1 − δ a
+    // state: it needs more than (40 + ln(1/δ))/δ states, over the limit for
+    // any δ ≤ 1e-7 (an integer load hits it through rounding). Said at once
+    // rather than after summing 10⁸ states.
+    if gamma == 0.0 && lambda >= d * (1.0 - 1e-7) {
+        return Err(format!("queue would need more than {MAX_QUEUE} states (load within 1e-7 of capacity)"));
+    }
     if lambda > d && gamma > 0.0 && (lambda - d) / gamma > MAX_QUEUE as f64 {
         return Err(format!("queue would need more than {MAX_QUEUE} states (patience too long above capacity)"));
     }

@@ -345,7 +345,11 @@ pub fn erlang_a(
             mean_queue: 0.0,
         };
     }
-    if gamma == 0.0 && lambda >= c_mu {
+    // Just below capacity without patience the weights beyond c fall by
+    // λ/(cμ) = 1 − δ a state: more than (40 + ln(1/δ))/δ states, over the
+    // limit for any δ ≤ 1e-7 (an integer load hits it through rounding). Said
+    // at once rather than after summing 10⁸ states.
+    if gamma == 0.0 && lambda >= c_mu * (1.0 - 1e-7) {
         return ErlangA::nan();
     }
     // Above capacity the distribution peaks near c + (λ − cμ)/γ waiting.

@@ -21,6 +21,9 @@ pub const MAX_WARMUP_SECS: f64 = MAX_DAYS as f64 * DAY_SECS as f64;
 pub const MIN_SPEED: f64 = 0.01;
 /// …to this.
 pub const MAX_SPEED: f64 = 100.0;
+/// Chats an agent may hold at once (`max_concurrent`, `erlang
+/// --max-concurrent`), at most: a guard against typos.
+pub const MAX_CONCURRENT: u32 = 32;
 /// Arrivals of one reason, chats per hour (from `rate`, `volume` or the forecast).
 pub const MAX_RATE_PER_HOUR: f64 = 1e6;
 /// Coefficient of variation of a forecast-error multiplier (`volume_cv`,

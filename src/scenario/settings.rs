@@ -7,13 +7,10 @@
 
 use super::duration::{fmt_clock, fmt_duration};
 use super::fields::{Ctx, Result, got};
-use super::limits::{self, MAX_SPEED, MAX_WARMUP_SECS, MIN_SPEED};
+use super::limits::{self, MAX_CONCURRENT, MAX_SPEED, MAX_WARMUP_SECS, MIN_SPEED};
 use super::schema::{RawChat, RawForecastError, RawRouting, RawServiceLevel, RawSimulation};
 use super::{AgentSelect, Dist, ForecastError, QueueSelect, Routing, ServiceLevel, Simulation, WrapupBlocks};
 use toml::{Spanned, Value};
-
-/// Chats an agent may hold at once, at most (a guard against typos).
-const MAX_CONCURRENT: u32 = 32;
 
 /// The `[chat]` rules before a group's overrides.
 pub(super) struct ChatRules {

@@ -121,6 +121,9 @@ pub struct KindTotals {
     pub misrouted: u64,
     /// Answered with wait ≤ threshold.
     pub within_threshold: u64,
+    /// Left the queue after a wait above 0 (answered, abandoned or unserved;
+    /// a blocked chat never waits).
+    pub waited: u64,
     /// Sum of waits of answered segments, seconds.
     pub wait_sum: f64,
     pub wait_max: f64,
@@ -141,6 +144,7 @@ impl KindTotals {
         self.retries += o.retries;
         self.misrouted += o.misrouted;
         self.within_threshold += o.within_threshold;
+        self.waited += o.waited;
         self.wait_sum += o.wait_sum;
         self.wait_max = self.wait_max.max(o.wait_max);
         self.abandon_wait_sum += o.abandon_wait_sum;
@@ -586,6 +590,7 @@ impl<'a> Counted<'a> {
         k.offered += 1;
         k.retries += rec.retry_of.is_some() as u64;
         k.misrouted += rec.misrouted as u64;
+        k.waited += (rec.wait > 0.0) as u64;
         match rec.outcome {
             Outcome::Abandoned => {
                 k.abandoned += 1;

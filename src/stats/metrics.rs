@@ -75,8 +75,13 @@ fn queue_metrics(out: &mut Out, kind: SegmentKind, k: &KindTotals, new_chats: Op
     if blocking {
         out.put(BlockRate, ratio(k.blocked as f64, k.offered as f64));
     }
+    if new_chats.is_some() {
+        out.put(PWait, ratio(k.waited as f64, k.offered as f64));
+    }
     out.put(Asa(kind), ratio(k.wait_sum, k.answered as f64));
     if new_chats.is_some() {
+        let left = (k.answered + k.abandoned) as f64;
+        out.put(WaitMeanAll, ratio(k.wait_sum + k.abandon_wait_sum, left));
         for (metric, q) in [(WaitP50, 0.5), (WaitP80, 0.8), (WaitP90, 0.9), (WaitP95, 0.95), (WaitP99, 0.99)] {
             out.put(metric, k.hist.as_ref().and_then(|h| h.quantile(q)));
         }

@@ -87,7 +87,12 @@ pub enum Metric {
     AbandonRate(SegmentKind),
     /// Blocked ÷ offered new chats (only with a `[queue_cap]`).
     BlockRate,
+    /// New chats that waited at all (wait > 0) ÷ offered: Erlang C's P(wait).
+    PWait,
     Asa(SegmentKind),
+    /// Mean wait of answered and abandoned new chats: the ASA of Erlang
+    /// calculators (`asa` is over answered chats only).
+    WaitMeanAll,
     WaitP50,
     WaitP80,
     WaitP90,
@@ -145,6 +150,7 @@ impl Metric {
             | Misrouted | Handled(_) | Commitments | CommitmentsUnserved => MetricKind::Count,
             ServiceLevel(_)
             | BlockRate
+            | PWait
             | AbandonRate(_)
             | InactiveDisconnectRate
             | TransferRate
@@ -153,8 +159,8 @@ impl Metric {
             | Utilisation
             | Concurrency(_)
             | ShrinkageShare => MetricKind::Share,
-            Asa(_) | WaitP50 | WaitP80 | WaitP90 | WaitP95 | WaitP99 | WaitMax(_) | AbandonWaitMean(_)
-            | ChatTime(_) | WrapupTime(_) | Aht(_) | AuthTime => MetricKind::Time,
+            Asa(_) | WaitMeanAll | WaitP50 | WaitP80 | WaitP90 | WaitP95 | WaitP99 | WaitMax(_)
+            | AbandonWaitMean(_) | ChatTime(_) | WrapupTime(_) | Aht(_) | AuthTime => MetricKind::Time,
             LoggedInHours | Overtime | ScheduledHours | AbsentHours | BreakHours | ShrinkageHours | ProductiveHours => {
                 MetricKind::Hours
             }
@@ -169,6 +175,8 @@ impl Metric {
         match self {
             ServiceLevel(SegmentKind::New) => Direction::HigherIsBetter,
             Asa(SegmentKind::New)
+            | WaitMeanAll
+            | PWait
             | AbandonRate(SegmentKind::New)
             | BlockRate
             | Aht(Work::Chats)
@@ -226,7 +234,9 @@ impl Metric {
             ServiceLevel(_) => "service_level",
             AbandonRate(_) => "abandon_rate",
             BlockRate => "block_rate",
+            PWait => "p_wait",
             Asa(_) => "asa",
+            WaitMeanAll => "wait_mean_all",
             WaitP50 => "wait_p50",
             WaitP80 => "wait_p80",
             WaitP90 => "wait_p90",
@@ -333,6 +343,8 @@ impl FromStr for Metric {
             "retries" => Retries,
             "misrouted" => Misrouted,
             "block_rate" => BlockRate,
+            "p_wait" => PWait,
+            "wait_mean_all" => WaitMeanAll,
             "queue_len_mean" => QueueLenMean,
             "queue_len_max" => QueueLenMax,
             "auth_time" => AuthTime,
@@ -447,6 +459,8 @@ mod tests {
             ("followup_handled", Handled(Work::Followups)),
             ("aht", Aht(Work::Chats)),
             ("wait_p95", WaitP95),
+            ("p_wait", PWait),
+            ("wait_mean_all", WaitMeanAll),
             ("concurrency_0", Concurrency(0)),
             ("concurrency_12", Concurrency(12)),
             ("utilisation", Utilisation),
@@ -462,6 +476,8 @@ mod tests {
             "concurrency_99999999999",
             "transfer_in_handled",
             "followup_wait_p50",
+            "transfer_in_p_wait",
+            "followup_wait_mean_all",
             "followup_occupancy",
             "transfer_in_concurrency_1",
             "Service_level",
@@ -492,7 +508,14 @@ mod tests {
     fn only_the_figures_a_center_is_judged_by_have_a_direction() {
         use Metric::*;
         assert_eq!(ServiceLevel(SegmentKind::New).direction(), Direction::HigherIsBetter);
-        for m in [Asa(SegmentKind::New), AbandonRate(SegmentKind::New), Aht(Work::Chats), InactiveDisconnectRate] {
+        for m in [
+            Asa(SegmentKind::New),
+            WaitMeanAll,
+            PWait,
+            AbandonRate(SegmentKind::New),
+            Aht(Work::Chats),
+            InactiveDisconnectRate,
+        ] {
             assert_eq!(m.direction(), Direction::LowerIsBetter, "{m}");
         }
         for m in [Occupancy, ServiceLevel(SegmentKind::TransferIn), Aht(Work::Followups), Offered(SegmentKind::New)] {

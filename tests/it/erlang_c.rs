@@ -1,8 +1,9 @@
 //! The engine against queueing theory: `scenarios/erlang-c.toml` is an
-//! M/M/c queue, so ASA, service level and occupancy must agree with the
-//! Erlang C formula. The seed is fixed and was never tuned.
+//! M/M/c queue, so the probability of waiting (`p_wait`), ASA, service level
+//! and occupancy must agree with the Erlang C formula. The seed is fixed and
+//! was never tuned.
 //!
-//! Each of the m = 3 checks uses a Student-t interval at level 1 − 0.05/m
+//! Each of the m = 4 checks uses a Student-t interval at level 1 − 0.05/m
 //! over the replications (Bonferroni), so a correct engine passes with at
 //! least 95% probability; each half-width must also be within 2% of the
 //! value, so that the check has the power to catch a real discrepancy.
@@ -33,7 +34,7 @@ fn the_erlang_c_scenario_matches_the_erlang_c_formula() {
     run_to(root("scenarios/erlang-c.toml"), &out, &[]);
 
     // The scenario: 240 chats/h, exponential handle of 5 min, 24 agents, threshold 20 s.
-    let (_, asa, service_level, occupancy) = erlang_c(240.0 / 3600.0, 300.0, 24, 20.0);
+    let (p_wait, asa, service_level, occupancy) = erlang_c(240.0 / 3600.0, 300.0, 24, 20.0);
 
     let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for row in rows(&out.join("replications.csv")) {
@@ -42,7 +43,7 @@ fn the_erlang_c_scenario_matches_the_erlang_c_formula() {
         }
     }
 
-    let checks = [("asa", asa), ("service_level", service_level), ("occupancy", occupancy)];
+    let checks = [("p_wait", p_wait), ("asa", asa), ("service_level", service_level), ("occupancy", occupancy)];
     let level = 1.0 - 0.05 / checks.len() as f64;
     let mut failures = Vec::new();
     for (metric, expected) in checks {
@@ -61,4 +62,8 @@ fn the_erlang_c_scenario_matches_the_erlang_c_formula() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+    // Nobody abandons: the mean wait of all is the mean wait of the answered.
+    for (all, answered) in values["wait_mean_all"].iter().zip(&values["asa"]) {
+        assert!((all - answered).abs() <= 1e-9 * answered, "wait_mean_all {all} ≠ asa {answered}");
+    }
 }

@@ -5,6 +5,7 @@
 mod common;
 
 mod absenteeism;
+mod arrivals_csv;
 mod backtest;
 mod bad_input;
 mod blocking;
@@ -17,6 +18,7 @@ mod crn;
 mod decisions;
 mod determinism;
 mod erlang_c;
+mod erlang_cli;
 mod fit;
 mod forecast_error;
 mod hostile;
@@ -38,3 +40,4 @@ mod slurm;
 mod staff;
 mod sweep;
 mod validation;
+mod wait_metrics;

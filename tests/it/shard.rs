@@ -326,6 +326,8 @@ fn a_damaged_value_in_replications_csv_exits_2_naming_file_line_metric_and_value
         ("offered", "2.5", "a whole number"),
         ("service_level", "5", "a share"),
         ("occupancy", "inf", "a share"),
+        ("p_wait", "1.5", "a share"),
+        ("wait_mean_all", "-3", "seconds"),
     ];
     for (i, (metric, value, expected)) in cases.into_iter().enumerate() {
         let bad = format!("bad{i}");

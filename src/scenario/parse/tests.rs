@@ -304,7 +304,7 @@ fn arrival_errors_name_the_csv() {
         MINIMAL.replace("name = \"mini\"", "name = \"mini\"\narrivals = \"a.csv\"").replace("rate = \"120/h\"", "");
     let cases = [
         ("time,reason\n1,billing\n2,tech\n", (3, 2), "reason", "unknown reason \"tech\""),
-        ("time,reason\n1,billing\n-2,billing\n", (3, 1), "time", "expected a number of seconds"),
+        ("time,reason\n1,billing\n-2,billing\n", (3, 1), "time", "expected seconds from the day's start"),
         ("time,reason\n7200,billing\n", (2, 1), "time", "outside the opening hours"),
         ("time,reason,handel\n1,billing,3\n", (1, 3), "handel", "unknown column"),
         ("reason,time\n1,billing,3\n", (2, 1), "", "found record with 3 fields"),
