@@ -60,13 +60,7 @@ pub fn run(args: &RunArgs) -> Result<Exit> {
     for w in ccsim::analytic::warnings::warnings(&sc, sc.simulation.replications) {
         eprintln!("warning: {w}");
     }
-    let opts = RunOptions {
-        replications: sc.simulation.replications,
-        seed: sc.simulation.seed,
-        threads: args.reps.threads,
-        trace: args.trace,
-        per_day: args.per_day,
-    };
+    let opts = RunOptions { trace: args.trace, per_day: args.per_day, ..RunOptions::of(&sc, args.reps.threads) };
     let range = args.part.share(opts.replications);
     let plan = ccsim::jobs::memory::Plan {
         replications: range.len() as u32,

@@ -123,13 +123,7 @@ impl StaffRatio {
 /// on `threads` threads (0: all cores).
 pub fn measure_staff(sc: &Scenario, threads: usize, repeat: u32) -> Result<StaffRatio, ScenarioError> {
     let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
-    let opts = RunOptions {
-        replications: sc.simulation.replications,
-        seed: sc.simulation.seed,
-        threads,
-        trace: false,
-        per_day: false,
-    };
+    let opts = RunOptions::of(sc, threads);
     let (mut run_seconds, mut staff_seconds, mut trials) = (f64::INFINITY, f64::INFINITY, 0);
     for _ in 0..repeat.max(1) {
         let started = Instant::now();

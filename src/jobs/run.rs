@@ -26,6 +26,15 @@ pub struct RunOptions {
     pub per_day: bool,
 }
 
+impl RunOptions {
+    /// The scenario's replications and seed on `threads` threads, no trace,
+    /// results per interval of the day (not per day).
+    pub fn of(sc: &Scenario, threads: usize) -> RunOptions {
+        let sim = &sc.simulation;
+        RunOptions { replications: sim.replications, seed: sim.seed, threads, trace: false, per_day: false }
+    }
+}
+
 /// Runs one replication.
 pub fn run_one(sc: &Scenario, opts: &RunOptions, index: u32) -> Replication {
     run_one_reporting(sc, opts, index, &|| {})

@@ -81,8 +81,7 @@ pub fn schedule(sc: &Scenario, opts: &ScheduleOptions) -> Result<Scheduled, Sche
         }
     };
     let per_day = sim.days > 1;
-    let run_opts =
-        RunOptions { replications: sim.replications, seed: sim.seed, threads: opts.threads, trace: false, per_day };
+    let run_opts = RunOptions { per_day, ..RunOptions::of(sc, opts.threads) };
     let mut covered = requirement.clone();
     let mut rounds: Vec<Round> = Vec::new();
     let mut best: Option<Best> = None;

@@ -296,13 +296,7 @@ impl<'a> Search<'a> {
             .collect();
         let divided = vec![vec![(0, Vec::new()); frame.intervals]; frame.days];
         let (frame_days, frame_intervals) = (frame.days, frame.intervals);
-        let run = RunOptions {
-            replications: sc.simulation.replications,
-            seed: sc.simulation.seed,
-            threads: opts.threads,
-            trace: false,
-            per_day: frame.per_day,
-        };
+        let run = RunOptions { per_day: frame.per_day, ..RunOptions::of(sc, opts.threads) };
         Search {
             sc,
             opts,

@@ -99,13 +99,7 @@ pub type PointSummary = (Vec<String>, Vec<Aggregate>);
 pub fn run_points(points: &[Point], threads: usize, done: &dyn Fn()) -> Result<Vec<PointSummary>, ScenarioError> {
     let mut rows = Vec::new();
     for Point { values, scenario: sc } in points {
-        let opts = RunOptions {
-            replications: sc.simulation.replications,
-            seed: sc.simulation.seed,
-            threads,
-            trace: false,
-            per_day: false,
-        };
+        let opts = RunOptions::of(sc, threads);
         let reps = run::run_all(sc, &opts, &|_| {});
         run::check_finished(sc, &reps)?;
         let results = run::in_pool(threads, || run::aggregate_results(sc, false, &reps));
