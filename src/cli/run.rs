@@ -165,7 +165,7 @@ fn print_summary(out: &mut impl Write, summary: &[Aggregate]) -> Result<()> {
 
 /// A check in words: "service_level ± 0.0048 after 40 replications".
 fn check_text(c: &PrecisionCheck) -> String {
-    let half = c.half_width().map_or("no interval yet".to_string(), |h| format!("± {}", report::fmt_num(Some(h))));
+    let half = c.half_width.map_or("no interval yet".to_string(), |h| format!("± {}", report::fmt_num(Some(h))));
     format!("{} {half} after {} replications", c.metric, c.replications)
 }
 

@@ -142,7 +142,7 @@ pub fn write_precision(path: &Path, checks: &[PrecisionCheck]) -> io::Result<()>
             fmt_num(c.mean),
             fmt_num(c.ci95.map(|ci| ci.0)),
             fmt_num(c.ci95.map(|ci| ci.1)),
-            fmt_num(c.half_width()),
+            fmt_num(c.half_width),
             c.target.to_string(),
             c.outcome.name().to_string(),
         ])

@@ -291,6 +291,33 @@ fn a_summary_row_that_cannot_be_exits_2_naming_file_line_metric_and_value() {
     }
 }
 
+/// A summary written before intervals were clipped (issue 18) still
+/// compares: its intervals are read clipped to the metric's range, as
+/// ccsim writes them now, and judged the same (clipping keeps overlaps).
+#[test]
+fn a_summary_with_unclipped_intervals_is_read_clipped() {
+    let tmp = TempDir::new().unwrap();
+    let base = tmp.path().join("base");
+    run_to(RETAIL, &base, &["--replications", "5"]);
+    let old = tmp.path().join("old");
+    edited(&base, &old, |mut cells| {
+        if cells[..2] == ["all", "all"] {
+            match cells[2].as_str() {
+                "service_level" => cells[5] = "1.000675".into(),
+                "abandon_rate" => cells[4] = "-0.001".into(),
+                _ => {}
+            }
+        }
+        Some(cells)
+    });
+    let (code, stdout, stderr) = run_compare(&old, &base, &[]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let comparison = compare(&old, &base, &CompareOptions::default()).unwrap();
+    let row = |m: Metric| comparison.rows.iter().find(|r| r.scope == Scope::All && r.metric == m).unwrap();
+    assert_eq!(row(Metric::ServiceLevel(SegmentKind::New)).baseline.ci95.unwrap().1, 1.0);
+    assert_eq!(row(Metric::AbandonRate(SegmentKind::New)).baseline.ci95.unwrap().0, 0.0);
+}
+
 /// The worked CI example of the README: a fresh run of the bundled scenario
 /// against the committed baseline. Same code and seed give byte-identical
 /// files, so this fails only after a change to the model; if that change is
