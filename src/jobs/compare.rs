@@ -13,6 +13,7 @@
 //! ([`crate::stats::AggregateValues`]): a damaged or edited summary is refused, never judged.
 
 use crate::report::schema::{self, ReadError};
+use crate::report::{fmt_figure, fmt_interval};
 pub use crate::stats::Direction;
 use crate::stats::{Aggregate, Metric, MetricKind, Scope, SegmentKind::New, Work};
 use std::collections::{BTreeMap, BTreeSet};
@@ -247,7 +248,6 @@ pub struct CompareOptions {
     pub tolerance: Tolerance,
 }
 
-
 /// One compared metric in one scope.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -289,8 +289,8 @@ impl Comparison {
                     r.scope.to_string(),
                     r.key.clone(),
                     r.metric.to_string(),
-                    fmt_estimate(&r.baseline),
-                    fmt_estimate(&r.current),
+                    fmt_estimate(r.metric.kind(), &r.baseline),
+                    fmt_estimate(r.metric.kind(), &r.current),
                     r.change.map_or_else(|| "-".into(), |c| c.to_string()),
                     r.verdict.to_string(),
                 ]
@@ -336,20 +336,12 @@ impl Comparison {
     }
 }
 
-/// A number to about 4 significant digits.
-fn fmt_value(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let decimals = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
-    format!("{x:.decimals$}")
-}
-
-fn fmt_estimate(e: &Estimate) -> String {
+/// A mean and its interval, to the decimals of the metric's kind.
+fn fmt_estimate(kind: MetricKind, e: &Estimate) -> String {
     match (e.mean, e.ci95) {
         (None, _) => "-".into(),
-        (Some(m), None) => format!("{} [-]", fmt_value(m)),
-        (Some(m), Some((l, h))) => format!("{} [{}, {}]", fmt_value(m), fmt_value(l), fmt_value(h)),
+        (Some(m), None) => format!("{} [-]", fmt_figure(kind, m)),
+        (Some(m), Some(ci)) => format!("{} {}", fmt_figure(kind, m), fmt_interval(kind, ci)),
     }
 }
 
@@ -660,10 +652,13 @@ mod tests {
 
     #[test]
     fn formatting() {
-        assert_eq!(fmt_value(0.972782), "0.9728");
-        assert_eq!(fmt_value(7.242735), "7.243");
-        assert_eq!(fmt_value(508.155123), "508.2");
-        assert_eq!(fmt_value(12345.6), "12346");
+        let e = Estimate::new(0.972782, 0.969683, 0.97588, 20);
+        assert_eq!(fmt_estimate(MetricKind::Share, &e), "0.9728 [0.9697, 0.9759]");
+        let e = Estimate::new(508.155123, 505.47, 510.84, 20);
+        assert_eq!(fmt_estimate(MetricKind::Time, &e), "508.16 [505.47, 510.84]");
+        let single = Estimate { mean: Some(12345.6), ci95: None, replications: 1 };
+        assert_eq!(fmt_estimate(MetricKind::Count, &single), "12345.6 [-]");
+        assert_eq!(fmt_estimate(MetricKind::Count, &Estimate::default()), "-");
         assert_eq!(Change::Relative(-0.1234).to_string(), "-12.3%");
         assert_eq!(Change::Relative(f64::INFINITY).to_string(), "+inf%");
         assert_eq!(Change::Points(0.5).to_string(), "+0.50 pts");

@@ -427,6 +427,18 @@ impl MetricKind {
         (low.max(least.min(mean)), high.min(most.max(mean)))
     }
 
+    /// The decimals a figure of this kind is printed with for people (files
+    /// keep 6): a share to 4 (a hundredth of a point), seconds and queue
+    /// lengths to 2, counts and hours to 1. A mean and its interval are
+    /// printed alike.
+    pub fn decimals(self) -> usize {
+        match self {
+            MetricKind::Share => 4,
+            MetricKind::Time | MetricKind::QueueLength => 2,
+            MetricKind::Count | MetricKind::Hours => 1,
+        }
+    }
+
     /// Whether `v` can be one replication's value of a metric of this kind.
     pub fn admits(self, v: f64) -> bool {
         self.admits_mean(v) && (self != MetricKind::Count || v.fract() == 0.0)

@@ -3,10 +3,11 @@
 //! `intervals.csv` is the Student-t interval recomputed from
 //! `replications.csv`, clipped to its metric's range (shares [0, 1],
 //! counts, hours, times and queue lengths ≥ 0); where the plain interval
-//! reaches past a bound, the written value is the bound itself; and a sweep
-//! writes its intervals the same way.
+//! reaches past a bound, the written value is the bound itself; a sweep
+//! writes its intervals the same way; and the summary `ccsim run` prints
+//! gives each mean and its interval to the same decimals, per metric.
 
-use crate::common::{RETAIL, mean_and_half_width, rows, run_to};
+use crate::common::{RETAIL, ccsim, mean_and_half_width, rows, run_to};
 use ccsim::stats::{Metric, MetricKind};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -89,4 +90,43 @@ fn a_sweep_clips_its_intervals_too() {
     let args = ["sweep", RETAIL, "--set", "chat.max_concurrent=1,2", "--replications", "5", "--no-charts"];
     crate::common::ccsim_ok(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
     assert!(assert_within_range(&out.join("sweep.csv")) > 100);
+}
+
+#[test]
+fn the_printed_summary_gives_a_mean_and_its_interval_to_the_same_decimals() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("run");
+    let output = ccsim().args(["run", RETAIL, "--no-charts", "--out"]).arg(&out).output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let summary = rows(&out.join("summary.csv"));
+    let row = |metric: &str| summary.iter().find(|r| r["scope"] == "all" && r["metric"] == metric).unwrap();
+    let printed: Vec<&str> = stdout.lines().skip(1).collect();
+    let expected = [
+        ("offered", "offered", 1),
+        ("service level", "service_level", 4),
+        ("ASA (s)", "asa", 2),
+        ("abandon rate", "abandon_rate", 4),
+        ("occupancy", "occupancy", 4),
+        ("utilisation", "utilisation", 4),
+    ];
+    assert_eq!(printed.len(), expected.len(), "{stdout}");
+    // `  label  mean  [low, high]`, the means right-aligned in one column
+    let mean_end = printed[0].find("  [").unwrap();
+    for (line, (label, metric, decimals)) in printed.iter().zip(expected) {
+        assert!(line.starts_with(&format!("  {label:<14} ")), "{line}");
+        assert_eq!(line.find("  ["), Some(mean_end), "means aligned:\n{stdout}");
+        let mean = line[16..mean_end].trim();
+        let (low, high) = line[mean_end + 3..].strip_suffix(']').unwrap().split_once(", ").unwrap();
+        let r = row(metric);
+        for (shown, column) in [(mean, "mean"), (low, "ci95_low"), (high, "ci95_high")] {
+            // exactly `decimals` decimals, the value summary.csv gives rounded to them
+            // (give or take summary.csv's own rounding to 6 decimals)
+            let written: f64 = r[column].parse().unwrap();
+            let what = format!("{line}: {column} {written} to {decimals} decimals");
+            assert_eq!(shown.split_once('.').map(|(_, d)| d.len()), Some(decimals), "{what}");
+            let off = (shown.parse::<f64>().unwrap() - written).abs();
+            assert!(off <= 0.5 * 10f64.powi(-(decimals as i32)) + 1e-6, "{what}");
+        }
+    }
 }
