@@ -62,7 +62,7 @@ pub fn run_one_reporting(sc: &Scenario, opts: &RunOptions, index: u32, day_done:
 /// limit (see [`RunCounts::overran`]): their figures would be incomplete.
 pub fn check_finished(sc: &Scenario, reps: &[Replication]) -> Result<(), ScenarioError> {
     match reps.iter().find(|r| r.counts.overran) {
-        Some(rep) => Err(time_limit_error(sc, &format!("replication {}", rep.index))),
+        Some(rep) => Err(time_limit_error(sc, &format!("replication {}", rep.number()))),
         None => Ok(()),
     }
 }

@@ -34,7 +34,7 @@ impl PrecisionOutcome {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PrecisionCheck {
     pub metric: Metric,
-    /// Replications run so far (numbers 0 to `replications` − 1).
+    /// Replications run so far (indices 0 to `replications` − 1; numbered from 1 in files).
     pub replications: u32,
     /// Replications among them that define the metric (the CI is over these).
     pub defined: usize,

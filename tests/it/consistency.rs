@@ -213,7 +213,7 @@ fn recompute(path: &Path) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
             g.1.push(rec[6].parse().unwrap_or_else(|_| panic!("bad value in {rec:?}")));
         }
     }
-    assert_eq!(reps, (0..reps.len() as u32).collect::<Vec<_>>(), "replications in order");
+    assert_eq!(reps, (1..=reps.len() as u32).collect::<Vec<_>>(), "replications in order, numbered from 1");
 
     let mut summary = vec![
         ["scope", "key", "metric", "mean", "ci95_low", "ci95_high", "stdev", "replications"].map(String::from).to_vec(),
