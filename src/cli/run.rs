@@ -138,28 +138,38 @@ pub fn run(args: &RunArgs) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// The key figures of a run's `summary.csv` (scope `all`), with their 95% intervals.
+/// The key figures of a run's `summary.csv` (scope `all`), with their 95%
+/// intervals: mean and bounds to the same decimals, chosen per metric
+/// (shares 4, seconds 2, counts 1), the means aligned.
 fn print_summary(out: &mut impl Write, summary: &[Aggregate]) -> Result<()> {
     let get = |m: Metric| summary.iter().find(|a| a.scope == Scope::All && a.metric == m);
-    for (m, label) in [
+    let lines: Vec<(&str, String, String)> = [
         (Metric::Offered(New), "offered"),
         (Metric::ServiceLevel(New), "service level"),
         (Metric::Asa(New), "ASA (s)"),
         (Metric::AbandonRate(New), "abandon rate"),
         (Metric::Occupancy, "occupancy"),
         (Metric::Utilisation, "utilisation"),
-    ] {
-        if let Some(a) = get(m) {
-            let ci = a.ci95.map(|(l, h)| format!("  [{}, {}]", report::fmt_num(Some(l)), report::fmt_num(Some(h))));
-            writeln!(out, "  {label:<14} {}{}", report::fmt_num(a.mean), ci.unwrap_or_default())?;
-        }
+    ]
+    .into_iter()
+    .filter_map(|(m, label)| {
+        let a = get(m)?;
+        let kind = m.kind();
+        let mean = a.mean.map_or("-".to_string(), |x| report::fmt_figure(kind, x));
+        let ci = a.ci95.map_or(String::new(), |c| format!("  {}", report::fmt_interval(kind, c)));
+        Some((label, mean, ci))
+    })
+    .collect();
+    let width = lines.iter().map(|(_, mean, _)| mean.len()).max().unwrap_or(0);
+    for (label, mean, ci) in lines {
+        writeln!(out, "  {label:<14} {mean:>width$}{ci}")?;
     }
     Ok(())
 }
 
 /// A check in words: "service_level ± 0.0048 after 40 replications".
 fn check_text(c: &PrecisionCheck) -> String {
-    let half = c.half_width().map_or("no interval yet".to_string(), |h| format!("± {}", report::fmt_num(Some(h))));
+    let half = c.half_width.map_or("no interval yet".to_string(), |h| format!("± {}", report::fmt_num(Some(h))));
     format!("{} {half} after {} replications", c.metric, c.replications)
 }
 

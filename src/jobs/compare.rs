@@ -4,13 +4,18 @@
 //! run, checks that they are comparable (same scenario `name`, same set of
 //! (scope, key) pairs, every compared metric in both) and judges the key
 //! metrics with [`judge`]: a **regression** is a move in the bad direction
-//! whose two 95% confidence intervals do not overlap and whose relative
-//! change exceeds the tolerance. Every row read must be self-consistent
+//! whose two 95% confidence intervals do not overlap and whose change
+//! exceeds the tolerance — for a share (service level, abandonment,
+//! occupancy), its absolute change in points against `--tolerance-points`;
+//! for anything else, its relative change against `--tolerance`. A move
+//! with separate intervals within the tolerance is `worse` or `better`, not
+//! `ok`. Every row read must be self-consistent
 //! ([`crate::stats::AggregateValues`]): a damaged or edited summary is refused, never judged.
 
 use crate::report::schema::{self, ReadError};
+use crate::report::{fmt_figure, fmt_interval};
 pub use crate::stats::Direction;
-use crate::stats::{Aggregate, Metric, Scope, SegmentKind::New, Work};
+use crate::stats::{Aggregate, Metric, MetricKind, Scope, SegmentKind::New, Work};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -55,7 +60,7 @@ pub enum CompareError {
         /// The rows missing, as `scope,key,metric`.
         rows: Vec<String>,
     },
-    /// A bad option (`--metrics`, `--tolerance`).
+    /// A bad option (`--metrics`, `--tolerance`, `--tolerance-points`).
     #[error("{0}")]
     Usage(String),
     /// A folder ccsim did not write, or a file changed since it did.
@@ -70,17 +75,26 @@ impl From<CompareError> for crate::error::Error {
     }
 }
 
-/// The judgement of one metric.
+/// The judgement of one metric. A move is *significant* when the two 95%
+/// intervals do not overlap; it is *beyond the tolerance* when its change
+/// exceeds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// No significant move (or one within the tolerance).
+    /// No significant move.
     Ok,
-    /// Significant move in the bad direction.
+    /// Significant move in the bad direction, beyond the tolerance: the one
+    /// verdict that fails the check.
     Regression,
-    /// Significant move in the good direction.
+    /// Significant move in the bad direction, within the tolerance.
+    Worse,
+    /// Significant move in the good direction, within the tolerance.
+    Better,
+    /// Significant move in the good direction, beyond the tolerance.
     Improved,
-    /// Significant move of a metric without a good direction.
+    /// Significant move of a metric without a good direction, beyond the tolerance.
     Changed,
+    /// Significant move of a metric without a good direction, within the tolerance.
+    Moved,
     /// No significant move of a metric without a good direction.
     Same,
     /// A side has fewer than 2 replications: no confidence interval to judge by.
@@ -92,11 +106,70 @@ impl fmt::Display for Verdict {
         f.write_str(match self {
             Verdict::Ok => "ok",
             Verdict::Regression => "REGRESSION",
+            Verdict::Worse => "worse",
+            Verdict::Better => "better",
             Verdict::Improved => "improved",
             Verdict::Changed => "changed",
+            Verdict::Moved => "moved",
             Verdict::Same => "same",
             Verdict::NoCi => "no CI",
         })
+    }
+}
+
+/// How far a metric moved from the baseline, in the terms it is judged by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Change {
+    /// `(current − baseline) ÷ |baseline|` (times, counts, hours, queue
+    /// lengths); infinite when the baseline is 0 and the current value is not.
+    Relative(f64),
+    /// `current − baseline` of a share, in points (0.9927 → 0.9458 is −4.69).
+    Points(f64),
+}
+
+impl Change {
+    /// The change of a metric of `kind` from `baseline` to `current`:
+    /// points for a share, relative otherwise.
+    pub fn of(kind: MetricKind, baseline: f64, current: f64) -> Change {
+        match kind {
+            MetricKind::Share => Change::Points((current - baseline) * 100.0),
+            _ => Change::Relative(relative_change(baseline, current)),
+        }
+    }
+
+    /// Whether the change is beyond its tolerance: |points| above
+    /// `points`, or |relative change| above `relative`.
+    pub fn beyond(self, tolerance: &Tolerance) -> bool {
+        match self {
+            // means are written to 6 decimals: 0.95 → 0.94 is 1 point, not 1.0000000000000009
+            Change::Points(p) => p.abs() > tolerance.points + 1e-9,
+            Change::Relative(r) => r.abs() > tolerance.relative,
+        }
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Change::Relative(c) if c.is_infinite() => write!(f, "{}inf%", if c > 0.0 { "+" } else { "-" }),
+            Change::Relative(c) => write!(f, "{:+.1}%", c * 100.0),
+            Change::Points(p) => write!(f, "{p:+.2} pts"),
+        }
+    }
+}
+
+/// The smallest changes that can be a regression.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerance {
+    /// |Relative change| of a time, count, hours or queue length (0.05 = 5%).
+    pub relative: f64,
+    /// |Change| of a share, in points (1 = 0.01).
+    pub points: f64,
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance { relative: 0.05, points: 1.0 }
     }
 }
 
@@ -128,44 +201,51 @@ pub fn relative_change(baseline: f64, current: f64) -> f64 {
     }
 }
 
-/// Judges one metric: returns the relative change (when both means exist)
-/// and the verdict. A move is significant when the two 95% intervals do not
-/// overlap and |relative change| > `tolerance`; it is a regression when it
-/// is significant and in the bad `direction`.
-pub fn judge(direction: Direction, baseline: &Estimate, current: &Estimate, tolerance: f64) -> (Option<f64>, Verdict) {
+/// Judges one metric: returns the change (when both means exist; in
+/// points for a share, relative otherwise) and the verdict. A move is
+/// significant when the two 95% intervals do not overlap, and beyond the
+/// tolerance when its change is ([`Change::beyond`]); it is a regression
+/// when it is both, in the bad `direction`, and `worse` when only
+/// significant.
+pub fn judge(
+    metric: Metric,
+    baseline: &Estimate,
+    current: &Estimate,
+    tolerance: &Tolerance,
+) -> (Option<Change>, Verdict) {
     let (Some(b), Some(c)) = (baseline.mean, current.mean) else {
         return (None, Verdict::NoCi);
     };
-    let change = relative_change(b, c);
+    let change = Change::of(metric.kind(), b, c);
     let (Some((bl, bh)), Some((cl, ch))) = (baseline.ci95, current.ci95) else {
         return (Some(change), Verdict::NoCi);
     };
-    let overlap = bl <= ch && cl <= bh;
-    let significant = !overlap && change.abs() > tolerance;
-    let verdict = match direction {
-        Direction::Neutral if significant => Verdict::Changed,
-        Direction::Neutral => Verdict::Same,
-        _ if !significant => Verdict::Ok,
-        Direction::HigherIsBetter if c < b => Verdict::Regression,
-        Direction::LowerIsBetter if c > b => Verdict::Regression,
-        _ => Verdict::Improved,
+    if bl <= ch && cl <= bh {
+        let same = if metric.direction() == Direction::Neutral { Verdict::Same } else { Verdict::Ok };
+        return (Some(change), same);
+    }
+    let beyond = change.beyond(tolerance);
+    let worse = match metric.direction() {
+        Direction::HigherIsBetter => c < b,
+        Direction::LowerIsBetter => c > b,
+        Direction::Neutral => return (Some(change), if beyond { Verdict::Changed } else { Verdict::Moved }),
+    };
+    let verdict = match (worse, beyond) {
+        (true, true) => Verdict::Regression,
+        (true, false) => Verdict::Worse,
+        (false, true) => Verdict::Improved,
+        (false, false) => Verdict::Better,
     };
     (Some(change), verdict)
 }
 
 /// Options of [`compare`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CompareOptions {
     /// Metrics to compare, by name as given (default [`DEFAULT_METRICS`]).
     pub metrics: Option<Vec<String>>,
-    /// Smallest |relative change| that can be a regression (0.05 = 5%).
-    pub tolerance: f64,
-}
-
-impl Default for CompareOptions {
-    fn default() -> Self {
-        CompareOptions { metrics: None, tolerance: 0.05 }
-    }
+    /// Smallest changes that can be a regression: relative (5%) and, for shares, in points (1).
+    pub tolerance: Tolerance,
 }
 
 /// One compared metric in one scope.
@@ -176,8 +256,8 @@ pub struct Row {
     pub metric: Metric,
     pub baseline: Estimate,
     pub current: Estimate,
-    /// Relative change, when both means exist.
-    pub change: Option<f64>,
+    /// The change, when both means exist: in points for a share, relative otherwise.
+    pub change: Option<Change>,
     pub verdict: Verdict,
 }
 
@@ -186,7 +266,7 @@ pub struct Row {
 pub struct Comparison {
     /// The scenario name shared by both runs.
     pub name: String,
-    pub tolerance: f64,
+    pub tolerance: Tolerance,
     pub rows: Vec<Row>,
 }
 
@@ -209,9 +289,9 @@ impl Comparison {
                     r.scope.to_string(),
                     r.key.clone(),
                     r.metric.to_string(),
-                    fmt_estimate(&r.baseline),
-                    fmt_estimate(&r.current),
-                    r.change.map(fmt_change).unwrap_or_else(|| "-".into()),
+                    fmt_estimate(r.metric.kind(), &r.baseline),
+                    fmt_estimate(r.metric.kind(), &r.current),
+                    r.change.map_or_else(|| "-".into(), |c| c.to_string()),
                     r.verdict.to_string(),
                 ]
             })
@@ -256,25 +336,13 @@ impl Comparison {
     }
 }
 
-/// A number to about 4 significant digits.
-fn fmt_value(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let decimals = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
-    format!("{x:.decimals$}")
-}
-
-fn fmt_estimate(e: &Estimate) -> String {
+/// A mean and its interval, to the decimals of the metric's kind.
+fn fmt_estimate(kind: MetricKind, e: &Estimate) -> String {
     match (e.mean, e.ci95) {
         (None, _) => "-".into(),
-        (Some(m), None) => format!("{} [-]", fmt_value(m)),
-        (Some(m), Some((l, h))) => format!("{} [{}, {}]", fmt_value(m), fmt_value(l), fmt_value(h)),
+        (Some(m), None) => format!("{} [-]", fmt_figure(kind, m)),
+        (Some(m), Some(ci)) => format!("{} {}", fmt_figure(kind, m), fmt_interval(kind, ci)),
     }
-}
-
-fn fmt_change(c: f64) -> String {
-    if c.is_infinite() { format!("{}inf%", if c > 0.0 { "+" } else { "-" }) } else { format!("{:+.1}%", c * 100.0) }
 }
 
 /// A row's identity: scope, key and metric.
@@ -343,8 +411,16 @@ fn describe_scopes(scopes: &BTreeSet<&(Scope, String)>) -> String {
 
 /// Compares the run in `current` with the one in `baseline` (folders written by `ccsim run`).
 pub fn compare(baseline: &Path, current: &Path, opts: &CompareOptions) -> Result<Comparison, CompareError> {
-    if !(opts.tolerance.is_finite() && opts.tolerance >= 0.0) {
-        return Err(CompareError::Usage(format!("--tolerance: expected a number ≥ 0, got {}", opts.tolerance)));
+    let Tolerance { relative, points } = opts.tolerance;
+    if !(relative.is_finite() && relative >= 0.0) {
+        return Err(CompareError::Usage(format!(
+            "--tolerance: expected a relative change ≥ 0 (0.05 = 5%), got {relative}"
+        )));
+    }
+    if !(points.is_finite() && (0.0..=100.0).contains(&points)) {
+        return Err(CompareError::Usage(format!(
+            "--tolerance-points: expected points of a share from 0 to 100 (1 = 0.01), got {points}"
+        )));
     }
     check_folder(baseline)?;
     check_folder(current)?;
@@ -438,7 +514,7 @@ pub fn compare(baseline: &Path, current: &Path, opts: &CompareOptions) -> Result
         for id in ids.iter().filter(|id| id.2 == metric && wanted(id.0, metric)) {
             // checked above: every compared row is in both summaries
             let (b, c) = (base_map[id], cur_map[id]);
-            let (change, verdict) = judge(metric.direction(), b, c, opts.tolerance);
+            let (change, verdict) = judge(metric, b, c, &opts.tolerance);
             rows.push(Row { scope: id.0, key: id.1.clone(), metric, baseline: *b, current: *c, change, verdict });
         }
     }
@@ -464,62 +540,104 @@ mod tests {
         Estimate::new(mean, mean - half, mean + half, 10)
     }
 
+    fn verdict(metric: Metric, baseline: Estimate, current: Estimate) -> Verdict {
+        judge(metric, &baseline, &current, &Tolerance::default()).1
+    }
+
+    const SL: Metric = Metric::ServiceLevel(New);
+    const ASA: Metric = Metric::Asa(New);
+
+    #[test]
+    fn shares_are_judged_by_points() {
+        // issue 18: overall service level 0.9927 → 0.9458, intervals apart:
+        // −4.7% relative was `ok` under a 5% tolerance; it is −4.69 points
+        let (c, v) = judge(SL, &est(0.9927, 0.0012), &est(0.9458, 0.0050), &Tolerance::default());
+        assert_eq!(v, Verdict::Regression);
+        assert_eq!(c.unwrap().to_string(), "-4.69 pts");
+        // and occupancy 0.9279 → 0.9551 (+2.9%, `same`) has changed
+        let (c, v) = judge(Metric::Occupancy, &est(0.9279, 0.002), &est(0.9551, 0.002), &Tolerance::default());
+        assert_eq!(v, Verdict::Changed);
+        assert_eq!(c.unwrap().to_string(), "+2.72 pts");
+        // abandonment up 2 points from 1%: a regression (+200% relative)
+        assert_eq!(verdict(Metric::AbandonRate(New), est(0.01, 0.002), est(0.03, 0.003)), Verdict::Regression);
+        // the tolerance in points
+        let wide = Tolerance { points: 5.0, ..Tolerance::default() };
+        assert_eq!(judge(SL, &est(0.9927, 0.0012), &est(0.9458, 0.0050), &wide).1, Verdict::Worse);
+    }
+
+    #[test]
+    fn a_significant_move_within_the_tolerance_is_worse_or_better_not_ok() {
+        // 0.5 points down, intervals apart
+        assert_eq!(verdict(SL, est(0.95, 0.001), est(0.945, 0.001)), Verdict::Worse);
+        assert_eq!(verdict(SL, est(0.945, 0.001), est(0.95, 0.001)), Verdict::Better);
+        // 4% slower answer, intervals apart
+        assert_eq!(verdict(ASA, est(100.0, 0.5), est(104.0, 0.5)), Verdict::Worse);
+        assert_eq!(verdict(ASA, est(104.0, 0.5), est(100.0, 0.5)), Verdict::Better);
+        // without a direction
+        assert_eq!(verdict(Metric::Occupancy, est(0.90, 0.001), est(0.905, 0.001)), Verdict::Moved);
+        // beyond the tolerance: exactly at it is not above it
+        assert_eq!(verdict(SL, est(0.95, 0.001), est(0.94, 0.001)), Verdict::Worse);
+        assert_eq!(verdict(SL, est(0.95, 0.001), est(0.9399, 0.001)), Verdict::Regression);
+    }
+
     #[test]
     fn service_level_drop_with_separate_intervals_is_a_regression() {
-        let (c, v) = judge(Metric::ServiceLevel(New).direction(), &est(0.90, 0.01), &est(0.80, 0.01), 0.05);
+        let (c, v) = judge(SL, &est(0.90, 0.01), &est(0.80, 0.01), &Tolerance::default());
         assert_eq!(v, Verdict::Regression);
-        assert!((c.unwrap() + 0.1111).abs() < 1e-3);
+        assert!(matches!(c, Some(Change::Points(p)) if (p + 10.0).abs() < 1e-9), "{c:?}");
         // the same move upwards is an improvement
-        let (_, v) = judge(Metric::ServiceLevel(New).direction(), &est(0.80, 0.01), &est(0.90, 0.01), 0.05);
-        assert_eq!(v, Verdict::Improved);
+        assert_eq!(verdict(SL, est(0.80, 0.01), est(0.90, 0.01)), Verdict::Improved);
     }
 
     #[test]
     fn waits_and_rates_rising_are_regressions() {
-        for m in [Metric::Asa(New), Metric::AbandonRate(New), Metric::Aht(Work::Chats), Metric::InactiveDisconnectRate]
-        {
+        for m in [Metric::Asa(New), Metric::Aht(Work::Chats)] {
             assert_eq!(m.direction(), Direction::LowerIsBetter, "{m}");
-            assert_eq!(judge(m.direction(), &est(10.0, 0.5), &est(12.0, 0.5), 0.05).1, Verdict::Regression, "{m}");
-            assert_eq!(judge(m.direction(), &est(12.0, 0.5), &est(10.0, 0.5), 0.05).1, Verdict::Improved, "{m}");
+            assert_eq!(verdict(m, est(10.0, 0.5), est(12.0, 0.5)), Verdict::Regression, "{m}");
+            assert_eq!(verdict(m, est(12.0, 0.5), est(10.0, 0.5)), Verdict::Improved, "{m}");
+        }
+        for m in [Metric::AbandonRate(New), Metric::InactiveDisconnectRate] {
+            assert_eq!(m.direction(), Direction::LowerIsBetter, "{m}");
+            assert_eq!(verdict(m, est(0.10, 0.005), est(0.12, 0.005)), Verdict::Regression, "{m}");
+            assert_eq!(verdict(m, est(0.12, 0.005), est(0.10, 0.005)), Verdict::Improved, "{m}");
         }
     }
 
     #[test]
     fn overlapping_intervals_are_not_a_regression() {
         // 20% worse but the intervals overlap (touching counts as overlap)
-        assert_eq!(judge(Direction::LowerIsBetter, &est(10.0, 1.0), &est(12.0, 1.0), 0.05).1, Verdict::Ok);
-        assert_eq!(judge(Direction::LowerIsBetter, &est(10.0, 1.0), &est(12.0, 1.5), 0.05).1, Verdict::Ok);
-        assert_eq!(judge(Direction::LowerIsBetter, &est(10.0, 1.0), &est(12.1, 1.0), 0.05).1, Verdict::Regression);
+        assert_eq!(verdict(ASA, est(10.0, 1.0), est(12.0, 1.0)), Verdict::Ok);
+        assert_eq!(verdict(ASA, est(10.0, 1.0), est(12.0, 1.5)), Verdict::Ok);
+        assert_eq!(verdict(ASA, est(10.0, 1.0), est(12.1, 1.0)), Verdict::Regression);
+        assert_eq!(verdict(SL, est(0.90, 0.05), est(0.82, 0.04)), Verdict::Ok);
     }
 
     #[test]
-    fn changes_within_the_tolerance_are_not_a_regression() {
-        // separate intervals, but only 4% worse
-        assert_eq!(judge(Direction::LowerIsBetter, &est(100.0, 0.5), &est(104.0, 0.5), 0.05).1, Verdict::Ok);
-        assert_eq!(judge(Direction::LowerIsBetter, &est(100.0, 0.5), &est(104.0, 0.5), 0.03).1, Verdict::Regression);
+    fn relative_changes_within_the_tolerance_are_not_a_regression() {
+        let tight = Tolerance { relative: 0.03, ..Tolerance::default() };
+        assert_eq!(judge(ASA, &est(100.0, 0.5), &est(104.0, 0.5), &tight).1, Verdict::Regression);
         // exactly at the tolerance is not above it
-        assert_eq!(judge(Direction::LowerIsBetter, &est(100.0, 0.5), &est(105.0, 0.5), 0.05).1, Verdict::Ok);
+        assert_eq!(verdict(ASA, est(100.0, 0.5), est(105.0, 0.5)), Verdict::Worse);
+        // a share's relative tolerance does not apply: 2 points is 2.1% relative
+        assert_eq!(verdict(SL, est(0.95, 0.002), est(0.93, 0.002)), Verdict::Regression);
     }
 
     #[test]
     fn occupancy_is_changed_or_same_never_a_regression() {
         assert_eq!(Metric::Occupancy.direction(), Direction::Neutral);
-        assert_eq!(judge(Direction::Neutral, &est(0.9, 0.01), &est(0.7, 0.01), 0.05).1, Verdict::Changed);
-        assert_eq!(judge(Direction::Neutral, &est(0.7, 0.01), &est(0.9, 0.01), 0.05).1, Verdict::Changed);
-        assert_eq!(judge(Direction::Neutral, &est(0.9, 0.01), &est(0.91, 0.01), 0.05).1, Verdict::Same);
+        assert_eq!(verdict(Metric::Occupancy, est(0.9, 0.01), est(0.7, 0.01)), Verdict::Changed);
+        assert_eq!(verdict(Metric::Occupancy, est(0.7, 0.01), est(0.9, 0.01)), Verdict::Changed);
+        assert_eq!(verdict(Metric::Occupancy, est(0.9, 0.01), est(0.91, 0.01)), Verdict::Same);
     }
 
     #[test]
     fn without_intervals_there_is_no_verdict() {
         let single = Estimate { mean: Some(0.5), ci95: None, replications: 1 };
-        let (c, v) = judge(Direction::HigherIsBetter, &est(0.9, 0.01), &single, 0.05);
+        let (c, v) = judge(SL, &est(0.9, 0.01), &single, &Tolerance::default());
         assert_eq!(v, Verdict::NoCi);
         assert!(c.is_some());
-        assert_eq!(judge(Direction::HigherIsBetter, &single, &est(0.1, 0.01), 0.05).1, Verdict::NoCi);
-        assert_eq!(
-            judge(Direction::HigherIsBetter, &Estimate::default(), &est(0.1, 0.01), 0.05),
-            (None, Verdict::NoCi)
-        );
+        assert_eq!(verdict(SL, single, est(0.1, 0.01)), Verdict::NoCi);
+        assert_eq!(judge(SL, &Estimate::default(), &est(0.1, 0.01), &Tolerance::default()), (None, Verdict::NoCi));
     }
 
     #[test]
@@ -529,16 +647,20 @@ mod tests {
         assert_eq!(relative_change(-2.0, -1.0), 0.5);
         // from a zero baseline any significant rise is a regression
         let zero = Estimate::new(0.0, 0.0, 0.0, 10);
-        assert_eq!(judge(Direction::LowerIsBetter, &zero, &est(0.02, 0.01), 0.05).1, Verdict::Regression);
+        assert_eq!(verdict(ASA, zero, est(0.02, 0.01)), Verdict::Regression);
     }
 
     #[test]
     fn formatting() {
-        assert_eq!(fmt_value(0.972782), "0.9728");
-        assert_eq!(fmt_value(7.242735), "7.243");
-        assert_eq!(fmt_value(508.155123), "508.2");
-        assert_eq!(fmt_value(12345.6), "12346");
-        assert_eq!(fmt_change(-0.1234), "-12.3%");
-        assert_eq!(fmt_change(f64::INFINITY), "+inf%");
+        let e = Estimate::new(0.972782, 0.969683, 0.97588, 20);
+        assert_eq!(fmt_estimate(MetricKind::Share, &e), "0.9728 [0.9697, 0.9759]");
+        let e = Estimate::new(508.155123, 505.47, 510.84, 20);
+        assert_eq!(fmt_estimate(MetricKind::Time, &e), "508.16 [505.47, 510.84]");
+        let single = Estimate { mean: Some(12345.6), ci95: None, replications: 1 };
+        assert_eq!(fmt_estimate(MetricKind::Count, &single), "12345.6 [-]");
+        assert_eq!(fmt_estimate(MetricKind::Count, &Estimate::default()), "-");
+        assert_eq!(Change::Relative(-0.1234).to_string(), "-12.3%");
+        assert_eq!(Change::Relative(f64::INFINITY).to_string(), "+inf%");
+        assert_eq!(Change::Points(0.5).to_string(), "+0.50 pts");
     }
 }

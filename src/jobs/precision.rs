@@ -121,7 +121,7 @@ fn whole_labels(sc: &Scenario, per_day: bool) -> Vec<Label> {
 
 /// What a run to a precision did.
 pub struct Sequential {
-    /// The replications run, numbered 0 to `reps.len()` − 1.
+    /// The replications run, indices 0 to `reps.len()` − 1 (numbered from 1 in files).
     pub reps: Vec<Replication>,
     /// Each check, in order; the last one's outcome is `Reached` or `Cap`.
     pub checks: Vec<PrecisionCheck>,

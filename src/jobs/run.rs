@@ -85,7 +85,7 @@ fn replication(sc: &Scenario, index: u32, stats: &Collector, counts: RunCounts, 
 /// limit (see [`RunCounts::overran`]): their figures would be incomplete.
 pub fn check_finished(sc: &Scenario, reps: &[Replication]) -> Result<(), ScenarioError> {
     match reps.iter().find(|r| r.counts.overran) {
-        Some(rep) => Err(time_limit_error(sc, &format!("replication {}", rep.index))),
+        Some(rep) => Err(time_limit_error(sc, &format!("replication {}", rep.number()))),
         None => Ok(()),
     }
 }

@@ -51,9 +51,11 @@ impl Shard {
         }
     }
 
-    /// This shard's share of `items` items: the contiguous block
-    /// [⌊(k−1)·items/n⌋, ⌊k·items/n⌋). The shards 1..=n cover every item
-    /// exactly once, in order; shares differ in size by at most one.
+    /// This shard's share of `items` items, as 0-based indices: the
+    /// contiguous block [⌊(k−1)·items/n⌋, ⌊k·items/n⌋), which files number
+    /// ⌊(k−1)·items/n⌋ + 1 to ⌊k·items/n⌋ (items are numbered from 1). The
+    /// shards 1..=n cover every item exactly once, in order; shares differ
+    /// in size by at most one.
     pub fn share(self, items: u32) -> Range<u32> {
         let at = |k: u32| (k as u64 * items as u64 / self.n as u64) as u32;
         at(self.k - 1)..at(self.k)
@@ -104,8 +106,11 @@ pub struct Manifest {
     pub of: u32,
     /// Items of the whole job: replications (run) or grid points (sweep).
     pub items: u32,
-    /// The items this shard covers: `from` (0-based) up to `to`, excluded.
+    /// The items before this shard's: it covers the items numbered `from` + 1
+    /// to `to` (numbered from 1, as `replications.csv` and `sweep.csv` do;
+    /// as 0-based indices, `from` up to `to` excluded).
     pub from: u32,
+    /// The number of this shard's last item.
     pub to: u32,
     /// A run's output options.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,7 +159,7 @@ impl Manifest {
         let body = toml::to_string(self).map_err(io::Error::other)?;
         let text = format!(
             "# A shard of a ccsim {} (--shard {}/{}): combine the folders of every shard with `ccsim merge`.\n\
-             # items: replications (run) or grid points (sweep); this shard covers items from (0-based) to `to` (excluded).\n\
+             # items: replications (run) or grid points (sweep), numbered from 1; this shard covers items `from` + 1 to `to`.\n\
              {body}",
             match self.kind {
                 Kind::Run => "run",
@@ -184,8 +189,16 @@ impl Manifest {
         let share = Shard { k: m.shard, n: m.of }.share(m.items);
         if (m.from, m.to) != (share.start, share.end) {
             return wrong(format!(
-                "covers items {}..{}, but shard {}/{} of {} items covers {}..{}",
-                m.from, m.to, m.shard, m.of, m.items, share.start, share.end
+                "from = {}, to = {} (items {}): but shard {}/{} of {} items covers {} (from = {}, to = {})",
+                m.from,
+                m.to,
+                items_text(m.from..m.to),
+                m.shard,
+                m.of,
+                m.items,
+                items_text(share.clone()),
+                share.start,
+                share.end
             ));
         }
         match m.kind {
@@ -195,8 +208,19 @@ impl Manifest {
         }
     }
 
+    /// The 0-based indices of this shard's items.
     fn share(&self) -> Range<u32> {
         self.from..self.to
+    }
+}
+
+/// The items at 0-based `indices` as files number them (from 1): "4 to 6",
+/// "4", or "none".
+fn items_text(indices: Range<u32>) -> String {
+    match indices.len() {
+        0 => "none".into(),
+        1 => format!("{}", indices.start + 1),
+        _ => format!("{} to {}", indices.start + 1, indices.end),
     }
 }
 
@@ -378,7 +402,7 @@ fn verify_files(dir: &Path, manifest: &Manifest) -> Result<(), ShardError> {
     Ok(())
 }
 
-/// What a traced run writes of replication 0, as a center's history.
+/// What a traced run writes of its first replication (index 0), as a center's history.
 const HISTORY_FILES: [&str; 2] = ["history.csv", "agents.csv"];
 
 fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBuf, ShardError> {
@@ -401,7 +425,7 @@ fn merge_run(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<PathBu
             let parts: Vec<_> = shards.iter().map(|s| (s.dir.join(name), s.manifest.share())).collect();
             concat_csv(&folder.file(name), &parts, columns)?;
         }
-        // Replication 0's history, from the shard that ran it.
+        // The first replication's history, from the shard that ran it.
         if let Some(first) = shards.iter().find(|s| s.manifest.share().contains(&0)) {
             for name in HISTORY_FILES {
                 std::fs::copy(first.dir.join(name), folder.file(name)).map_err(write_err(target))?;
@@ -440,9 +464,10 @@ fn merge_sweep(shards: &[ShardDir], sc: &Scenario, target: &Path) -> Result<Path
     Ok(folder.commit()?)
 }
 
-/// Reads a shard's `replications.csv` back into its replications `share`:
-/// per replication, a block of whole-run rows (`all`, `all`), then a block
-/// per interval, each block every metric in label order.
+/// Reads a shard's `replications.csv` back into its replications `share`
+/// (0-based indices; numbered from 1 in the file): per replication, a
+/// block of whole-run rows (`all`, `all`), then a block per interval, each
+/// block every metric in label order.
 fn read_replications(
     dir: &Path,
     share: Range<u32>,
@@ -489,12 +514,13 @@ fn read_replications(
         let rep = r.replication;
         match slot {
             None => {
-                let next = share.start + reps.len() as u32;
+                // numbered from 1
+                let next = share.start + reps.len() as u32 + 1;
                 if rep != next {
                     return Err(row.error(0, format!("replication {rep}: expected replication {next} next")).into());
                 }
                 reps.push(Replication {
-                    index: rep,
+                    index: rep - 1,
                     whole: values,
                     slots: Vec::new(),
                     counts: RunCounts::default(),
@@ -503,7 +529,9 @@ fn read_replications(
                 });
             }
             Some(slot) => match reps.last_mut() {
-                Some(r) if r.index == rep && r.slots.last().is_none_or(|s| s.0 < slot) => r.slots.push((slot, values)),
+                Some(r) if r.number() == rep && r.slots.last().is_none_or(|s| s.0 < slot) => {
+                    r.slots.push((slot, values))
+                }
                 _ => {
                     let message = format!("interval rows of replication {rep} out of order");
                     return Err(row.error(ReplicationRow::DAY, message).into());
@@ -516,12 +544,11 @@ fn read_replications(
     }
     if reps.len() != share.len() {
         return Err(bad(format!(
-            "{}: holds {} replications, but this shard covers the {} replications {}..{}",
+            "{}: holds {} replications, but this shard covers the {} replications {}",
             path.display(),
             reps.len(),
             share.len(),
-            share.start,
-            share.end
+            items_text(share)
         )));
     }
     Ok(reps)
@@ -550,7 +577,7 @@ fn check_histograms_count_answered(
                     "{}: the counts of replication {}, scope {},{} add up to {counted}, but {} gives {} answered \
                      new chats: they must be equal",
                     dir.join("wait_histograms.csv").display(),
-                    rep.index,
+                    rep.number(),
                     label.scope,
                     label.key,
                     dir.join("replications.csv").display(),
@@ -563,7 +590,7 @@ fn check_histograms_count_answered(
 }
 
 /// Reads a shard's `wait_histograms.csv` into its replications `reps`
-/// (numbered `share`).
+/// (0-based indices `share`; numbered from 1 in the file).
 fn read_wait_histograms(
     dir: &Path,
     share: Range<u32>,
@@ -577,9 +604,14 @@ fn read_wait_histograms(
     }
     while let Some(row) = file.next_row()? {
         let r = WaitHistogramRow::read(&row)?;
-        if !share.contains(&r.replication) {
-            let message =
-                format!("replication {}: expected one of this shard's {}..{}", r.replication, share.start, share.end);
+        // numbered from 1: replication n is index n − 1
+        let index = r.replication - 1;
+        if !share.contains(&index) {
+            let message = format!(
+                "replication {}: expected one of this shard's replications ({})",
+                r.replication,
+                items_text(share.clone())
+            );
             return Err(row.error(0, message).into());
         }
         let scope = match (r.scope, r.key) {
@@ -588,7 +620,7 @@ fn read_wait_histograms(
             _ => None,
         }
         .ok_or_else(|| row.error(1, format!("{},{}: expected scope all,all or a skill of this run", r.scope, r.key)))?;
-        if !reps[(r.replication - share.start) as usize].wait_hists[scope].add_to_bin(r.bin, r.count) {
+        if !reps[(index - share.start) as usize].wait_hists[scope].add_to_bin(r.bin, r.count) {
             return Err(row.error(3, format!("bin {}: no such histogram bin, or its count overflows", r.bin)).into());
         }
     }
@@ -596,19 +628,22 @@ fn read_wait_histograms(
 }
 
 /// Writes `out` with the header `columns`, then every record of the parts
-/// in order, each part's first column (a replication number) checked to lie
-/// in its range. The records pass through the writer every CSV file is
-/// written with, so they keep their bytes.
+/// in order, each part's first column (a replication number, from 1)
+/// checked to be one of its range's (0-based indices). The records pass
+/// through the writer every CSV file is written with, so they keep their bytes.
 fn concat_csv(out: &Path, parts: &[(PathBuf, Range<u32>)], columns: &[&str]) -> Result<(), ShardError> {
     let mut writer = report::csv_writer(out).map_err(write_err(out))?;
     writer.write_record(columns).map_err(|e| write_err(out)(e.into()))?;
     for (path, range) in parts {
         let mut file = CsvFile::open(path, columns)?;
         while let Some(row) = file.next_row()? {
-            let number: u32 = row.parse(0, "a replication number")?;
-            if !range.contains(&number) {
-                let message =
-                    format!("{} {number}: expected one of this shard's {}..{}", columns[0], range.start, range.end);
+            let number = row.replication(0)?;
+            if !range.contains(&(number - 1)) {
+                let message = format!(
+                    "{} {number}: expected one of this shard's replications ({})",
+                    columns[0],
+                    items_text(range.clone())
+                );
                 return Err(row.error(0, message).into());
             }
             writer.write_record(row.record()).map_err(|e| write_err(out)(e.into()))?;

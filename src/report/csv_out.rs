@@ -84,7 +84,7 @@ pub fn write_intervals(path: &Path, layout: &Layout, results: &Results) -> io::R
 }
 
 /// `replications.csv`: `replication,day,interval,scope,key,metric,value` —
-/// per replication, the whole-run rows (`all`, `all`), then each interval's.
+/// per replication (numbered from 1), the whole-run rows (`all`, `all`), then each interval's.
 pub fn write_replications(path: &Path, layout: &Layout, reps: &[Replication], results: &Results) -> io::Result<()> {
     // Millions of rows: each label's `scope,key,metric` is CSV-encoded once,
     // and rows are written straight to the buffer.
@@ -117,11 +117,11 @@ pub fn write_replications(path: &Path, layout: &Layout, reps: &[Replication], re
     };
     for (k, rep) in reps.iter().enumerate() {
         for (label, v) in labels.iter().zip(&rep.whole) {
-            row(&mut w, rep.index, "all,all", label, *v)?;
+            row(&mut w, rep.number(), "all,all", label, *v)?;
         }
         for (slot, values) in slots.iter().zip(&results.slot_values[k]) {
             for (label, v) in labels.iter().zip(values) {
-                row(&mut w, rep.index, slot, label, *v)?;
+                row(&mut w, rep.number(), slot, label, *v)?;
             }
         }
     }
@@ -142,7 +142,7 @@ pub fn write_precision(path: &Path, checks: &[PrecisionCheck]) -> io::Result<()>
             fmt_num(c.mean),
             fmt_num(c.ci95.map(|ci| ci.0)),
             fmt_num(c.ci95.map(|ci| ci.1)),
-            fmt_num(c.half_width()),
+            fmt_num(c.half_width),
             c.target.to_string(),
             c.outcome.name().to_string(),
         ])
@@ -162,11 +162,11 @@ pub fn write_wait_histograms(path: &Path, skills: &[String], reps: &[Replication
         .chain(skills.iter().map(|s| (Scope::Skill.name(), s.as_str())))
         .collect();
     for rep in reps {
-        let index = rep.index.to_string();
+        let number = rep.number().to_string();
         for ((scope, key), hist) in scopes.iter().zip(&rep.wait_hists) {
             for (bin, from, to, count) in hist.counts() {
                 let fields = [
-                    &index,
+                    &number,
                     *scope,
                     *key,
                     &bin.to_string(),
@@ -185,8 +185,8 @@ fn secs(t: SimTime, origin: SimTime) -> String {
     fmt_num(Some(t.secs_since(origin)))
 }
 
-/// `chats.csv`: one row per segment of every traced replication; with
-/// `retrials`, a last column `retry_of`.
+/// `chats.csv`: one row per segment of every traced replication (`reps`:
+/// its number, from 1, and its trace); with `retrials`, a last column `retry_of`.
 pub fn write_chats(
     path: &Path,
     reps: &[(u32, &Trace)],
@@ -227,7 +227,8 @@ pub fn write_chats(
     w.flush()
 }
 
-/// `events.csv`: `replication,time,agent,chat,segment,event`.
+/// `events.csv`: `replication,time,agent,chat,segment,event` (`reps`: each
+/// traced replication's number, from 1, and its trace).
 pub fn write_events(path: &Path, reps: &[(u32, &Trace)], origin: SimTime) -> io::Result<()> {
     let mut w = csv_writer(path)?;
     w.write_record(EVENT_COLUMNS).map_err(csv_err)?;

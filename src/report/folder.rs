@@ -62,10 +62,11 @@ pub fn write_run_shard(
 }
 
 /// Writes `chats.csv` and `events.csv` of the traced replications into
-/// `dir`, and `history.csv` and `agents.csv` of replication 0.
+/// `dir`, and `history.csv` and `agents.csv` of the first replication
+/// (numbered 1 in the files, index 0).
 pub fn write_trace(dir: &Path, sc: &Scenario, reps: &[Replication]) -> io::Result<()> {
     let traces: Vec<(u32, &crate::model::Trace)> =
-        reps.iter().filter_map(|r| r.trace.as_ref().map(|t| (r.index, t))).collect();
+        reps.iter().filter_map(|r| r.trace.as_ref().map(|t| (r.number(), t))).collect();
     let names = TraceNames {
         reasons: sc.reasons.iter().map(|r| r.name.clone()).collect(),
         skills: sc.skills.clone(),
@@ -75,7 +76,7 @@ pub fn write_trace(dir: &Path, sc: &Scenario, reps: &[Replication]) -> io::Resul
     write_chats(&dir.join("chats.csv"), &traces, origin, &names, sc.retrials())?;
     write_events(&dir.join("events.csv"), &traces, origin)?;
     // The first replication as a center's history (in the shard that holds it).
-    match traces.iter().find(|(index, _)| *index == 0) {
+    match traces.iter().find(|(number, _)| *number == 1) {
         Some((_, trace)) => write_history(dir, sc, trace),
         None => Ok(()),
     }

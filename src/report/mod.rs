@@ -5,6 +5,7 @@ mod backtest_charts;
 mod backtest_html;
 mod charts;
 mod csv_out;
+mod figures;
 mod fit;
 mod fit_charts;
 mod fit_html;
@@ -27,6 +28,7 @@ pub use csv_out::{
     TraceNames, csv_writer, fmt_num, write_chats, write_events, write_intervals, write_precision, write_replications,
     write_summary, write_sweep, write_text, write_wait_histograms,
 };
+pub use figures::{fmt_figure, fmt_interval};
 pub use fit::{FIT_COLUMNS, WEEKDAYS, write_fit};
 pub use fit_html::write_fit_report;
 pub use folder::{write_run, write_run_shard, write_trace};

@@ -174,6 +174,15 @@ impl<'a> Row<'a> {
         cell.parse().map_err(|_| self.error(i, format!("{} {cell:?}: expected {expected}", self.file.columns[i])))
     }
 
+    /// A replication's number: a whole number from 1 (replications are
+    /// numbered from 1 in files, as days are).
+    pub fn replication(&self, i: usize) -> Result<u32, ReadError> {
+        self.parse::<u32>(i, "a replication number (from 1)").and_then(|n| match n {
+            0 => Err(self.error(i, format!("{} 0: expected a replication number (from 1)", self.file.columns[i]))),
+            n => Ok(n),
+        })
+    }
+
     fn scope(&self, i: usize) -> Result<Scope, ReadError> {
         self.parse(i, "all, reason, skill or group")
     }
@@ -225,6 +234,7 @@ pub fn read_summary(path: &Path) -> Result<Vec<Aggregate>, ReadError> {
 /// A row of `replications.csv`: one metric's value in one replication,
 /// over the whole run (`day` and `interval` both `all`) or in one slot.
 pub struct ReplicationRow<'a> {
+    /// The replication's number, from 1.
     pub replication: u32,
     pub day: &'a str,
     pub interval: &'a str,
@@ -242,7 +252,7 @@ impl<'a> ReplicationRow<'a> {
     pub const SCOPE: usize = 3;
 
     pub fn read(row: &Row<'a>) -> Result<ReplicationRow<'a>, ReadError> {
-        let replication = row.parse(0, "a replication number")?;
+        let replication = row.replication(0)?;
         let (scope, key, metric) = (row.scope(3)?, row.cell(4), row.metric(5)?);
         let kind = metric.kind();
         let cell = row.cell(6);
@@ -261,6 +271,7 @@ impl<'a> ReplicationRow<'a> {
 /// A row of `wait_histograms.csv`: one bin's count of waits in one
 /// replication and scope (`wait_from` and `wait_to` follow from the bin).
 pub struct WaitHistogramRow<'a> {
+    /// The replication's number, from 1.
     pub replication: u32,
     pub scope: Scope,
     pub key: &'a str,
@@ -271,7 +282,7 @@ pub struct WaitHistogramRow<'a> {
 impl<'a> WaitHistogramRow<'a> {
     pub fn read(row: &Row<'a>) -> Result<WaitHistogramRow<'a>, ReadError> {
         Ok(WaitHistogramRow {
-            replication: row.parse(0, "a replication number")?,
+            replication: row.replication(0)?,
             scope: row.scope(1)?,
             key: row.cell(2),
             bin: row.parse(3, "a bin number")?,

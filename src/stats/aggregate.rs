@@ -1,5 +1,6 @@
 //! Across replications: mean, standard deviation and a 95% Student-t
-//! confidence interval of each metric, over the replications where it is defined.
+//! confidence interval of each metric, over the replications where it is
+//! defined, the interval clipped to the values the metric can take.
 
 use super::metrics::Label;
 use super::names::{Metric, MetricKind, Scope};
@@ -13,7 +14,8 @@ pub struct Aggregate {
     pub metric: Metric,
     /// `None` when no replication defines the metric.
     pub mean: Option<f64>,
-    /// `None` with fewer than 2 replications.
+    /// `None` with fewer than 2 replications; clipped to the metric's
+    /// [`MetricKind::range`] (a share's to [0, 1], anything else's to ≥ 0).
     pub ci95: Option<(f64, f64)>,
     pub stdev: Option<f64>,
     /// Replications whose denominator was > 0.
@@ -22,6 +24,7 @@ pub struct Aggregate {
 
 /// Aggregates the replications' values of each labelled metric; each
 /// replication's values are in label order (as [`super::metric_values`] gives them).
+/// Each interval is clipped to the range of its metric's kind ([`MetricKind::clip`]).
 pub fn aggregate(labels: &[Label], reps: &[&[Option<f64>]]) -> Vec<Aggregate> {
     let mut values = Vec::with_capacity(reps.len());
     labels
@@ -37,7 +40,7 @@ pub fn aggregate(labels: &[Label], reps: &[&[Option<f64>]]) -> Vec<Aggregate> {
                 key: row.key.clone(),
                 metric: row.metric,
                 mean: s.as_ref().map(|s| s.mean),
-                ci95: s.as_ref().filter(|_| two).map(|s| (s.ci_low, s.ci_high)),
+                ci95: s.as_ref().filter(|_| two).map(|s| row.metric.kind().clip((s.ci_low, s.ci_high), s.mean)),
                 stdev: s.as_ref().filter(|_| two).map(|s| s.stdev),
                 replications: values.len(),
             }
@@ -87,7 +90,9 @@ pub struct AggregateValues {
 
 impl AggregateValues {
     /// Parses the cells of [`AGGREGATE_VALUE_COLUMNS`] and checks them with
-    /// [`AggregateValues::check`] for a metric of `kind`.
+    /// [`AggregateValues::check`] for a metric of `kind`; an interval reaching
+    /// past the metric's range (as files of ccsim before issue 18 hold) is
+    /// accepted and clipped, as [`aggregate`] clips it.
     pub fn read(cells: [&str; 5], kind: MetricKind) -> Result<AggregateValues, BadAggregate> {
         let num = |i: usize| -> Result<Option<f64>, BadAggregate> {
             match cells[i] {
@@ -110,8 +115,14 @@ impl AggregateValues {
             column: REPLICATIONS,
             message: format!("replications {:?}: expected a count", cells[REPLICATIONS]),
         })?;
-        let values = AggregateValues { mean: num(0)?, ci95, stdev: num(3)?, replications };
+        let mut values = AggregateValues { mean: num(0)?, ci95, stdev: num(3)?, replications };
         values.check(kind)?;
+        // ccsim before issue 18 wrote the interval unclipped: read it as
+        // ccsim writes it now (clipping is monotone, so whether two
+        // intervals overlap does not change).
+        if let (Some(m), Some(c)) = (values.mean, values.ci95) {
+            values.ci95 = Some(kind.clip(c, m));
+        }
         Ok(values)
     }
 
@@ -195,7 +206,7 @@ mod tests {
         assert_eq!(check(share, Some(0.9), None, None, 1), Ok(()));
         // rounding to 6 decimals may put the mean a hair outside its interval
         assert_eq!(check(share, Some(0.9), Some((0.9000005, 0.95)), Some(0.0), 10), Ok(()));
-        // an interval of a share may reach past 1; its mean may not
+        // an interval of a share may reach past 1 (as ccsim wrote before issue 18); its mean may not
         assert_eq!(check(share, Some(0.99), Some((0.97, 1.01)), Some(0.01), 3), Ok(()));
         let e = |k, m, c, s, n| check(k, m, c, s, n).unwrap_err();
         assert!(e(share, Some(5.0), Some((4.0, 6.0)), Some(1.0), 10).contains("mean 5: expected a share"));
@@ -229,5 +240,29 @@ mod tests {
         assert_eq!(e(["-3", "", "", "", "1"]).1, "mean -3: expected seconds: a number from 0 to 9.2e12");
         assert!(e(["1e308", "", "", "", "1"]).1.contains("mean 1e308: expected seconds"));
         assert_eq!(e(["1", "0", "2", "-1", "3"]), (3, "stdev -1: expected a number ≥ 0".into()));
+        // an interval reaching past the range, as ccsim wrote before issue 18, is read clipped
+        assert_eq!(read(["2", "-1.5", "5.5", "3", "4"]).unwrap().ci95, Some((0.0, 5.5)));
+        let share = AggregateValues::read(["0.997516", "0.994357", "1.000675", "0.002", "20"], MetricKind::Share);
+        assert_eq!(share.unwrap().ci95, Some((0.994357, 1.0)));
+    }
+
+    #[test]
+    fn intervals_are_clipped_to_the_metric_range() {
+        use crate::model::SegmentKind::New;
+        let label = |metric| Label { scope: Scope::All, key: "all".into(), metric };
+        let labels = [label(Metric::ServiceLevel(New)), label(Metric::Abandoned(New)), label(Metric::Occupancy)];
+        let reps: [&[Option<f64>]; 3] = [
+            &[Some(1.0), Some(0.0), Some(0.5)],
+            &[Some(1.0), Some(0.0), Some(0.6)],
+            &[Some(0.99), Some(3.0), Some(0.7)],
+        ];
+        let rows = aggregate(&labels, &reps);
+        let (low, high) = rows[0].ci95.unwrap();
+        assert!(low < 0.99 && high == 1.0, "{low} {high}");
+        let (low, high) = rows[1].ci95.unwrap();
+        assert!(low == 0.0 && high > 3.0, "{low} {high}");
+        // far from the bounds: the plain Student-t interval, 0.6 ± 4.302653 × 0.1 / √3
+        let (low, high) = rows[2].ci95.unwrap();
+        assert!((high - low - 2.0 * 4.302652729911275 * 0.1 / 3f64.sqrt()).abs() < 1e-9);
     }
 }

@@ -420,6 +420,37 @@ impl MetricKind {
         }
     }
 
+    /// The least and the greatest value a metric of this kind can take: a
+    /// share from 0 to 1, anything else from 0 (to the most a file can hold).
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            MetricKind::Share => (0.0, 1.0),
+            MetricKind::Time => (0.0, SimTime::NEVER.secs()),
+            _ => (0.0, MAX_AMOUNT),
+        }
+    }
+
+    /// A confidence interval around `mean` clipped to [`MetricKind::range`]:
+    /// the Student-t interval of a mean near a bound reaches past it
+    /// (`service_level` 0.9975 ± 0.0032), which no value can. The clipped
+    /// interval still holds the mean (a share's mean may lie a hair above 1).
+    pub fn clip(self, (low, high): (f64, f64), mean: f64) -> (f64, f64) {
+        let (least, most) = self.range();
+        (low.max(least.min(mean)), high.min(most.max(mean)))
+    }
+
+    /// The decimals a figure of this kind is printed with for people (files
+    /// keep 6): a share to 4 (a hundredth of a point), seconds and queue
+    /// lengths to 2, counts and hours to 1. A mean and its interval are
+    /// printed alike.
+    pub fn decimals(self) -> usize {
+        match self {
+            MetricKind::Share => 4,
+            MetricKind::Time | MetricKind::QueueLength => 2,
+            MetricKind::Count | MetricKind::Hours => 1,
+        }
+    }
+
     /// Whether `v` can be one replication's value of a metric of this kind.
     pub fn admits(self, v: f64) -> bool {
         self.admits_mean(v) && (self != MetricKind::Count || v.fract() == 0.0)
@@ -502,6 +533,19 @@ mod tests {
         for k in [Count, Share, Time, Hours, QueueLength] {
             assert!(!k.admits(f64::NAN) && !k.admits(f64::INFINITY) && !k.admits_mean(f64::NAN), "{k:?}");
         }
+    }
+
+    #[test]
+    fn intervals_clip_to_what_a_metric_can_take() {
+        use MetricKind::*;
+        assert_eq!(Share.clip((0.994357, 1.000675), 0.997516), (0.994357, 1.0));
+        assert_eq!(Share.clip((-0.01, 0.03), 0.01), (0.0, 0.03));
+        assert_eq!(Share.clip((0.2, 0.4), 0.3), (0.2, 0.4));
+        for k in [Count, Time, Hours, QueueLength] {
+            assert_eq!(k.clip((-2.5, 7.5), 2.5), (0.0, 7.5), "{k:?}");
+        }
+        // never excluding the mean, a hair above 1 or not
+        assert_eq!(Share.clip((0.9, 1.1), 1.0 + 1e-12), (0.9, 1.0 + 1e-12));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::aggregate::aggregate;
 use super::metrics::Label;
 use super::names::Metric;
 use super::results::Replication;
+use super::summary::half_width;
 
 /// What a check decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,34 +34,31 @@ impl PrecisionOutcome {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PrecisionCheck {
     pub metric: Metric,
-    /// Replications run so far (numbers 0 to `replications` − 1).
+    /// Replications run so far (indices 0 to `replications` − 1; numbered from 1 in files).
     pub replications: u32,
     /// Replications among them that define the metric (the CI is over these).
     pub defined: usize,
     pub mean: Option<f64>,
-    /// `None` while fewer than 2 replications define the metric.
+    /// `None` while fewer than 2 replications define the metric; clipped
+    /// to the metric's range, as `summary.csv`'s.
     pub ci95: Option<(f64, f64)>,
+    /// The interval's half-width before clipping, `t · stdev / √n`: what
+    /// the check decides by (a bound does not make an estimate more precise).
+    pub half_width: Option<f64>,
     /// The half-width asked for, in the metric's unit.
     pub target: f64,
     pub outcome: PrecisionOutcome,
 }
 
-impl PrecisionCheck {
-    /// Half the interval's width, as `summary.csv`'s `(ci95_high − ci95_low) / 2`.
-    pub fn half_width(&self) -> Option<f64> {
-        self.ci95.map(|(low, high)| (high - low) / 2.0)
-    }
-}
-
 /// Checks the metric labelled `label` (`index` in the label order of the
 /// replications' whole-run values) over `reps`: the interval is exactly the
 /// one `summary.csv` would report for these replications. The outcome is
-/// `Reached` when its half-width is at most `target`, else `Cap` when `cap`
-/// says no more replications may run, else `More`.
+/// `Reached` when its half-width (before clipping) is at most `target`, else
+/// `Cap` when `cap` says no more replications may run, else `More`.
 pub fn precision_check(label: &Label, index: usize, reps: &[Replication], target: f64, cap: bool) -> PrecisionCheck {
     let values: Vec<&[Option<f64>]> = reps.iter().map(|r| &r.whole[index..=index]).collect();
     let row = aggregate(std::slice::from_ref(label), &values).remove(0);
-    let half = row.ci95.map(|(low, high)| (high - low) / 2.0);
+    let half = row.stdev.filter(|_| row.ci95.is_some()).map(|sd| half_width(sd, row.replications, 0.95));
     let outcome = match half {
         Some(h) if h <= target => PrecisionOutcome::Reached,
         _ if cap => PrecisionOutcome::Cap,
@@ -72,6 +70,7 @@ pub fn precision_check(label: &Label, index: usize, reps: &[Replication], target
         defined: row.replications,
         mean: row.mean,
         ci95: row.ci95,
+        half_width: half,
         target,
         outcome,
     }
@@ -105,7 +104,7 @@ mod tests {
         let c = precision_check(&label, 1, &r, 0.01, false);
         assert_eq!((c.replications, c.defined), (4, 3));
         // mean 0.85, sd 0.05, t(0.975, 2) = 4.302653: half-width 0.124207
-        let half = c.half_width().unwrap();
+        let half = c.half_width.unwrap();
         assert!((half - 4.302652729911275 * 0.05 / 3f64.sqrt()).abs() < 1e-9, "{half}");
         assert_eq!(c.outcome, PrecisionOutcome::More);
         assert_eq!(precision_check(&label, 1, &r, 0.2, false).outcome, PrecisionOutcome::Reached);
@@ -113,6 +112,19 @@ mod tests {
         assert_eq!(precision_check(&label, 1, &r, 0.01, true).outcome, PrecisionOutcome::Cap);
         // no interval with one defined value: never reached
         let one = precision_check(&label, 1, &reps(&[Some(0.8), None]), 1.0, false);
-        assert_eq!((one.half_width(), one.outcome), (None, PrecisionOutcome::More));
+        assert_eq!((one.half_width, one.outcome), (None, PrecisionOutcome::More));
+    }
+
+    #[test]
+    fn a_clipped_interval_keeps_its_half_width() {
+        let label = Label { scope: Scope::All, key: "all".into(), metric: Metric::ServiceLevel(SegmentKind::New) };
+        let c = precision_check(&label, 1, &reps(&[Some(1.0), Some(1.0), Some(0.97)]), 0.01, false);
+        let (low, high) = c.ci95.unwrap();
+        assert_eq!(high, 1.0);
+        // mean 0.99, sd 0.017321: ± 0.043027, of which the clipped interval shows less
+        let half = c.half_width.unwrap();
+        assert!((half - 4.302652729911275 * 0.03 / 3f64).abs() < 1e-9, "{half}");
+        assert!(half > (high - low) / 2.0);
+        assert_eq!(c.outcome, PrecisionOutcome::More);
     }
 }

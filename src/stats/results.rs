@@ -9,6 +9,8 @@ use std::collections::BTreeSet;
 
 /// What one replication produced.
 pub struct Replication {
+    /// 0-based: what its random streams are keyed by. Files and messages
+    /// number replications from 1, as days are ([`Replication::number`]).
     pub index: u32,
     /// Whole-run metric values, in label order.
     pub whole: Vec<Option<f64>>,
@@ -18,6 +20,14 @@ pub struct Replication {
     pub trace: Option<Trace>,
     /// Waits of answered new chats over the whole run: all, then each skill.
     pub wait_hists: Vec<WaitHistogram>,
+}
+
+impl Replication {
+    /// The replication's number in files and messages: `index` + 1
+    /// (replications are numbered from 1, as days are).
+    pub fn number(&self) -> u32 {
+        self.index + 1
+    }
 }
 
 /// The statistics layout of a scenario.

@@ -53,6 +53,13 @@ fn two_sided_t(level: f64, df: usize) -> f64 {
     })
 }
 
+/// The half-width of the two-sided Student-t interval at `level` of the
+/// mean of `n` ≥ 2 values with sample standard deviation `stdev`:
+/// `t_{(1+level)/2, n−1} · stdev / √n`, as [`summarize`] computes it.
+pub fn half_width(stdev: f64, n: usize, level: f64) -> f64 {
+    two_sided_t(level, n - 1) * stdev / (n as f64).sqrt()
+}
+
 /// Summarizes `values` with a two-sided Student-t confidence interval at
 /// `level` (e.g. 0.95): `mean ± t_{(1+level)/2, n−1} · stdev / √n`.
 ///
@@ -78,7 +85,7 @@ pub fn summarize(values: &[f64], level: f64) -> Option<Summary> {
     let var = ((sum_d2 - sum_d * sum_d / nf) / (nf - 1.0)).max(0.0);
     let stdev = var.sqrt();
     let (ci_low, ci_high) = if level > 0.0 && level < 1.0 {
-        let half = two_sided_t(level, n - 1) * stdev / nf.sqrt();
+        let half = half_width(stdev, n, level);
         (mean - half, mean + half)
     } else {
         (f64::NAN, f64::NAN)

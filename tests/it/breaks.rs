@@ -118,7 +118,7 @@ fn a_break_cut_by_the_shift_end_ends_with_it() {
     let text = scenario(5, "0.1/h", 4, r#"breaks = [{ start = "09:50", length = "30m" }]"#)
         .replace("agents = 4", "agents = [4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]");
     let run = run_text(&text, &["--replications", "1"]);
-    let list = &breaks(&run.evs)[&0];
+    let list = &breaks(&run.evs)[&1];
     assert_eq!(list.len(), 4, "{list:?}");
     let cut: Vec<_> = list.iter().filter(|b| (b.2 - 7200.0).abs() < 1e-6).collect();
     assert_eq!(cut.len(), 3, "{list:?}");

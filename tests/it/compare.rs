@@ -1,5 +1,7 @@
 //! `ccsim compare` (DESIGN §4): two runs of the same scenario with different
-//! seeds pass; a 20% staffing cut is a service-level regression; runs of
+//! seeds pass; a 20% staffing cut is a service-level regression; shares are
+//! judged by points, and a significant move within the tolerance is `worse`
+//! or `better` (issue 18); runs of
 //! different scenarios, missing or malformed files, a compared metric
 //! missing on either side and a summary row that cannot be (a mean outside
 //! its interval, a share of 5) are bad input (exit 2);
@@ -99,8 +101,8 @@ fn a_twenty_percent_staffing_cut_is_a_service_level_regression() {
     let occupancy = comparison.rows.iter().find(|r| all(r, Metric::Occupancy)).unwrap();
     assert_eq!(occupancy.verdict, Verdict::Changed);
 
-    // an absurd tolerance accepts the cut
-    let (code, stdout, _) = run_compare(&base, &current, &["--tolerance", "100"]);
+    // absurd tolerances accept the cut
+    let (code, stdout, _) = run_compare(&base, &current, &["--tolerance", "100", "--tolerance-points", "100"]);
     assert_eq!(code, 0, "{stdout}");
 }
 
@@ -289,6 +291,97 @@ fn a_summary_row_that_cannot_be_exits_2_naming_file_line_metric_and_value() {
         let at = format!("summary.csv:{}", line_of(&base, &format!("all,all,{metric},")));
         refused(&base, &bad, &[&at, &format!("all,all,{metric}"), says]);
     }
+}
+
+/// The two cases of issue 18: overall service level 0.9927 → 0.9458 with
+/// separate intervals (−4.7% relative, which a 5% tolerance let pass as
+/// `ok`) is −4.69 points, a regression; occupancy 0.9279 → 0.9551 (+2.9%,
+/// `same`) is +2.72 points, `changed`. A wider `--tolerance-points` makes
+/// the drop `worse`, which does not fail the check.
+#[test]
+fn shares_are_judged_by_points_and_a_small_significant_move_is_worse() {
+    let tmp = TempDir::new().unwrap();
+    let run = tmp.path().join("run");
+    run_to(RETAIL, &run, &["--replications", "5"]);
+    let with = |name: &str, sl: [&str; 3], occupancy: [&str; 3]| {
+        let dir = tmp.path().join(name);
+        edited(&run, &dir, |mut cells| {
+            if cells[..2] == ["all", "all"] {
+                match cells[2].as_str() {
+                    "service_level" => cells[3..6].clone_from_slice(&sl.map(String::from)),
+                    "occupancy" => cells[3..6].clone_from_slice(&occupancy.map(String::from)),
+                    _ => {}
+                }
+            }
+            Some(cells)
+        });
+        dir
+    };
+    let base = with("base", ["0.9927", "0.9915", "0.9939"], ["0.9279", "0.9259", "0.9299"]);
+    let current = with("current", ["0.9458", "0.9408", "0.9508"], ["0.9551", "0.9531", "0.9571"]);
+    let line = |stdout: &str, metric: &str| -> String {
+        let found = stdout.lines().find(|l| l.starts_with("all ") && l.contains(&format!(" {metric} ")));
+        found.unwrap_or_else(|| panic!("no overall {metric} row:\n{stdout}")).to_string()
+    };
+
+    let args = ["--metrics", "service_level,occupancy"];
+    let (code, stdout, stderr) = run_compare(&base, &current, &args);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("retail-weekday: ")
+            && stdout.lines().next().unwrap().ends_with("(tolerance 5%, shares 1 point)"),
+        "{stdout}"
+    );
+    let sl = line(&stdout, "service_level");
+    assert!(sl.contains(" -4.69 pts ") && sl.ends_with(" REGRESSION"), "{sl}");
+    let occupancy = line(&stdout, "occupancy");
+    assert!(occupancy.contains(" +2.72 pts ") && occupancy.ends_with(" changed"), "{occupancy}");
+    assert!(stdout.ends_with("1 regression\n"), "{stdout}");
+
+    let (code, stdout, stderr) = run_compare(&base, &current, &[&args[..], &["--tolerance-points", "5"]].concat());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(line(&stdout, "service_level").ends_with(" worse"), "{stdout}");
+    assert!(line(&stdout, "occupancy").ends_with(" moved"), "{stdout}");
+    assert!(stdout.ends_with("no regression\n"), "{stdout}");
+    // the other way round: better, and improved beyond the tolerance
+    let (code, stdout, _) = run_compare(&current, &base, &[&args[..], &["--tolerance-points", "5"]].concat());
+    assert_eq!(code, 0, "{stdout}");
+    assert!(line(&stdout, "service_level").ends_with(" better"), "{stdout}");
+    let (_, stdout, _) = run_compare(&current, &base, &args);
+    assert!(line(&stdout, "service_level").ends_with(" improved"), "{stdout}");
+
+    for bad in ["-1", "101", "NaN"] {
+        let (code, stdout, stderr) = run_compare(&base, &current, &[&format!("--tolerance-points={bad}")]);
+        assert_eq!(code, 2, "{bad}: {stdout}{stderr}");
+        assert!(stderr.contains("--tolerance-points") && stderr.contains("from 0 to 100"), "{bad}: {stderr}");
+    }
+}
+
+/// A summary written before intervals were clipped (issue 18) still
+/// compares: its intervals are read clipped to the metric's range, as
+/// ccsim writes them now, and judged the same (clipping keeps overlaps).
+#[test]
+fn a_summary_with_unclipped_intervals_is_read_clipped() {
+    let tmp = TempDir::new().unwrap();
+    let base = tmp.path().join("base");
+    run_to(RETAIL, &base, &["--replications", "5"]);
+    let old = tmp.path().join("old");
+    edited(&base, &old, |mut cells| {
+        if cells[..2] == ["all", "all"] {
+            match cells[2].as_str() {
+                "service_level" => cells[5] = "1.000675".into(),
+                "abandon_rate" => cells[4] = "-0.001".into(),
+                _ => {}
+            }
+        }
+        Some(cells)
+    });
+    let (code, stdout, stderr) = run_compare(&old, &base, &[]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let comparison = compare(&old, &base, &CompareOptions::default()).unwrap();
+    let row = |m: Metric| comparison.rows.iter().find(|r| r.scope == Scope::All && r.metric == m).unwrap();
+    assert_eq!(row(Metric::ServiceLevel(SegmentKind::New)).baseline.ci95.unwrap().1, 1.0);
+    assert_eq!(row(Metric::AbandonRate(SegmentKind::New)).baseline.ci95.unwrap().0, 0.0);
 }
 
 /// The worked CI example of the README: a fresh run of the bundled scenario

@@ -253,7 +253,10 @@ fn every_bundled_scenario_conserves_its_chats() {
         let work = tempfile::tempdir().unwrap();
         let run = run_traced(file, work.path(), &["--replications", "2"]);
         let name = file.file_name().unwrap().to_string_lossy();
-        assert!(run.segs.iter().any(|s| s.replication == 1), "{name}: replication 1 missing from the trace");
+        assert!(
+            run.segs.iter().any(|s| s.replication == 2),
+            "{name}: replication 2, the second, missing from the trace"
+        );
         check(&name, &std::fs::read_to_string(file).unwrap(), &run, 2);
     }
 }

@@ -184,7 +184,8 @@ fn per_day_counts_summed_over_the_days_equal_the_all_days_rows_and_the_summary_i
 
 /// Recomputes `(summary.csv, intervals.csv)` records from `replications.csv`:
 /// rows grouped by (day, interval, scope, key, metric) in file order, each
-/// group summarized over its non-empty values, formatted with `fmt_num`.
+/// group summarized over its non-empty values, its interval clipped to the
+/// metric's range, formatted with `fmt_num`.
 fn recompute(path: &Path) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
     let recs = records(path);
     assert_eq!(
@@ -212,7 +213,7 @@ fn recompute(path: &Path) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
             g.1.push(rec[6].parse().unwrap_or_else(|_| panic!("bad value in {rec:?}")));
         }
     }
-    assert_eq!(reps, (0..reps.len() as u32).collect::<Vec<_>>(), "replications in order");
+    assert_eq!(reps, (1..=reps.len() as u32).collect::<Vec<_>>(), "replications in order, numbered from 1");
 
     let mut summary = vec![
         ["scope", "key", "metric", "mean", "ci95_low", "ci95_high", "stdev", "replications"].map(String::from).to_vec(),
@@ -227,10 +228,13 @@ fn recompute(path: &Path) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
         assert_eq!(seen, &reps, "{key:?} should have one row per replication");
         let s = summarize(values, 0.95);
         let two = values.len() >= 2;
+        // the interval clipped to what the metric can take (issue 18)
+        let kind = key.4.parse::<ccsim::stats::Metric>().unwrap_or_else(|_| panic!("{key:?}")).kind();
+        let ci = s.as_ref().filter(|_| two).map(|s| kind.clip((s.ci_low, s.ci_high), s.mean));
         let stats = [
             fmt_num(s.as_ref().map(|s| s.mean)),
-            fmt_num(s.as_ref().filter(|_| two).map(|s| s.ci_low)),
-            fmt_num(s.as_ref().filter(|_| two).map(|s| s.ci_high)),
+            fmt_num(ci.map(|c| c.0)),
+            fmt_num(ci.map(|c| c.1)),
             fmt_num(s.as_ref().filter(|_| two).map(|s| s.stdev)),
             values.len().to_string(),
         ];

@@ -156,9 +156,9 @@ fn a_traced_runs_history_reads_back_as_the_trace() {
     let run = work.path("run");
     run_to(root("scenarios/retail-weekday.toml"), &run, &["--trace", "--no-charts", "--replications", "2"]);
     let segs: Vec<Seg> = read_csv(&run.join("chats.csv"));
-    let first: Vec<&Seg> = segs.iter().filter(|s| s.replication == 0).collect();
+    let first: Vec<&Seg> = segs.iter().filter(|s| s.replication == 1).collect();
     let history = rows_of(&run.join("history.csv"));
-    assert_eq!(history.len(), first.len(), "one history row per segment of replication 0");
+    assert_eq!(history.len(), first.len(), "one history row per segment of replication 1, the first");
     // Day 1 is 2024-01-01 by default; trace times are seconds from the day's start (08:00).
     let by_key: BTreeMap<(String, String), &BTreeMap<String, String>> =
         history.iter().map(|r| ((r["id"].clone(), r["arrival"].clone()), r)).collect();

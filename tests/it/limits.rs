@@ -173,7 +173,9 @@ fn a_center_that_cannot_drain_in_time_is_an_error_not_a_result() {
     let text = edited(&[("handle = \"lognormal(mean=5m, sd=2m)\"", "handle = \"const(10000000s)\"")]);
     let w = work(&text, &[]);
     let says = ["did not finish", "10000000 s", "after the last day's end"];
-    w.refused_naming(&["run", "s.toml", "--quiet", "--no-charts", "--out", "out"], 2, "s.toml", &says);
+    // replications are numbered from 1, as days are
+    let run_says = [&says[..], &["replication 1 did not finish"]].concat();
+    w.refused_naming(&["run", "s.toml", "--quiet", "--no-charts", "--out", "out"], 2, "s.toml", &run_says);
     w.refused_naming(&["staff", "s.toml", "--quiet", "--max-agents", "2", "--out", "out"], 2, "s.toml", &says);
     w.refused_naming(
         &["sweep", "s.toml", "--quiet", "--set", "groups.tier1.agents=3", "--out", "out"],

@@ -23,6 +23,7 @@ mod fit;
 mod forecast_error;
 mod hostile;
 mod input_files;
+mod intervals;
 mod layers;
 mod limits;
 mod misroute;

@@ -587,7 +587,7 @@ agents = 1
     assert_close(offer1.time, 10.0, "the freed slot is offered at once");
     assert_close(run.seg(1, 0).accepted.unwrap(), 30.0, "chat 1 accepted after its accept delay");
     let busy = busy_slots(&run.evs);
-    assert!(busy[&(0, 0)].iter().all(|&(_, b)| b <= 1), "{busy:?}");
+    assert!(busy[&(1, 0)].iter().all(|&(_, b)| b <= 1), "{busy:?}");
 }
 
 // ---- 10. shift ends ----

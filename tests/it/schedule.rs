@@ -344,7 +344,7 @@ shifts = [
     }
     assert!(open.is_empty(), "{open:?}");
     for day in [0.0, 86400.0] {
-        for rep in 0..2 {
+        for rep in 1..=2 {
             let due = day + 7200.0;
             let taken: Vec<_> = breaks.iter().filter(|b| b.0 == rep && b.1 >= due && b.1 <= due + 60.0).collect();
             assert_eq!(taken.len(), 2, "replication {rep}, day at {day}: {breaks:?}");

@@ -107,7 +107,8 @@ fn three_run_shards_merged_equal_the_unsharded_run_with_trace_and_per_day() {
     check_run_shards(&work, &["--trace", "--per-day", "--replications", "4"]);
     let segs = read_csv::<Seg>(&work.path("merged/chats.csv"));
     let reps: std::collections::BTreeSet<u32> = segs.iter().map(|s| s.replication).collect();
-    assert_eq!(reps.into_iter().collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+    // numbered from 1, as days are
+    assert_eq!(reps.into_iter().collect::<Vec<_>>(), vec![1, 2, 3, 4]);
 }
 
 #[test]
@@ -332,7 +333,7 @@ fn a_damaged_value_in_replications_csv_exits_2_naming_file_line_metric_and_value
     for (i, (metric, value, expected)) in cases.into_iter().enumerate() {
         let bad = format!("bad{i}");
         copy_shard(&work, "s2", &bad);
-        let line = set_cell(&work.path(&bad).join("replications.csv"), whole("1", metric), "value", value);
+        let line = set_cell(&work.path(&bad).join("replications.csv"), whole("2", metric), "value", value);
         let stderr = work.refused(
             &["merge", "s1", &bad, "s3", "--out", "out"],
             2,
@@ -354,11 +355,42 @@ fn an_edited_wait_histogram_count_exits_2_naming_both_files() {
     work.refused(
         &["merge", "s1", "big", "s3", "--out", "out"],
         2,
-        &["wait_histograms.csv", "replication 1", "scope skill,", "add up to", "replications.csv", "answered"],
+        &["wait_histograms.csv", "replication 2", "scope skill,", "add up to", "replications.csv", "answered"],
     );
     copy_shard(&work, "s3", "neg");
     set_cell(&work.path("neg/wait_histograms.csv"), |r| &r[1] == "all", "count", "-1");
     work.refused(&["merge", "s1", "s2", "neg", "--out", "out"], 2, &["wait_histograms.csv:2:7:", "count \"-1\""]);
+    assert!(!work.path("out").exists());
+}
+
+/// Replications are numbered from 1 in every file, as days are (issue 18):
+/// shard 2 of 3 replications holds replication 2; merge refuses a
+/// replication 0 or one of another shard, naming the numbers it expects.
+#[test]
+fn shards_number_their_replications_from_1_and_merge_refuses_any_other() {
+    let work = small();
+    shards(&work, "s", &[1, 2, 3], &[]);
+    let numbers = |file: &str| -> std::collections::BTreeSet<String> {
+        rows(&work.path("s2").join(file)).into_iter().map(|r| r["replication"].clone()).collect()
+    };
+    for file in ["replications.csv", "wait_histograms.csv"] {
+        assert_eq!(numbers(file).into_iter().collect::<Vec<_>>(), ["2"], "{file}");
+    }
+    let manifest = std::fs::read_to_string(work.path("s2/shard.toml")).unwrap();
+    assert!(manifest.contains("numbered from 1; this shard covers items `from` + 1 to `to`"), "{manifest}");
+    assert!(manifest.contains("from = 1\nto = 2\n"), "{manifest}");
+
+    copy_shard(&work, "s2", "zero");
+    let line = set_cell(&work.path("zero/replications.csv"), |_| true, "replication", "0");
+    let at = format!("replications.csv:{line}:1:");
+    work.refused(&["merge", "s1", "zero", "s3", "--out", "out"], 2, &[&at, "expected a replication number (from 1)"]);
+    copy_shard(&work, "s2", "other");
+    set_cell(&work.path("other/wait_histograms.csv"), |_| true, "replication", "1");
+    work.refused(
+        &["merge", "s1", "other", "s3", "--out", "out"],
+        2,
+        &["wait_histograms.csv:2:1:", "replication 1: expected one of this shard's replications (2)"],
+    );
     assert!(!work.path("out").exists());
 }
 

@@ -355,7 +355,7 @@ impl Run {
             .mean
     }
 
-    /// The row of segment `segment` of chat `chat` (replication 0).
+    /// The row of segment `segment` of chat `chat` (of the one replication traced).
     pub fn seg(&self, chat: u64, segment: u8) -> &Seg {
         let rows: Vec<_> = self.segs.iter().filter(|s| s.chat == chat && s.segment == segment).collect();
         assert_eq!(rows.len(), 1, "expected one row for chat {chat} segment {segment}, got {rows:?}");
@@ -384,7 +384,7 @@ impl Run {
         self.evs.iter().filter(|e| e.event == name).collect()
     }
 
-    /// Events of agent `agent` (replication 0), with their index in the file.
+    /// Events of agent `agent` (of the one replication traced), with their index in the file.
     pub fn agent_events(&self, agent: u32) -> Vec<(usize, &Ev)> {
         self.evs.iter().enumerate().filter(|(_, e)| e.agent == Some(agent)).collect()
     }
