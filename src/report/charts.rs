@@ -8,6 +8,7 @@ use super::typeset::{Picture, bold, font, render};
 use crate::scenario::Scenario;
 use crate::stats::Results;
 use crate::stats::{Aggregate, Layout, Metric, Scope, SegmentKind::New, WaitHistogram};
+use plotters::chart::DualCoordChartContext;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -258,6 +259,62 @@ pub(super) fn axes<'a, DB: DrawingBackend>(
     y: YAxis,
 ) -> Result<Chart2d<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     let n = names.len().max(1);
+    let mut chart = plot_area(area, -0.5..n as f64 - 0.5, y.range.clone())?;
+    category_mesh(&mut chart, names, x_title, &y, 8)?;
+    Ok(chart)
+}
+
+/// A plot area with two y axes of the same scale.
+pub(super) type DualChart2d<'a, DB> = DualCoordChartContext<
+    'a,
+    DB,
+    Cartesian2d<RangedCoordf64, RangedCoordf64>,
+    Cartesian2d<RangedCoordf64, RangedCoordf64>,
+>;
+
+/// [`axes`] with the same scale repeated on a second y axis at the right,
+/// titled `right_title`: for a second quantity drawn against the same
+/// numbers in another unit (the offered load in Erlangs beside agents).
+pub(super) fn axes_with_right<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    names: &[String],
+    x_title: &str,
+    y: YAxis,
+    right_title: &str,
+) -> Result<DualChart2d<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let x = -0.5..names.len().max(1) as f64 - 0.5;
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(LEFT as u32)
+        .margin_right(LEFT as u32)
+        .margin_bottom(16)
+        .x_label_area_size(58)
+        .y_label_area_size(86)
+        .right_y_label_area_size(86)
+        .build_cartesian_2d(x.clone(), y.range.clone())?
+        .set_secondary_coord(x, y.range.clone());
+    category_mesh(&mut chart, names, x_title, &y, 8)?;
+    chart
+        .configure_secondary_axes()
+        .axis_style(NEUTRAL.stroke_width(1))
+        .y_labels(8)
+        .y_label_formatter(&y.ticks)
+        .label_style(font(15).color(&INK))
+        .axis_desc_style(font(16).color(&INK))
+        .y_desc(right_title)
+        .draw()?;
+    Ok(chart)
+}
+
+/// The mesh, ticks and titles of a chart over categories 0..n (intervals,
+/// skills or reasons), labelled by `names`.
+fn category_mesh<DB: DrawingBackend>(
+    chart: &mut Chart2d<DB>,
+    names: &[String],
+    x_title: &str,
+    y: &YAxis,
+    y_ticks: usize,
+) -> Drawn<DB> {
+    let n = names.len().max(1);
     let x_ticks = |v: &f64| {
         let i = v.round();
         if (v - i).abs() < 1e-6 && i >= 0.0 {
@@ -266,7 +323,6 @@ pub(super) fn axes<'a, DB: DrawingBackend>(
             String::new()
         }
     };
-    let mut chart = plot_area(area, -0.5..n as f64 - 0.5, y.range)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -274,15 +330,14 @@ pub(super) fn axes<'a, DB: DrawingBackend>(
         .bold_line_style(GRID.stroke_width(1))
         .axis_style(NEUTRAL.stroke_width(1))
         .x_labels(n.min(14))
-        .y_labels(8)
+        .y_labels(y_ticks)
         .x_label_formatter(&x_ticks)
         .y_label_formatter(&y.ticks)
         .label_style(font(15).color(&INK))
         .axis_desc_style(font(16).color(&INK))
         .x_desc(x_title)
         .y_desc(y.title)
-        .draw()?;
-    Ok(chart)
+        .draw()
 }
 
 /// A share as a percentage, with as many decimals (up to 2) as the tick needs.
