@@ -258,9 +258,20 @@ pub(super) fn axes<'a, DB: DrawingBackend>(
     x_title: &str,
     y: YAxis,
 ) -> Result<Chart2d<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    axes_with_ticks(area, names, x_title, y, 8)
+}
+
+/// [`axes`] with at most `y_ticks` ticks on the y axis.
+pub(super) fn axes_with_ticks<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    names: &[String],
+    x_title: &str,
+    y: YAxis,
+    y_ticks: usize,
+) -> Result<Chart2d<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     let n = names.len().max(1);
     let mut chart = plot_area(area, -0.5..n as f64 - 0.5, y.range.clone())?;
-    category_mesh(&mut chart, names, x_title, &y, 8)?;
+    category_mesh(&mut chart, names, x_title, &y, y_ticks)?;
     Ok(chart)
 }
 
@@ -347,8 +358,43 @@ pub(super) fn percent(v: &f64) -> String {
     format!("{p:.decimals$}%", decimals = decimals as usize)
 }
 
+/// A share's tick as [`percent`], and none past 0–100% (where an axis leaves room for labels).
+pub(super) fn share_tick(v: &f64) -> String {
+    if (-1e-9..=1.0 + 1e-9).contains(v) { percent(v) } else { String::new() }
+}
+
 pub(super) fn plain(v: &f64) -> String {
     if v.abs() >= 10.0 || *v == v.trunc() { format!("{v:.0}") } else { format!("{v:.1}") }
+}
+
+/// A y axis for shares that follows the data: from the lowest to the
+/// highest of `values` (means and CI bounds, taken within 0–100%) and the
+/// goal, widened by a tenth of that spread (at least half a point) on each
+/// side, then out to whole ticks of 1, 2, 5, 10 or 20 points (the finest
+/// giving at most 8 ticks), never below 0% nor above 100% (with a little
+/// room above a 100% tick for a line drawn there). The range and its number
+/// of ticks, for [`axes_with_ticks`].
+pub(super) fn share_axis(values: impl IntoIterator<Item = f64>, goal: f64) -> (Range<f64>, usize) {
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .map(|v| v.clamp(0.0, 1.0))
+        .fold((goal, goal), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let pad = ((hi - lo) * 0.1).max(0.005);
+    let (lo, hi) = ((lo - pad).max(0.0), (hi + pad).min(1.0));
+    let steps = [0.01, 0.02, 0.05, 0.1, 0.2];
+    for (i, step) in steps.into_iter().enumerate() {
+        // In whole steps, so that 1.0 / 0.2 makes 5 and not 5.000000000000001.
+        let bottom = (lo / step + 1e-6).floor();
+        let top = (hi / step - 1e-6).ceil().min((1.0 / step).round());
+        let ticks = (top - bottom).max(0.0) as usize + 1;
+        if ticks <= 8 || i == steps.len() - 1 {
+            let (y0, y1) = (bottom * step, top * step);
+            let room = if top * step >= 1.0 - 1e-9 { 0.3 } else { 0.02 };
+            return ((y0 - 0.02 * step)..(y1 + room * step), ticks);
+        }
+    }
+    unreachable!("the last step always returns")
 }
 
 /// An upper bound for a y axis showing `values` (at least `floor`), with headroom.
@@ -359,12 +405,13 @@ pub(super) fn top(values: impl IntoIterator<Item = f64>, floor: f64) -> f64 {
 /// x, mean and (low, high) of the 95% CI.
 type Point = (f64, f64, (f64, f64));
 
-/// A mean by interval as a line with dots, over its 95% CI band; gaps where undefined.
+/// A mean by interval as a line with dots, over its 95% CI band (cut to
+/// `low..=high`, the values possible); gaps where undefined.
 fn line_with_band<DB: DrawingBackend>(
     chart: &mut Chart2d<DB>,
     series: &[Option<&Aggregate>],
     color: RGBColor,
-    y_max: f64,
+    (low, high): (f64, f64),
 ) -> Drawn<DB> {
     let points: Vec<Option<Point>> = series
         .iter()
@@ -373,7 +420,7 @@ fn line_with_band<DB: DrawingBackend>(
             let a = (*a)?;
             let m = a.mean?;
             let (lo, hi) = a.ci95.unwrap_or((m, m));
-            Some((i as f64, m, (lo.clamp(0.0, y_max), hi.clamp(0.0, y_max))))
+            Some((i as f64, m, (lo.clamp(low, high), hi.clamp(low, high))))
         })
         .collect();
     for run in points.split(|p| p.is_none()).filter(|r| !r.is_empty()) {
@@ -419,26 +466,25 @@ fn replications_note(d: &ChartData) -> String {
 
 fn service_level<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
     let sl = d.by_slot(Scope::All, "all", Metric::ServiceLevel(New));
-    let y_max = 1.05; // shares; a CI reaching past 100% is cut at the top
+    let bounds =
+        sl.iter().flatten().flat_map(|a| a.mean.into_iter().chain(a.ci95.into_iter().flat_map(|(l, h)| [l, h])));
+    let (range, ticks) = share_axis(bounds, d.goal);
     let legend = [
         (format!("Service level ({})", replications_note(d)), PALETTE[0].to_rgba(), Mark::Line),
         ("95% confidence interval".to_string(), PALETTE[0].mix(0.18), Mark::Fill),
         (format!("Goal {:.0}%", d.goal * 100.0), PALETTE[3].to_rgba(), Mark::Line),
     ];
     let subtitle = format!(
-        "Share of new chats answered within {} s (short abandons excluded), by the interval they arrived in",
+        "Share of new chats answered within {} s (short abandons excluded), by the interval they arrived in; \
+         the axis spans the data and the goal",
         plain(&d.threshold)
     );
     let area = frame(root, Chart::ServiceLevel.title(), &subtitle, &legend)?;
-    let mut chart = axes(
-        &area,
-        &d.slots,
-        d.interval_axis,
-        YAxis { range: 0.0..y_max, title: "Service level (%)", ticks: percent },
-    )?;
+    let y = YAxis { range, title: "Service level (%)", ticks: share_tick };
+    let mut chart = axes_with_ticks(&area, &d.slots, d.interval_axis, y, ticks)?;
     let x_end = d.slots.len().max(1) as f64 - 0.5;
     chart.draw_series(LineSeries::new([(-0.5, d.goal), (x_end, d.goal)], PALETTE[3].stroke_width(2)))?;
-    line_with_band(&mut chart, &sl, PALETTE[0], y_max)
+    line_with_band(&mut chart, &sl, PALETTE[0], (0.0, 1.0))
 }
 
 fn volumes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
@@ -475,8 +521,8 @@ fn occupancy<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
         d.interval_axis,
         YAxis { range: 0.0..1.05, title: "Share of logged-in time (%)", ticks: percent },
     )?;
-    line_with_band(&mut chart, &d.by_slot(Scope::All, "all", Metric::Occupancy), PALETTE[0], 1.05)?;
-    line_with_band(&mut chart, &d.by_slot(Scope::All, "all", Metric::Utilisation), PALETTE[2], 1.05)
+    line_with_band(&mut chart, &d.by_slot(Scope::All, "all", Metric::Occupancy), PALETTE[0], (0.0, 1.05))?;
+    line_with_band(&mut chart, &d.by_slot(Scope::All, "all", Metric::Utilisation), PALETTE[2], (0.0, 1.05))
 }
 
 fn concurrency<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
@@ -733,13 +779,17 @@ fn sweep_chart<DB: DrawingBackend>(
         others.iter().enumerate().map(|(i, rest)| (label(rest), series_color(i).to_rgba(), Mark::Line)).collect();
     legend.push((format!("Goal {:.0}%", goal * 100.0), PALETTE[3].to_rgba(), Mark::Line));
     let title = format!("Service level by {}", keys[k]);
-    let subtitle =
-        "Whole run, all skills; mean over replications with its 95% confidence interval (same seed at every point)";
+    let subtitle = "Whole run, all skills; mean over replications with its 95% confidence interval (same seed at every point); \
+         the axis spans the data and the goal";
     let area = frame(root, &title, subtitle, &legend)?;
     let names: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-    let y_max = 1.05;
-    let mut chart =
-        axes(&area, &names, keys[k], YAxis { range: 0.0..y_max, title: "Service level (%)", ticks: percent })?;
+    let bounds = points
+        .iter()
+        .flat_map(|(_, rows)| rows)
+        .flat_map(|a| a.mean.into_iter().chain(a.ci95.into_iter().flat_map(|(l, h)| [l, h])));
+    let (range, ticks) = share_axis(bounds, goal);
+    let y = YAxis { range, title: "Service level (%)", ticks: share_tick };
+    let mut chart = axes_with_ticks(&area, &names, keys[k], y, ticks)?;
     let x_end = names.len().max(1) as f64 - 0.5;
     chart.draw_series(LineSeries::new([(-0.5, goal), (x_end, goal)], PALETTE[3].stroke_width(2)))?;
     for (i, rest) in others.iter().enumerate() {
@@ -753,7 +803,29 @@ fn sweep_chart<DB: DrawingBackend>(
                 rows.iter().find(|a| a.scope == Scope::All && a.metric == Metric::ServiceLevel(New))
             })
             .collect();
-        line_with_band(&mut chart, &series, series_color(i), y_max)?;
+        line_with_band(&mut chart, &series, series_color(i), (0.0, 1.0))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_share_axis_spans_the_data_and_the_goal_in_whole_ticks() {
+        let close = |r: Range<f64>, lo: f64, hi: f64| (r.start - lo).abs() < 0.01 && (r.end - hi).abs() < 0.01;
+        // Data at 30–50%, goal 80%: ticks every 10 points from 20% to 90%.
+        let (r, n) = share_axis([0.3, 0.5, f64::NAN], 0.8);
+        assert!(close(r.clone(), 0.2, 0.9) && n == 8, "{r:?} {n}");
+        // Data near 100% (a CI past it cut there), goal 95%: every point from 94%, room above 100%.
+        let (r, n) = share_axis([0.99, 1.0, 1.004], 0.95);
+        assert!(close(r.clone(), 0.94, 1.003) && r.end > 1.0 && n == 7, "{r:?} {n}");
+        // Nothing but the goal: a narrow axis around it.
+        let (r, n) = share_axis([], 0.8);
+        assert!(close(r.clone(), 0.79, 0.81) && n == 3, "{r:?} {n}");
+        // Everything from 0 to 100%: 20-point ticks.
+        let (r, n) = share_axis([0.0, 1.0], 0.8);
+        assert!(close(r.clone(), 0.0, 1.06) && n == 6, "{r:?} {n}");
+    }
 }
