@@ -562,14 +562,92 @@ fn queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
     Ok(())
 }
 
+/// The widths a wait panel's bins may take, seconds.
+const BIN_WIDTHS: [f64; 17] = [
+    1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0,
+    86400.0,
+];
+
+/// What one panel of the wait chart draws, from a histogram pooled over the
+/// replications: the chats answered at once (a bar of their own), the waits
+/// from 0 to `end` in bins of `width`, and every wait from `end` on in one
+/// overflow bar, so that the bars hold every answered chat:
+/// `at_once + counts.sum() + beyond == total`.
+#[derive(Debug, Clone, PartialEq)]
+struct WaitBars {
+    width: f64,
+    end: f64,
+    at_once: u64,
+    counts: Vec<u64>,
+    beyond: u64,
+    /// The upper edge of the histogram's last non-empty bin (0 when none
+    /// waited): every wait is below it.
+    longest: f64,
+    total: u64,
+}
+
+impl WaitBars {
+    /// The axis runs to 1.15 × the largest of the panel's p99, the
+    /// service-level threshold and 10 s, or on to the longest wait when that
+    /// is at most 1.5 times as far; then at most 40 bins of a round width.
+    /// Waits beyond go to the overflow bar: a histogram bin counts there when
+    /// it starts at `end` or later, else in the bin holding its middle.
+    fn new(hist: &WaitHistogram, p99: Option<f64>, threshold: f64) -> Self {
+        let longest = hist.bins().filter(|b| b.2 > 0).map(|b| b.1).last().unwrap_or(0.0);
+        let base = p99.unwrap_or(0.0).max(threshold).max(10.0) * 1.15;
+        let range = if longest <= base * 1.5 { base.max(longest) } else { base };
+        let width = BIN_WIDTHS.into_iter().find(|w| range / w <= 40.0).unwrap_or(BIN_WIDTHS[BIN_WIDTHS.len() - 1]);
+        let bins = ((range / width).ceil() as usize).max(1);
+        let end = bins as f64 * width;
+        let mut counts = vec![0; bins];
+        let mut beyond = 0;
+        for (lo, hi, n) in hist.bins().filter(|b| b.2 > 0) {
+            if lo >= end {
+                beyond += n;
+            } else {
+                counts[(((lo + hi) / 2.0 / width) as usize).min(bins - 1)] += n;
+            }
+        }
+        WaitBars { width, end, at_once: hist.zeros(), counts, beyond, longest, total: hist.total() }
+    }
+
+    fn share(&self, n: u64) -> f64 {
+        n as f64 / self.total.max(1) as f64
+    }
+}
+
+/// A count with thousands separated by commas: 15,881.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The wait chart's panel layout: the caption's height, and the plot's margins
+/// and label areas, pixels.
+const PANEL_CAPTION: i32 = 26;
+const PANEL_MARGIN: i32 = 6;
+const PANEL_X_LABELS: i32 = 40;
+/// The height of one row of labels at the top of a panel: p50, p90 and p99
+/// each have a row, and one more is kept free for the overflow bar's label.
+const LABEL_ROW: i32 = 15;
+
 fn waits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
-    let panels: Vec<(String, &WaitHistogram, (Scope, &str))> = d
+    let value = |scope: (Scope, &str), m: Metric| d.whole(scope.0, scope.1, m).and_then(|a| a.mean);
+    let panels: Vec<(String, WaitBars, (Scope, &str))> = d
         .results
         .wait_hists
         .iter()
         .zip(std::iter::once((Scope::All, "all")).chain(d.skills.iter().map(|s| (Scope::Skill, s.as_str()))))
         .map(|(h, scope)| {
-            (if scope.0 == Scope::All { "all skills".to_string() } else { scope.1.to_string() }, h, scope)
+            let name = if scope.0 == Scope::All { "all skills".to_string() } else { scope.1.to_string() };
+            (name, WaitBars::new(h, value(scope, Metric::WaitP99), d.threshold), scope)
         })
         .collect();
     let marked = [
@@ -577,42 +655,54 @@ fn waits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
         (Metric::WaitP90, "p90", PALETTE[3]),
         (Metric::WaitP99, "p99", PALETTE[5]),
     ];
-    let mut legend = vec![("Answered chats by wait".to_string(), PALETTE[0].to_rgba(), Mark::Fill)];
-    legend.extend(marked.iter().map(|(_, l, c)| (format!("{l} (mean over replications)"), c.to_rgba(), Mark::Line)));
+    let (waited, at_once, beyond) = (PALETTE[0].mix(0.85), PALETTE[2].mix(0.85), NEUTRAL.mix(0.85));
+    let mut legend = vec![
+        ("Waited (share per bin)".to_string(), waited, Mark::Fill),
+        ("Answered at once (no wait)".to_string(), at_once, Mark::Fill),
+    ];
+    if panels.iter().any(|p| p.1.beyond > 0) {
+        legend.push(("Beyond the axis (count written)".to_string(), beyond, Mark::Fill));
+    }
+    legend.push((format!("Service-level threshold ({} s)", plain(&d.threshold)), INK.to_rgba(), Mark::Dash));
     let subtitle = format!(
-        "Answered new chats by wait (offer included), share per bin, all replications pooled; answered at once noted; {}",
-        replications_note(d)
+        "Answered new chats by wait (offer included), share of the panel's answered chats per bar, all replications \
+         pooled; p50, p90 and p99 are means over {} replications",
+        d.replications
     );
     let area = frame(root, Chart::Waits.title(), &subtitle, &legend)?;
-    // Each panel to its own p99 (at least 10 s), in at most 40 bins of a round width.
-    let value = |scope: (Scope, &str), m: Metric| d.whole(scope.0, scope.1, m).and_then(|a| a.mean);
-    let cols = if panels.len() > 1 { 2 } else { 1 };
+    let cols = (panels.len() as f64).sqrt().ceil().max(1.0) as usize;
     let rows = panels.len().div_ceil(cols);
-    for ((name, hist, scope), cell) in panels.iter().zip(area.split_evenly((rows, cols))) {
-        let x_max = value(*scope, Metric::WaitP99).unwrap_or(0.0).max(10.0) * 1.15;
-        let width = [1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0]
-            .into_iter()
-            .find(|w| x_max / w <= 40.0)
-            .unwrap_or(1800.0);
-        let bins = (x_max / width).ceil() as usize;
-        let mut counts = vec![0.0; bins];
-        for (lo, hi, n) in hist.bins() {
-            let k = (((lo + hi) / 2.0) / width) as usize;
-            if let Some(c) = counts.get_mut(k) {
-                *c += n as f64;
-            }
-        }
-        let total = hist.total().max(1) as f64;
-        let shares: Vec<f64> = counts.iter().map(|c| c / total).collect();
-        let y_max = top(shares.iter().copied(), 0.01);
-        let at_once = hist.zeros() as f64 / total;
-        let caption = format!("{name}: {} answered at once", percent(&at_once));
-        let mut chart = ChartBuilder::on(&cell)
-            .margin(12)
-            .caption(caption, font(17).color(&INK))
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0.0..bins as f64 * width, 0.0..y_max)?;
+    let label = font(12).color(&INK);
+    for ((name, bars, scope), cell) in panels.iter().zip(area.split_evenly((rows, cols))) {
+        let w = bars.width;
+        let caption =
+            format!("{name}: {} answered; bins of {} s up to {} s", thousands(bars.total), plain(&w), plain(&bars.end));
+        let (cell_w, cell_h) = cell.dim_in_pixel();
+        cell.draw(&Text::new(
+            caption,
+            (cell_w as i32 / 2, 6),
+            font(15).color(&INK).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+        let body = cell.split_vertically(PANEL_CAPTION).1;
+
+        // The y axis leaves the rows of labels above the tallest bar; a bar of
+        // chats answered at once more than twice the tallest other is cut there.
+        let highest = bars.counts.iter().chain([&bars.beyond]).map(|&n| bars.share(n)).fold(0.0, f64::max);
+        let at_once_share = bars.share(bars.at_once);
+        let cut = highest > 0.0 && at_once_share > 2.0 * highest;
+        let y_data = if cut { highest } else { highest.max(at_once_share) }.max(0.01);
+        let plot_h = cell_h as i32 - PANEL_CAPTION - 2 * PANEL_MARGIN - PANEL_X_LABELS;
+        let usable = (plot_h - 4 * LABEL_ROW - 10).max(plot_h * 2 / 5).max(1);
+        let y_max = y_data * plot_h.max(1) as f64 / usable as f64;
+        let x_end = if bars.beyond > 0 { bars.end + 2.7 * w } else { bars.end };
+        let end = bars.end;
+        let x_ticks = move |v: &f64| if *v < -1e-9 || *v > end + 1e-9 { String::new() } else { plain(v) };
+        let mut chart = ChartBuilder::on(&body)
+            .margin(PANEL_MARGIN as u32)
+            .margin_right(16)
+            .x_label_area_size(PANEL_X_LABELS as u32)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-3.05 * w..x_end, 0.0..y_max)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -621,20 +711,94 @@ fn waits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
             .axis_style(NEUTRAL.stroke_width(1))
             .x_labels(8)
             .y_labels(5)
-            .x_label_formatter(&plain)
-            .y_label_formatter(&percent)
+            .x_label_formatter(&x_ticks)
+            .y_label_formatter(&share_tick)
             .label_style(font(13).color(&INK))
             .axis_desc_style(font(14).color(&INK))
             .x_desc("Wait (s)")
+            .y_desc("Share of answered")
             .draw()?;
-        chart.draw_series(shares.iter().enumerate().filter(|(_, v)| **v > 0.0).map(|(k, v)| {
-            let x0 = k as f64 * width;
-            Rectangle::new([(x0, 0.0), (x0 + width * 0.92, *v)], PALETTE[0].mix(0.85).filled())
+        let (xs, ys) = chart.plotting_area().get_pixel_range();
+        let px = |chart: &Chart2d<DB>, x: f64, y: f64| chart.backend_coord(&(x, y));
+
+        chart.draw_series(bars.counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(k, n)| {
+            let x0 = k as f64 * w;
+            Rectangle::new([(x0, 0.0), (x0 + w * 0.92, bars.share(*n))], waited.filled())
         }))?;
-        for (m, _, color) in marked {
-            if let Some(v) = value(*scope, m) {
-                chart.draw_series(LineSeries::new([(v, 0.0), (v, y_max)], color.stroke_width(2)))?;
+
+        // Answered at once: left of 0, its share written above it.
+        let top = if cut { y_data } else { at_once_share };
+        chart.draw_series(std::iter::once(Rectangle::new([(-2.6 * w, 0.0), (-0.6 * w, top)], at_once.filled())))?;
+        if cut {
+            // A white band across the bar: cut here.
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(-2.8 * w, top * 0.86), (-0.4 * w, top * 0.9)],
+                WHITE.filled(),
+            )))?;
+        }
+        let (x, y) = px(&chart, -1.6 * w, top);
+        root.draw(&Text::new(
+            if bars.at_once == 0 { "0%".to_string() } else { format!("{:.1}%", at_once_share * 100.0) },
+            (x, y - 3),
+            label.pos(Pos::new(HPos::Center, VPos::Bottom)),
+        ))?;
+
+        chart.draw_series(DashedLineSeries::new(
+            [(d.threshold, 0.0), (d.threshold, y_max)],
+            6,
+            4,
+            INK.stroke_width(2),
+        ))?;
+
+        // p50, p90 and p99: a line up to its own row of label; lines that
+        // would coincide are set side by side, so none hides another.
+        let mut last_x = i32::MIN;
+        for (row, (m, name, color)) in marked.iter().enumerate() {
+            let Some(v) = value(*scope, *m) else { continue };
+            let x = px(&chart, v, 0.0).0.max(last_x.saturating_add(3));
+            last_x = x;
+            let y = ys.start + 2 + row as i32 * LABEL_ROW + LABEL_ROW / 2;
+            root.draw(&PathElement::new(vec![(x, ys.end), (x, y)], color.stroke_width(2)))?;
+            let text = format!("{name} {} s", plain(&v));
+            let (text_w, _) = root.estimate_text_size(&text, &label)?;
+            let (text_w, half) = (text_w as i32, LABEL_ROW / 2);
+            // Right of the line, or left of it where the plot ends.
+            let x0 = if x + 5 + text_w <= xs.end { x + 5 } else { x - 5 - text_w };
+            root.draw(&Rectangle::new([(x0 - 2, y - half + 1), (x0 + text_w + 2, y + half - 1)], WHITE.filled()))?;
+            root.draw(&Text::new(text, (x0, y), label.pos(Pos::new(HPos::Left, VPos::Center))))?;
+        }
+
+        // Waits beyond the axis: one bar after a break, its count written above.
+        if bars.beyond > 0 {
+            let share = bars.share(bars.beyond);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(end + w, 0.0), (end + 2.5 * w, share)],
+                beyond.filled(),
+            )))?;
+            let (bx, by) = px(&chart, end + 0.5 * w, 0.0);
+            for dx in [-3, 2] {
+                root.draw(&PathElement::new(vec![(bx + dx - 3, by + 6), (bx + dx + 3, by - 6)], INK.stroke_width(1)))?;
             }
+            let text = format!(
+                "{} waited ≥ {} s (longest < {} s)",
+                thousands(bars.beyond),
+                plain(&end),
+                plain(&bars.longest.ceil())
+            );
+            let (text_w, _) = root.estimate_text_size(&text, &label)?;
+            let right = xs.end - 2;
+            let left = right - text_w as i32;
+            // Above the overflow bar and any bar under the text.
+            let under = bars
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| px(&chart, (*k + 1) as f64 * w, 0.0).0 >= left)
+                .map(|(_, &n)| bars.share(n))
+                .fold(share, f64::max);
+            let y = px(&chart, 0.0, under).1.min(ys.end - 8) - 3;
+            root.draw(&Rectangle::new([(left - 2, y - LABEL_ROW + 2), (right + 2, y)], WHITE.filled()))?;
+            root.draw(&Text::new(text, (right, y), label.pos(Pos::new(HPos::Right, VPos::Bottom))))?;
         }
     }
     Ok(())
@@ -812,6 +976,37 @@ fn sweep_chart<DB: DrawingBackend>(
 mod tests {
     use super::*;
 
+    fn hist(waits: &[f64]) -> WaitHistogram {
+        let mut h = WaitHistogram::default();
+        for &w in waits {
+            h.add(w);
+        }
+        h
+    }
+
+    #[test]
+    fn wait_bars_hold_every_chat_and_put_the_long_waits_beyond_the_axis() {
+        let h = hist(&[0.0, 0.0, 0.5, 3.2, 17.0, 59.9, 69.5, 70.0, 299.9, 300.0, 1e5]);
+        // The axis to 1.15 × the threshold (60 s, above the p99 given): 69 s, in 2-s bins to 70 s.
+        let b = WaitBars::new(&h, Some(20.0), 60.0);
+        assert_eq!((b.width, b.end, b.total, b.at_once), (2.0, 70.0, 11, 2));
+        assert_eq!(b.at_once + b.counts.iter().sum::<u64>() + b.beyond, b.total);
+        assert_eq!(b.beyond, 4, "70, 299.9, 300 and 1e5 s");
+        assert_eq!((b.counts[0], b.counts[1], b.counts[8], b.counts[29], b.counts[34]), (1, 1, 1, 1, 1));
+        assert!(b.longest > 1e5 && b.longest < 1.03e5, "{}", b.longest);
+    }
+
+    #[test]
+    fn wait_bars_reach_a_longest_wait_not_far_beyond() {
+        let h = hist(&[4.0, 30.0, 80.2]);
+        // 69 s by the threshold, and the longest wait (< 81 s) within 1.5 times that: bins of 5 s to 85 s.
+        let b = WaitBars::new(&h, Some(40.0), 60.0);
+        assert_eq!((b.width, b.end, b.beyond, b.longest), (5.0, 85.0, 0, 81.0));
+        assert_eq!(b.counts.iter().sum::<u64>(), 3);
+        let empty = WaitBars::new(&WaitHistogram::default(), None, 0.0);
+        assert_eq!((empty.width, empty.end, empty.total, empty.beyond), (1.0, 12.0, 0, 0));
+    }
+
     #[test]
     fn a_share_axis_spans_the_data_and_the_goal_in_whole_ticks() {
         let close = |r: Range<f64>, lo: f64, hi: f64| (r.start - lo).abs() < 0.01 && (r.end - hi).abs() < 0.01;
@@ -827,5 +1022,13 @@ mod tests {
         // Everything from 0 to 100%: 20-point ticks.
         let (r, n) = share_axis([0.0, 1.0], 0.8);
         assert!(close(r.clone(), 0.0, 1.06) && n == 6, "{r:?} {n}");
+    }
+
+    #[test]
+    fn counts_are_written_with_thousands_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(15881), "15,881");
+        assert_eq!(thousands(1841729), "1,841,729");
     }
 }
