@@ -8,6 +8,7 @@ use super::typeset::{Picture, bold, font, render};
 use crate::scenario::Scenario;
 use crate::stats::Results;
 use crate::stats::{Aggregate, Layout, Metric, Scope, SegmentKind::New, WaitHistogram};
+use plotters::chart::DualCoordChartContext;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -257,6 +258,73 @@ pub(super) fn axes<'a, DB: DrawingBackend>(
     x_title: &str,
     y: YAxis,
 ) -> Result<Chart2d<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    axes_with_ticks(area, names, x_title, y, 8)
+}
+
+/// [`axes`] with at most `y_ticks` ticks on the y axis.
+pub(super) fn axes_with_ticks<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    names: &[String],
+    x_title: &str,
+    y: YAxis,
+    y_ticks: usize,
+) -> Result<Chart2d<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let n = names.len().max(1);
+    let mut chart = plot_area(area, -0.5..n as f64 - 0.5, y.range.clone())?;
+    category_mesh(&mut chart, names, x_title, &y, y_ticks)?;
+    Ok(chart)
+}
+
+/// A plot area with two y axes of the same scale.
+pub(super) type DualChart2d<'a, DB> = DualCoordChartContext<
+    'a,
+    DB,
+    Cartesian2d<RangedCoordf64, RangedCoordf64>,
+    Cartesian2d<RangedCoordf64, RangedCoordf64>,
+>;
+
+/// [`axes`] with the same scale repeated on a second y axis at the right,
+/// titled `right_title`: for a second quantity drawn against the same
+/// numbers in another unit (the offered load in Erlangs beside agents).
+pub(super) fn axes_with_right<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    names: &[String],
+    x_title: &str,
+    y: YAxis,
+    right_title: &str,
+) -> Result<DualChart2d<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let x = -0.5..names.len().max(1) as f64 - 0.5;
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(LEFT as u32)
+        .margin_right(LEFT as u32)
+        .margin_bottom(16)
+        .x_label_area_size(58)
+        .y_label_area_size(86)
+        .right_y_label_area_size(86)
+        .build_cartesian_2d(x.clone(), y.range.clone())?
+        .set_secondary_coord(x, y.range.clone());
+    category_mesh(&mut chart, names, x_title, &y, 8)?;
+    chart
+        .configure_secondary_axes()
+        .axis_style(NEUTRAL.stroke_width(1))
+        .y_labels(8)
+        .y_label_formatter(&y.ticks)
+        .label_style(font(15).color(&INK))
+        .axis_desc_style(font(16).color(&INK))
+        .y_desc(right_title)
+        .draw()?;
+    Ok(chart)
+}
+
+/// The mesh, ticks and titles of a chart over categories 0..n (intervals,
+/// skills or reasons), labelled by `names`.
+fn category_mesh<DB: DrawingBackend>(
+    chart: &mut Chart2d<DB>,
+    names: &[String],
+    x_title: &str,
+    y: &YAxis,
+    y_ticks: usize,
+) -> Drawn<DB> {
     let n = names.len().max(1);
     let x_ticks = |v: &f64| {
         let i = v.round();
@@ -266,7 +334,6 @@ pub(super) fn axes<'a, DB: DrawingBackend>(
             String::new()
         }
     };
-    let mut chart = plot_area(area, -0.5..n as f64 - 0.5, y.range)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -274,15 +341,14 @@ pub(super) fn axes<'a, DB: DrawingBackend>(
         .bold_line_style(GRID.stroke_width(1))
         .axis_style(NEUTRAL.stroke_width(1))
         .x_labels(n.min(14))
-        .y_labels(8)
+        .y_labels(y_ticks)
         .x_label_formatter(&x_ticks)
         .y_label_formatter(&y.ticks)
         .label_style(font(15).color(&INK))
         .axis_desc_style(font(16).color(&INK))
         .x_desc(x_title)
         .y_desc(y.title)
-        .draw()?;
-    Ok(chart)
+        .draw()
 }
 
 /// A share as a percentage, with as many decimals (up to 2) as the tick needs.
@@ -292,8 +358,43 @@ pub(super) fn percent(v: &f64) -> String {
     format!("{p:.decimals$}%", decimals = decimals as usize)
 }
 
+/// A share's tick as [`percent`], and none past 0–100% (where an axis leaves room for labels).
+pub(super) fn share_tick(v: &f64) -> String {
+    if (-1e-9..=1.0 + 1e-9).contains(v) { percent(v) } else { String::new() }
+}
+
 pub(super) fn plain(v: &f64) -> String {
     if v.abs() >= 10.0 || *v == v.trunc() { format!("{v:.0}") } else { format!("{v:.1}") }
+}
+
+/// A y axis for shares that follows the data: from the lowest to the
+/// highest of `values` (means and CI bounds, taken within 0–100%) and the
+/// goal, widened by a tenth of that spread (at least half a point) on each
+/// side, then out to whole ticks of 1, 2, 5, 10 or 20 points (the finest
+/// giving at most 8 ticks), never below 0% nor above 100% (with a little
+/// room above a 100% tick for a line drawn there). The range and its number
+/// of ticks, for [`axes_with_ticks`].
+pub(super) fn share_axis(values: impl IntoIterator<Item = f64>, goal: f64) -> (Range<f64>, usize) {
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .map(|v| v.clamp(0.0, 1.0))
+        .fold((goal, goal), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let pad = ((hi - lo) * 0.1).max(0.005);
+    let (lo, hi) = ((lo - pad).max(0.0), (hi + pad).min(1.0));
+    let steps = [0.01, 0.02, 0.05, 0.1, 0.2];
+    for (i, step) in steps.into_iter().enumerate() {
+        // In whole steps, so that 1.0 / 0.2 makes 5 and not 5.000000000000001.
+        let bottom = (lo / step + 1e-6).floor();
+        let top = (hi / step - 1e-6).ceil().min((1.0 / step).round());
+        let ticks = (top - bottom).max(0.0) as usize + 1;
+        if ticks <= 8 || i == steps.len() - 1 {
+            let (y0, y1) = (bottom * step, top * step);
+            let room = if top * step >= 1.0 - 1e-9 { 0.3 } else { 0.02 };
+            return ((y0 - 0.02 * step)..(y1 + room * step), ticks);
+        }
+    }
+    unreachable!("the last step always returns")
 }
 
 /// An upper bound for a y axis showing `values` (at least `floor`), with headroom.
@@ -304,12 +405,13 @@ pub(super) fn top(values: impl IntoIterator<Item = f64>, floor: f64) -> f64 {
 /// x, mean and (low, high) of the 95% CI.
 type Point = (f64, f64, (f64, f64));
 
-/// A mean by interval as a line with dots, over its 95% CI band; gaps where undefined.
+/// A mean by interval as a line with dots, over its 95% CI band (cut to
+/// `low..=high`, the values possible); gaps where undefined.
 fn line_with_band<DB: DrawingBackend>(
     chart: &mut Chart2d<DB>,
     series: &[Option<&Aggregate>],
     color: RGBColor,
-    y_max: f64,
+    (low, high): (f64, f64),
 ) -> Drawn<DB> {
     let points: Vec<Option<Point>> = series
         .iter()
@@ -318,7 +420,7 @@ fn line_with_band<DB: DrawingBackend>(
             let a = (*a)?;
             let m = a.mean?;
             let (lo, hi) = a.ci95.unwrap_or((m, m));
-            Some((i as f64, m, (lo.clamp(0.0, y_max), hi.clamp(0.0, y_max))))
+            Some((i as f64, m, (lo.clamp(low, high), hi.clamp(low, high))))
         })
         .collect();
     for run in points.split(|p| p.is_none()).filter(|r| !r.is_empty()) {
@@ -364,26 +466,25 @@ fn replications_note(d: &ChartData) -> String {
 
 fn service_level<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
     let sl = d.by_slot(Scope::All, "all", Metric::ServiceLevel(New));
-    let y_max = 1.05; // shares; a CI reaching past 100% is cut at the top
+    let bounds =
+        sl.iter().flatten().flat_map(|a| a.mean.into_iter().chain(a.ci95.into_iter().flat_map(|(l, h)| [l, h])));
+    let (range, ticks) = share_axis(bounds, d.goal);
     let legend = [
         (format!("Service level ({})", replications_note(d)), PALETTE[0].to_rgba(), Mark::Line),
         ("95% confidence interval".to_string(), PALETTE[0].mix(0.18), Mark::Fill),
         (format!("Goal {:.0}%", d.goal * 100.0), PALETTE[3].to_rgba(), Mark::Line),
     ];
     let subtitle = format!(
-        "Share of new chats answered within {} s (short abandons excluded), by the interval they arrived in",
+        "Share of new chats answered within {} s (short abandons excluded), by the interval they arrived in; \
+         the axis spans the data and the goal",
         plain(&d.threshold)
     );
     let area = frame(root, Chart::ServiceLevel.title(), &subtitle, &legend)?;
-    let mut chart = axes(
-        &area,
-        &d.slots,
-        d.interval_axis,
-        YAxis { range: 0.0..y_max, title: "Service level (%)", ticks: percent },
-    )?;
+    let y = YAxis { range, title: "Service level (%)", ticks: share_tick };
+    let mut chart = axes_with_ticks(&area, &d.slots, d.interval_axis, y, ticks)?;
     let x_end = d.slots.len().max(1) as f64 - 0.5;
     chart.draw_series(LineSeries::new([(-0.5, d.goal), (x_end, d.goal)], PALETTE[3].stroke_width(2)))?;
-    line_with_band(&mut chart, &sl, PALETTE[0], y_max)
+    line_with_band(&mut chart, &sl, PALETTE[0], (0.0, 1.0))
 }
 
 fn volumes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
@@ -420,8 +521,8 @@ fn occupancy<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
         d.interval_axis,
         YAxis { range: 0.0..1.05, title: "Share of logged-in time (%)", ticks: percent },
     )?;
-    line_with_band(&mut chart, &d.by_slot(Scope::All, "all", Metric::Occupancy), PALETTE[0], 1.05)?;
-    line_with_band(&mut chart, &d.by_slot(Scope::All, "all", Metric::Utilisation), PALETTE[2], 1.05)
+    line_with_band(&mut chart, &d.by_slot(Scope::All, "all", Metric::Occupancy), PALETTE[0], (0.0, 1.05))?;
+    line_with_band(&mut chart, &d.by_slot(Scope::All, "all", Metric::Utilisation), PALETTE[2], (0.0, 1.05))
 }
 
 fn concurrency<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
@@ -461,14 +562,92 @@ fn queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
     Ok(())
 }
 
+/// The widths a wait panel's bins may take, seconds.
+const BIN_WIDTHS: [f64; 17] = [
+    1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0,
+    86400.0,
+];
+
+/// What one panel of the wait chart draws, from a histogram pooled over the
+/// replications: the chats answered at once (a bar of their own), the waits
+/// from 0 to `end` in bins of `width`, and every wait from `end` on in one
+/// overflow bar, so that the bars hold every answered chat:
+/// `at_once + counts.sum() + beyond == total`.
+#[derive(Debug, Clone, PartialEq)]
+struct WaitBars {
+    width: f64,
+    end: f64,
+    at_once: u64,
+    counts: Vec<u64>,
+    beyond: u64,
+    /// The upper edge of the histogram's last non-empty bin (0 when none
+    /// waited): every wait is below it.
+    longest: f64,
+    total: u64,
+}
+
+impl WaitBars {
+    /// The axis runs to 1.15 × the largest of the panel's p99, the
+    /// service-level threshold and 10 s, or on to the longest wait when that
+    /// is at most 1.5 times as far; then at most 40 bins of a round width.
+    /// Waits beyond go to the overflow bar: a histogram bin counts there when
+    /// it starts at `end` or later, else in the bin holding its middle.
+    fn new(hist: &WaitHistogram, p99: Option<f64>, threshold: f64) -> Self {
+        let longest = hist.bins().filter(|b| b.2 > 0).map(|b| b.1).last().unwrap_or(0.0);
+        let base = p99.unwrap_or(0.0).max(threshold).max(10.0) * 1.15;
+        let range = if longest <= base * 1.5 { base.max(longest) } else { base };
+        let width = BIN_WIDTHS.into_iter().find(|w| range / w <= 40.0).unwrap_or(BIN_WIDTHS[BIN_WIDTHS.len() - 1]);
+        let bins = ((range / width).ceil() as usize).max(1);
+        let end = bins as f64 * width;
+        let mut counts = vec![0; bins];
+        let mut beyond = 0;
+        for (lo, hi, n) in hist.bins().filter(|b| b.2 > 0) {
+            if lo >= end {
+                beyond += n;
+            } else {
+                counts[(((lo + hi) / 2.0 / width) as usize).min(bins - 1)] += n;
+            }
+        }
+        WaitBars { width, end, at_once: hist.zeros(), counts, beyond, longest, total: hist.total() }
+    }
+
+    fn share(&self, n: u64) -> f64 {
+        n as f64 / self.total.max(1) as f64
+    }
+}
+
+/// A count with thousands separated by commas: 15,881.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The wait chart's panel layout: the caption's height, and the plot's margins
+/// and label areas, pixels.
+const PANEL_CAPTION: i32 = 26;
+const PANEL_MARGIN: i32 = 6;
+const PANEL_X_LABELS: i32 = 40;
+/// The height of one row of labels at the top of a panel: p50, p90 and p99
+/// each have a row, and one more is kept free for the overflow bar's label.
+const LABEL_ROW: i32 = 15;
+
 fn waits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn<DB> {
-    let panels: Vec<(String, &WaitHistogram, (Scope, &str))> = d
+    let value = |scope: (Scope, &str), m: Metric| d.whole(scope.0, scope.1, m).and_then(|a| a.mean);
+    let panels: Vec<(String, WaitBars, (Scope, &str))> = d
         .results
         .wait_hists
         .iter()
         .zip(std::iter::once((Scope::All, "all")).chain(d.skills.iter().map(|s| (Scope::Skill, s.as_str()))))
         .map(|(h, scope)| {
-            (if scope.0 == Scope::All { "all skills".to_string() } else { scope.1.to_string() }, h, scope)
+            let name = if scope.0 == Scope::All { "all skills".to_string() } else { scope.1.to_string() };
+            (name, WaitBars::new(h, value(scope, Metric::WaitP99), d.threshold), scope)
         })
         .collect();
     let marked = [
@@ -476,42 +655,54 @@ fn waits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
         (Metric::WaitP90, "p90", PALETTE[3]),
         (Metric::WaitP99, "p99", PALETTE[5]),
     ];
-    let mut legend = vec![("Answered chats by wait".to_string(), PALETTE[0].to_rgba(), Mark::Fill)];
-    legend.extend(marked.iter().map(|(_, l, c)| (format!("{l} (mean over replications)"), c.to_rgba(), Mark::Line)));
+    let (waited, at_once, beyond) = (PALETTE[0].mix(0.85), PALETTE[2].mix(0.85), NEUTRAL.mix(0.85));
+    let mut legend = vec![
+        ("Waited (share per bin)".to_string(), waited, Mark::Fill),
+        ("Answered at once (no wait)".to_string(), at_once, Mark::Fill),
+    ];
+    if panels.iter().any(|p| p.1.beyond > 0) {
+        legend.push(("Beyond the axis (count written)".to_string(), beyond, Mark::Fill));
+    }
+    legend.push((format!("Service-level threshold ({} s)", plain(&d.threshold)), INK.to_rgba(), Mark::Dash));
     let subtitle = format!(
-        "Answered new chats by wait (offer included), share per bin, all replications pooled; answered at once noted; {}",
-        replications_note(d)
+        "Answered new chats by wait (offer included), share of the panel's answered chats per bar, all replications \
+         pooled; p50, p90 and p99 are means over {} replications",
+        d.replications
     );
     let area = frame(root, Chart::Waits.title(), &subtitle, &legend)?;
-    // Each panel to its own p99 (at least 10 s), in at most 40 bins of a round width.
-    let value = |scope: (Scope, &str), m: Metric| d.whole(scope.0, scope.1, m).and_then(|a| a.mean);
-    let cols = if panels.len() > 1 { 2 } else { 1 };
+    let cols = (panels.len() as f64).sqrt().ceil().max(1.0) as usize;
     let rows = panels.len().div_ceil(cols);
-    for ((name, hist, scope), cell) in panels.iter().zip(area.split_evenly((rows, cols))) {
-        let x_max = value(*scope, Metric::WaitP99).unwrap_or(0.0).max(10.0) * 1.15;
-        let width = [1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0]
-            .into_iter()
-            .find(|w| x_max / w <= 40.0)
-            .unwrap_or(1800.0);
-        let bins = (x_max / width).ceil() as usize;
-        let mut counts = vec![0.0; bins];
-        for (lo, hi, n) in hist.bins() {
-            let k = (((lo + hi) / 2.0) / width) as usize;
-            if let Some(c) = counts.get_mut(k) {
-                *c += n as f64;
-            }
-        }
-        let total = hist.total().max(1) as f64;
-        let shares: Vec<f64> = counts.iter().map(|c| c / total).collect();
-        let y_max = top(shares.iter().copied(), 0.01);
-        let at_once = hist.zeros() as f64 / total;
-        let caption = format!("{name}: {} answered at once", percent(&at_once));
-        let mut chart = ChartBuilder::on(&cell)
-            .margin(12)
-            .caption(caption, font(17).color(&INK))
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0.0..bins as f64 * width, 0.0..y_max)?;
+    let label = font(12).color(&INK);
+    for ((name, bars, scope), cell) in panels.iter().zip(area.split_evenly((rows, cols))) {
+        let w = bars.width;
+        let caption =
+            format!("{name}: {} answered; bins of {} s up to {} s", thousands(bars.total), plain(&w), plain(&bars.end));
+        let (cell_w, cell_h) = cell.dim_in_pixel();
+        cell.draw(&Text::new(
+            caption,
+            (cell_w as i32 / 2, 6),
+            font(15).color(&INK).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+        let body = cell.split_vertically(PANEL_CAPTION).1;
+
+        // The y axis leaves the rows of labels above the tallest bar; a bar of
+        // chats answered at once more than twice the tallest other is cut there.
+        let highest = bars.counts.iter().chain([&bars.beyond]).map(|&n| bars.share(n)).fold(0.0, f64::max);
+        let at_once_share = bars.share(bars.at_once);
+        let cut = highest > 0.0 && at_once_share > 2.0 * highest;
+        let y_data = if cut { highest } else { highest.max(at_once_share) }.max(0.01);
+        let plot_h = cell_h as i32 - PANEL_CAPTION - 2 * PANEL_MARGIN - PANEL_X_LABELS;
+        let usable = (plot_h - 4 * LABEL_ROW - 10).max(plot_h * 2 / 5).max(1);
+        let y_max = y_data * plot_h.max(1) as f64 / usable as f64;
+        let x_end = if bars.beyond > 0 { bars.end + 2.7 * w } else { bars.end };
+        let end = bars.end;
+        let x_ticks = move |v: &f64| if *v < -1e-9 || *v > end + 1e-9 { String::new() } else { plain(v) };
+        let mut chart = ChartBuilder::on(&body)
+            .margin(PANEL_MARGIN as u32)
+            .margin_right(16)
+            .x_label_area_size(PANEL_X_LABELS as u32)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-3.05 * w..x_end, 0.0..y_max)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -520,20 +711,94 @@ fn waits<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
             .axis_style(NEUTRAL.stroke_width(1))
             .x_labels(8)
             .y_labels(5)
-            .x_label_formatter(&plain)
-            .y_label_formatter(&percent)
+            .x_label_formatter(&x_ticks)
+            .y_label_formatter(&share_tick)
             .label_style(font(13).color(&INK))
             .axis_desc_style(font(14).color(&INK))
             .x_desc("Wait (s)")
+            .y_desc("Share of answered")
             .draw()?;
-        chart.draw_series(shares.iter().enumerate().filter(|(_, v)| **v > 0.0).map(|(k, v)| {
-            let x0 = k as f64 * width;
-            Rectangle::new([(x0, 0.0), (x0 + width * 0.92, *v)], PALETTE[0].mix(0.85).filled())
+        let (xs, ys) = chart.plotting_area().get_pixel_range();
+        let px = |chart: &Chart2d<DB>, x: f64, y: f64| chart.backend_coord(&(x, y));
+
+        chart.draw_series(bars.counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(k, n)| {
+            let x0 = k as f64 * w;
+            Rectangle::new([(x0, 0.0), (x0 + w * 0.92, bars.share(*n))], waited.filled())
         }))?;
-        for (m, _, color) in marked {
-            if let Some(v) = value(*scope, m) {
-                chart.draw_series(LineSeries::new([(v, 0.0), (v, y_max)], color.stroke_width(2)))?;
+
+        // Answered at once: left of 0, its share written above it.
+        let top = if cut { y_data } else { at_once_share };
+        chart.draw_series(std::iter::once(Rectangle::new([(-2.6 * w, 0.0), (-0.6 * w, top)], at_once.filled())))?;
+        if cut {
+            // A white band across the bar: cut here.
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(-2.8 * w, top * 0.86), (-0.4 * w, top * 0.9)],
+                WHITE.filled(),
+            )))?;
+        }
+        let (x, y) = px(&chart, -1.6 * w, top);
+        root.draw(&Text::new(
+            if bars.at_once == 0 { "0%".to_string() } else { format!("{:.1}%", at_once_share * 100.0) },
+            (x, y - 3),
+            label.pos(Pos::new(HPos::Center, VPos::Bottom)),
+        ))?;
+
+        chart.draw_series(DashedLineSeries::new(
+            [(d.threshold, 0.0), (d.threshold, y_max)],
+            6,
+            4,
+            INK.stroke_width(2),
+        ))?;
+
+        // p50, p90 and p99: a line up to its own row of label; lines that
+        // would coincide are set side by side, so none hides another.
+        let mut last_x = i32::MIN;
+        for (row, (m, name, color)) in marked.iter().enumerate() {
+            let Some(v) = value(*scope, *m) else { continue };
+            let x = px(&chart, v, 0.0).0.max(last_x.saturating_add(3));
+            last_x = x;
+            let y = ys.start + 2 + row as i32 * LABEL_ROW + LABEL_ROW / 2;
+            root.draw(&PathElement::new(vec![(x, ys.end), (x, y)], color.stroke_width(2)))?;
+            let text = format!("{name} {} s", plain(&v));
+            let (text_w, _) = root.estimate_text_size(&text, &label)?;
+            let (text_w, half) = (text_w as i32, LABEL_ROW / 2);
+            // Right of the line, or left of it where the plot ends.
+            let x0 = if x + 5 + text_w <= xs.end { x + 5 } else { x - 5 - text_w };
+            root.draw(&Rectangle::new([(x0 - 2, y - half + 1), (x0 + text_w + 2, y + half - 1)], WHITE.filled()))?;
+            root.draw(&Text::new(text, (x0, y), label.pos(Pos::new(HPos::Left, VPos::Center))))?;
+        }
+
+        // Waits beyond the axis: one bar after a break, its count written above.
+        if bars.beyond > 0 {
+            let share = bars.share(bars.beyond);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(end + w, 0.0), (end + 2.5 * w, share)],
+                beyond.filled(),
+            )))?;
+            let (bx, by) = px(&chart, end + 0.5 * w, 0.0);
+            for dx in [-3, 2] {
+                root.draw(&PathElement::new(vec![(bx + dx - 3, by + 6), (bx + dx + 3, by - 6)], INK.stroke_width(1)))?;
             }
+            let text = format!(
+                "{} waited ≥ {} s (longest < {} s)",
+                thousands(bars.beyond),
+                plain(&end),
+                plain(&bars.longest.ceil())
+            );
+            let (text_w, _) = root.estimate_text_size(&text, &label)?;
+            let right = xs.end - 2;
+            let left = right - text_w as i32;
+            // Above the overflow bar and any bar under the text.
+            let under = bars
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| px(&chart, (*k + 1) as f64 * w, 0.0).0 >= left)
+                .map(|(_, &n)| bars.share(n))
+                .fold(share, f64::max);
+            let y = px(&chart, 0.0, under).1.min(ys.end - 8) - 3;
+            root.draw(&Rectangle::new([(left - 2, y - LABEL_ROW + 2), (right + 2, y)], WHITE.filled()))?;
+            root.draw(&Text::new(text, (right, y), label.pos(Pos::new(HPos::Right, VPos::Bottom))))?;
         }
     }
     Ok(())
@@ -678,13 +943,17 @@ fn sweep_chart<DB: DrawingBackend>(
         others.iter().enumerate().map(|(i, rest)| (label(rest), series_color(i).to_rgba(), Mark::Line)).collect();
     legend.push((format!("Goal {:.0}%", goal * 100.0), PALETTE[3].to_rgba(), Mark::Line));
     let title = format!("Service level by {}", keys[k]);
-    let subtitle =
-        "Whole run, all skills; mean over replications with its 95% confidence interval (same seed at every point)";
+    let subtitle = "Whole run, all skills; mean over replications with its 95% confidence interval (same seed at every point); \
+         the axis spans the data and the goal";
     let area = frame(root, &title, subtitle, &legend)?;
     let names: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-    let y_max = 1.05;
-    let mut chart =
-        axes(&area, &names, keys[k], YAxis { range: 0.0..y_max, title: "Service level (%)", ticks: percent })?;
+    let bounds = points
+        .iter()
+        .flat_map(|(_, rows)| rows)
+        .flat_map(|a| a.mean.into_iter().chain(a.ci95.into_iter().flat_map(|(l, h)| [l, h])));
+    let (range, ticks) = share_axis(bounds, goal);
+    let y = YAxis { range, title: "Service level (%)", ticks: share_tick };
+    let mut chart = axes_with_ticks(&area, &names, keys[k], y, ticks)?;
     let x_end = names.len().max(1) as f64 - 0.5;
     chart.draw_series(LineSeries::new([(-0.5, goal), (x_end, goal)], PALETTE[3].stroke_width(2)))?;
     for (i, rest) in others.iter().enumerate() {
@@ -698,7 +967,68 @@ fn sweep_chart<DB: DrawingBackend>(
                 rows.iter().find(|a| a.scope == Scope::All && a.metric == Metric::ServiceLevel(New))
             })
             .collect();
-        line_with_band(&mut chart, &series, series_color(i), y_max)?;
+        line_with_band(&mut chart, &series, series_color(i), (0.0, 1.0))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hist(waits: &[f64]) -> WaitHistogram {
+        let mut h = WaitHistogram::default();
+        for &w in waits {
+            h.add(w);
+        }
+        h
+    }
+
+    #[test]
+    fn wait_bars_hold_every_chat_and_put_the_long_waits_beyond_the_axis() {
+        let h = hist(&[0.0, 0.0, 0.5, 3.2, 17.0, 59.9, 69.5, 70.0, 299.9, 300.0, 1e5]);
+        // The axis to 1.15 × the threshold (60 s, above the p99 given): 69 s, in 2-s bins to 70 s.
+        let b = WaitBars::new(&h, Some(20.0), 60.0);
+        assert_eq!((b.width, b.end, b.total, b.at_once), (2.0, 70.0, 11, 2));
+        assert_eq!(b.at_once + b.counts.iter().sum::<u64>() + b.beyond, b.total);
+        assert_eq!(b.beyond, 4, "70, 299.9, 300 and 1e5 s");
+        assert_eq!((b.counts[0], b.counts[1], b.counts[8], b.counts[29], b.counts[34]), (1, 1, 1, 1, 1));
+        assert!(b.longest > 1e5 && b.longest < 1.03e5, "{}", b.longest);
+    }
+
+    #[test]
+    fn wait_bars_reach_a_longest_wait_not_far_beyond() {
+        let h = hist(&[4.0, 30.0, 80.2]);
+        // 69 s by the threshold, and the longest wait (< 81 s) within 1.5 times that: bins of 5 s to 85 s.
+        let b = WaitBars::new(&h, Some(40.0), 60.0);
+        assert_eq!((b.width, b.end, b.beyond, b.longest), (5.0, 85.0, 0, 81.0));
+        assert_eq!(b.counts.iter().sum::<u64>(), 3);
+        let empty = WaitBars::new(&WaitHistogram::default(), None, 0.0);
+        assert_eq!((empty.width, empty.end, empty.total, empty.beyond), (1.0, 12.0, 0, 0));
+    }
+
+    #[test]
+    fn a_share_axis_spans_the_data_and_the_goal_in_whole_ticks() {
+        let close = |r: Range<f64>, lo: f64, hi: f64| (r.start - lo).abs() < 0.01 && (r.end - hi).abs() < 0.01;
+        // Data at 30–50%, goal 80%: ticks every 10 points from 20% to 90%.
+        let (r, n) = share_axis([0.3, 0.5, f64::NAN], 0.8);
+        assert!(close(r.clone(), 0.2, 0.9) && n == 8, "{r:?} {n}");
+        // Data near 100% (a CI past it cut there), goal 95%: every point from 94%, room above 100%.
+        let (r, n) = share_axis([0.99, 1.0, 1.004], 0.95);
+        assert!(close(r.clone(), 0.94, 1.003) && r.end > 1.0 && n == 7, "{r:?} {n}");
+        // Nothing but the goal: a narrow axis around it.
+        let (r, n) = share_axis([], 0.8);
+        assert!(close(r.clone(), 0.79, 0.81) && n == 3, "{r:?} {n}");
+        // Everything from 0 to 100%: 20-point ticks.
+        let (r, n) = share_axis([0.0, 1.0], 0.8);
+        assert!(close(r.clone(), 0.0, 1.06) && n == 6, "{r:?} {n}");
+    }
+
+    #[test]
+    fn counts_are_written_with_thousands_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(15881), "15,881");
+        assert_eq!(thousands(1841729), "1,841,729");
+    }
 }

@@ -1,7 +1,7 @@
 //! The output of `staff`: `staffing.csv`, `comparison.csv` and the chart of
 //! agents required by interval.
 
-use super::charts::{Chart2d, Drawn, INK, Mark, PALETTE, YAxis, axes, frame, plain, stacked_bars, top};
+use super::charts::{Chart2d, Drawn, INK, Mark, PALETTE, YAxis, axes_with_right, frame, plain, stacked_bars, top};
 use super::csv_out::fmt_num;
 use super::typeset::{Picture, render};
 use crate::model::SegmentKind::New;
@@ -198,7 +198,7 @@ fn staff_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Staffed) -
         legend.push(("Agents at the mean (simulation)".to_string(), INK.to_rgba(), Mark::Dash));
     }
     legend.push(("Plain Erlang C (one chat per agent)".to_string(), PALETTE[3].to_rgba(), Mark::Line));
-    legend.push(("Offered load (Erlangs)".to_string(), PALETTE[1].to_rgba(), Mark::Line));
+    legend.push(("Offered load (Erlangs, right axis)".to_string(), PALETTE[1].to_rgba(), Mark::Line));
     let sl = &s.scenario.service_level;
     let subtitle = match s.confidence {
         None => format!(
@@ -222,7 +222,10 @@ fn staff_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Staffed) -
     let totals = plans.iter().map(|p| s.staffed_agents(p.plan) as f64);
     let y_max = top(totals.chain(erlang.iter().flatten().copied()).chain(load.iter().flatten().copied()), 1.0);
     let axis = if s.per_day { "Interval start (day, HH:MM)" } else { "Interval start (HH:MM)" };
-    let mut chart = axes(&area, &names, axis, YAxis { range: 0.0..y_max, title: "Agents", ticks: plain })?;
+    // The load shares the agents' scale (one Erlang keeps one agent busy
+    // with one chat at a time) on an axis of its own.
+    let y = YAxis { range: 0.0..y_max, title: "Agents", ticks: plain };
+    let mut chart = axes_with_right(&area, &names, axis, y, "Offered load (Erlangs)")?;
     stacked_bars(&mut chart, &layers)?;
     if let Some(at_mean) = &at_mean {
         let points = at_mean.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i as f64, v)));

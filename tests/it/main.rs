@@ -10,6 +10,7 @@ mod backtest;
 mod bad_input;
 mod blocking;
 mod breaks;
+mod chart_figures;
 mod charts;
 mod compare;
 mod conservation;
