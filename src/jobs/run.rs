@@ -166,8 +166,8 @@ impl<O: Observer> Observer for DayCounter<'_, O> {
     fn arrived(&mut self, at: SimTime) {
         self.inner.arrived(at);
     }
-    fn accepted(&mut self, kind: crate::model::SegmentKind, arrival: SimTime, wait: f64, counted: bool) {
-        self.inner.accepted(kind, arrival, wait, counted);
+    fn accepted(&mut self, kind: crate::model::SegmentKind, skill: usize, arrival: SimTime, wait: f64, counted: bool) {
+        self.inner.accepted(kind, skill, arrival, wait, counted);
     }
     fn day(&mut self, day: u32) {
         if day > 0 {

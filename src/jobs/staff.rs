@@ -277,6 +277,8 @@ struct Search<'a> {
     run: RunOptions,
     /// What a trial judges an interval by: the mean, then with a confidence the share.
     rule: Rule,
+    /// The figures each interval is held to.
+    targets: Vec<Target>,
     /// (Day, interval)s counted as settled before this phase (by `trial_done`).
     settled_before: usize,
     trials: Trials<'a>,
@@ -307,6 +309,7 @@ impl<'a> Search<'a> {
             weights,
             run,
             rule: Rule::Mean,
+            targets: Target::of(sc),
             settled_before: 0,
             trials: Trials::new(sc, opts.trials),
             last_whole: None,
@@ -451,11 +454,13 @@ impl<'a> Search<'a> {
         self.meets_by(&self.rule, m, d, i)
     }
 
-    /// Day `d`'s interval `i`'s figure in each replication of trial `m`
-    /// (those where it is defined).
-    fn figures(&self, m: &[Judge], d: usize, i: usize, figure: fn(&QueueOutcomes) -> Option<f64>) -> Vec<f64> {
+    /// Day `d`'s interval `i`'s figure of target `t` in each replication
+    /// of trial `m` (those where it is defined).
+    fn figures(&self, m: &[Judge], d: usize, i: usize, t: &Target) -> Vec<f64> {
         let slots: Vec<usize> = self.days(d).iter().map(|&k| self.frame.day_slot(k as usize, i)).collect();
-        m.iter().filter_map(|j| figure(&j.outcomes(slots.iter().copied())).filter(|v| v.is_finite())).collect()
+        m.iter()
+            .filter_map(|j| (t.figure)(&j.outcomes_of(slots.iter().copied(), t.skill)).filter(|v| v.is_finite()))
+            .collect()
     }
 
     /// Day `d`'s interval `i` meets the target in trial `m`, by `rule`: the
@@ -463,15 +468,10 @@ impl<'a> Search<'a> {
     /// together, or the share of its (replication, day) pairs.
     fn meets_by(&self, rule: &Rule, m: &[Judge], d: usize, i: usize) -> bool {
         match rule {
-            Rule::Mean => {
-                let mean = |figure: fn(&QueueOutcomes) -> Option<f64>| {
-                    let values = self.figures(m, d, i, figure);
-                    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
-                };
-                let sl = &self.sc.service_level;
-                mean(QueueOutcomes::service_level).is_none_or(|v| v >= sl.goal)
-                    && sl.max_abandon.is_none_or(|cap| mean(QueueOutcomes::abandon_rate).is_none_or(|v| v <= cap))
-            }
+            Rule::Mean => self.targets.iter().all(|t| {
+                let values = self.figures(m, d, i, t);
+                values.is_empty() || t.holds(values.iter().sum::<f64>() / values.len() as f64)
+            }),
             Rule::Share(level) => {
                 let (met, pairs) = self.pairs_met(m, d, i);
                 Confidence::holds(*level, met, pairs)
@@ -482,16 +482,13 @@ impl<'a> Search<'a> {
     /// The (replication, day) pairs of day `d`'s interval `i` meeting the
     /// target on their own, and all of them: a pair without a chat to judge meets it.
     fn pairs_met(&self, m: &[Judge], d: usize, i: usize) -> (u32, u32) {
-        let sl = &self.sc.service_level;
         let (mut met, mut pairs) = (0, 0);
         for k in pair_days(self.sc, &self.frame, d, i) {
             let slot = self.frame.day_slot(k, i);
             for j in m {
-                let o = j.outcomes([slot]);
-                let ok = o.service_level().filter(|v| v.is_finite()).is_none_or(|v| v >= sl.goal)
-                    && sl
-                        .max_abandon
-                        .is_none_or(|cap| o.abandon_rate().filter(|v| v.is_finite()).is_none_or(|v| v <= cap));
+                let ok = self.targets.iter().all(|t| {
+                    (t.figure)(&j.outcomes_of([slot], t.skill)).filter(|v| v.is_finite()).is_none_or(|v| t.holds(v))
+                });
                 pairs += 1;
                 met += u32::from(ok);
             }
@@ -579,20 +576,14 @@ impl<'a> Search<'a> {
     /// on the target's side, `Some(false)` when one lies wholly beyond it,
     /// `None` when one holds it.
     fn verdict(&self, m: &[Judge], d: usize, i: usize) -> Option<bool> {
-        let sl = &self.sc.service_level;
-        // (lowest, highest) the figure's mean may be: its interval, or the
-        // mean itself with fewer than two values.
-        let range = |figure| {
-            let values = self.figures(m, d, i, figure);
-            summarize(&values, 0.95).map(|s| if s.n >= 2 { (s.ci_low, s.ci_high) } else { (s.mean, s.mean) })
-        };
-        let service = range(QueueOutcomes::service_level).map(|(lo, hi)| (lo >= sl.goal, hi < sl.goal));
-        let abandon =
-            sl.max_abandon.and_then(|cap| range(QueueOutcomes::abandon_rate).map(|(lo, hi)| (hi <= cap, lo > cap)));
         let (mut met, mut missed) = (true, false);
-        for (holds, fails) in service.into_iter().chain(abandon) {
-            met &= holds;
-            missed |= fails;
+        for t in &self.targets {
+            // The lowest and highest the figure's mean may be: its interval,
+            // or the mean itself with fewer than two values.
+            let Some(s) = summarize(&self.figures(m, d, i, t), 0.95) else { continue };
+            let (lo, hi) = if s.n >= 2 { (s.ci_low, s.ci_high) } else { (s.mean, s.mean) };
+            met &= t.holds(lo) && t.holds(hi);
+            missed |= !t.holds(lo) && !t.holds(hi);
         }
         if missed {
             Some(false)
@@ -790,6 +781,40 @@ enum Rule {
 
 /// A trial's figures: each replication's judge.
 struct Figures(Vec<Judge>);
+
+/// One figure an interval is held to: the service level of all skills
+/// (at least the goal), their abandonment rate (at most the cap), or a
+/// skill's service level (at least its own goal).
+struct Target {
+    skill: Option<usize>,
+    figure: fn(&QueueOutcomes) -> Option<f64>,
+    line: f64,
+    /// At most `line` (else at least).
+    at_most: bool,
+}
+
+impl Target {
+    /// Every figure `sc`'s intervals are held to.
+    fn of(sc: &Scenario) -> Vec<Target> {
+        let sl = &sc.service_level;
+        let service = |skill, line| Target { skill, figure: QueueOutcomes::service_level, line, at_most: false };
+        let mut targets = vec![service(None, sl.goal)];
+        if let Some(cap) = sl.max_abandon {
+            targets.push(Target { skill: None, figure: QueueOutcomes::abandon_rate, line: cap, at_most: true });
+        }
+        for (s, goal) in sl.skill_goals.iter().enumerate() {
+            if let Some(goal) = goal {
+                targets.push(service(Some(s), *goal));
+            }
+        }
+        targets
+    }
+
+    /// `value` is on the target's side of the line.
+    fn holds(&self, value: f64) -> bool {
+        if self.at_most { value <= self.line } else { value >= self.line }
+    }
+}
 
 /// The counts tried for one (day, interval): each one's judges, replication by replication.
 type Tried = std::collections::BTreeMap<u32, Vec<Judge>>;

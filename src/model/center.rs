@@ -1617,8 +1617,8 @@ impl<'a, O: Observer> Center<'a, O> {
         let seg = &mut ch.seg;
         seg.state = SegState::Working;
         seg.accepted = now;
-        let (kind, arrival) = (seg.kind, seg.arrival);
-        self.obs.accepted(kind, arrival, now.secs_since(arrival), counted);
+        let (kind, skill, arrival) = (seg.kind, seg.skill, seg.arrival);
+        self.obs.accepted(kind, skill, arrival, now.secs_since(arrival), counted);
         let seg = &mut self.chat_mut(c).seg;
         let d = &seg.draws;
         let auth = d.auth;

@@ -62,9 +62,9 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
         self.0.arrived(at);
         self.1.arrived(at);
     }
-    fn accepted(&mut self, kind: SegmentKind, arrival: SimTime, wait: f64, counted: bool) {
-        self.0.accepted(kind, arrival, wait, counted);
-        self.1.accepted(kind, arrival, wait, counted);
+    fn accepted(&mut self, kind: SegmentKind, skill: usize, arrival: SimTime, wait: f64, counted: bool) {
+        self.0.accepted(kind, skill, arrival, wait, counted);
+        self.1.accepted(kind, skill, arrival, wait, counted);
     }
     fn finish(&mut self, at: SimTime) {
         self.0.finish(at);

@@ -208,13 +208,13 @@ pub trait Observer {
     fn day(&mut self, _day: u32) {}
     /// A new chat (a first attempt or a retry) arrives at `at`, before it queues.
     fn arrived(&mut self, _at: SimTime) {}
-    /// A segment of `kind` that joined its queue at `arrival` is accepted
+    /// A segment of `kind` that joined `skill`'s queue at `arrival` is accepted
     /// after `wait` seconds; `counted`: after the warm-up. Its record comes
     /// at its end, often many minutes later; with [`Observer::arrived`] and
     /// the records of segments never answered (which come at once), an
     /// observer knows each new chat's queue outcome as soon as it is
     /// decided: what staff's resumed trials judge an interval by.
-    fn accepted(&mut self, _kind: SegmentKind, _arrival: SimTime, _wait: f64, _counted: bool) {}
+    fn accepted(&mut self, _kind: SegmentKind, _skill: usize, _arrival: SimTime, _wait: f64, _counted: bool) {}
     /// The run ended at `at`: close all time-weighted accounting.
     fn finish(&mut self, at: SimTime);
 }
@@ -255,8 +255,8 @@ impl<T: Observer> Observer for &mut T {
         (**self).arrived(at);
     }
     #[inline(always)]
-    fn accepted(&mut self, kind: SegmentKind, arrival: SimTime, wait: f64, counted: bool) {
-        (**self).accepted(kind, arrival, wait, counted);
+    fn accepted(&mut self, kind: SegmentKind, skill: usize, arrival: SimTime, wait: f64, counted: bool) {
+        (**self).accepted(kind, skill, arrival, wait, counted);
     }
     #[inline(always)]
     fn finish(&mut self, at: SimTime) {

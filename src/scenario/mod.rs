@@ -225,6 +225,9 @@ pub struct ServiceLevel {
     pub goal: f64,
     pub max_abandon: Option<f64>,
     pub short_abandon: f64,
+    /// By skill, its own goal (`goals = { billing = 0.85 }`), which `staff`
+    /// holds each interval to besides `goal`; empty when none is given.
+    pub skill_goals: Vec<Option<f64>>,
 }
 
 /// What `wrapup_blocks` blocks while a disposition is pending.

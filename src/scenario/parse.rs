@@ -31,7 +31,7 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
     let name = ctx.file_name("name", ctx.required("name", &raw.name, "a string")?)?;
     let description = ctx.opt(&raw.description, String::new(), |v| ctx.string("description", v))?;
     let simulation = ctx.simulation(raw.simulation.as_ref())?;
-    let service_level = ctx.service_level(raw.service_level.as_ref())?;
+    let mut service_level = ctx.service_level(raw.service_level.as_ref())?;
     let (chat, inactivity_timeout) = ctx.chat(raw.chat.as_ref())?;
     let routing = ctx.routing(raw.routing.as_ref())?;
     let groups = ctx.items("groups", &raw.groups, "[[groups]] tables")?;
@@ -112,6 +112,17 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario> {
             ctx.err(&key, v, format!("unknown skill {name:?}; the groups serve: {}", skills.join(", ")))
         })?;
         queue_cap[s] = Some(cap);
+    }
+    if let Some(goals) = raw.service_level.as_ref().and_then(|s| s.goals.as_ref()) {
+        service_level.skill_goals = vec![None; skills.len()];
+        for (name, v) in goals {
+            let key = format!("service_level.goals.{name}");
+            let goal = ctx.probability(&key, v)?;
+            let s = skills.iter().position(|s| s == name).ok_or_else(|| {
+                ctx.err(&key, v, format!("unknown skill {name:?}; the groups serve: {}", skills.join(", ")))
+            })?;
+            service_level.skill_goals[s] = Some(goal);
+        }
     }
     let replay = match arrivals {
         None => None,

@@ -96,6 +96,8 @@ pub(super) struct RawServiceLevel {
     pub(super) goal: Field,
     pub(super) max_abandon: Field,
     pub(super) short_abandon: Field,
+    /// Skill name → its own service-level goal (for `staff`).
+    pub(super) goals: Option<BTreeMap<String, Spanned<Value>>>,
 }
 
 #[derive(Deserialize)]

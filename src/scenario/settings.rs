@@ -110,7 +110,7 @@ impl Ctx<'_> {
     }
 
     pub(super) fn service_level(&self, raw: Option<&RawServiceLevel>) -> Result<ServiceLevel> {
-        let none = RawServiceLevel { threshold: None, goal: None, max_abandon: None, short_abandon: None };
+        let none = RawServiceLevel { threshold: None, goal: None, max_abandon: None, short_abandon: None, goals: None };
         let raw = raw.unwrap_or(&none);
         Ok(ServiceLevel {
             threshold: self.opt(&raw.threshold, 60.0, |v| self.duration("service_level.threshold", v))?,
@@ -118,6 +118,7 @@ impl Ctx<'_> {
             max_abandon: self
                 .opt(&raw.max_abandon, None, |v| self.probability("service_level.max_abandon", v).map(Some))?,
             short_abandon: self.opt(&raw.short_abandon, 0.0, |v| self.duration("service_level.short_abandon", v))?,
+            skill_goals: Vec::new(),
         })
     }
 

@@ -66,6 +66,15 @@ pub fn resolved_toml(s: &Scenario) -> String {
         line(w, "max_abandon", &float(m));
     }
     line(w, "short_abandon", &duration(sl.short_abandon));
+    let goals: Vec<String> = s
+        .skills
+        .iter()
+        .zip(&sl.skill_goals)
+        .filter_map(|(name, g)| g.map(|g| format!("{} = {}", quote(name), float(g))))
+        .collect();
+    if !goals.is_empty() {
+        line(w, "goals", &format!("{{ {} }}", goals.join(", ")));
+    }
 
     let default_rules = AgentRules {
         max_concurrent: 2,

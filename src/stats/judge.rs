@@ -45,13 +45,17 @@ impl QueueOutcomes {
 }
 
 /// Per interval of each day (the slots of a run kept per day): the queue
-/// outcomes of its new chats, and how many of them are still undecided.
+/// outcomes of its new chats, of all skills and (for per-skill goals) of
+/// each skill, and how many of them are still undecided.
 #[derive(Debug, Clone)]
 pub struct Judge {
     interval: SimDuration,
     slots_per_day: usize,
     threshold: f64,
     short_abandon: f64,
+    /// Skills counted apart (0: only all of them).
+    skills: usize,
+    /// By slot, all skills then each skill counted apart.
     outcomes: Vec<QueueOutcomes>,
     /// Arrived and not yet accepted, abandoned, blocked or closed (counted or not).
     waiting: Vec<u32>,
@@ -59,8 +63,9 @@ pub struct Judge {
 
 impl Judge {
     /// A judge of `days` days of `interval`-long slots, with the service
-    /// level's threshold and the short-abandon time (seconds).
-    pub fn new(interval: SimDuration, days: u32, threshold: f64, short_abandon: f64) -> Judge {
+    /// level's threshold and the short-abandon time (seconds), counting
+    /// `skills` skills apart besides all of them.
+    pub fn new(interval: SimDuration, days: u32, threshold: f64, short_abandon: f64, skills: usize) -> Judge {
         let slots_per_day = (SimDuration::DAY / interval) as usize;
         let slots = slots_per_day * days as usize;
         Judge {
@@ -68,9 +73,18 @@ impl Judge {
             slots_per_day,
             threshold,
             short_abandon,
-            outcomes: vec![QueueOutcomes::default(); slots],
+            skills,
+            outcomes: vec![QueueOutcomes::default(); slots * (1 + skills)],
             waiting: vec![0; slots],
         }
+    }
+
+    /// The judge of a run of `sc`: its days, interval, threshold and
+    /// short-abandon time, and its skills apart when some has its own goal.
+    pub fn of(sc: &Scenario) -> Judge {
+        let (sim, sl) = (&sc.simulation, &sc.service_level);
+        let skills = if sl.skill_goals.iter().any(Option::is_some) { sc.skills.len() } else { 0 };
+        Judge::new(sim.interval_length(), sim.days, sl.threshold, sl.short_abandon, skills)
     }
 
     /// The slot of instant `t`: day × slots a day + interval of the day.
@@ -80,15 +94,19 @@ impl Judge {
         if slot >= self.waiting.len() {
             // After the last day (a drain past midnight): never judged, kept all the same.
             self.waiting.resize(slot + 1, 0);
-            self.outcomes.resize(slot + 1, QueueOutcomes::default());
+            self.outcomes.resize((slot + 1) * (1 + self.skills), QueueOutcomes::default());
         }
         slot
     }
 
-    /// The judge of a run of `sc`: its days, interval, threshold and short-abandon time.
-    pub fn of(sc: &Scenario) -> Judge {
-        let (sim, sl) = (&sc.simulation, &sc.service_level);
-        Judge::new(sim.interval_length(), sim.days, sl.threshold, sl.short_abandon)
+    /// Counts an outcome of slot `slot`, skill `skill`, by `count`.
+    #[inline]
+    fn count(&mut self, slot: usize, skill: usize, count: impl Fn(&mut QueueOutcomes)) {
+        let at = slot * (1 + self.skills);
+        count(&mut self.outcomes[at]);
+        if skill < self.skills {
+            count(&mut self.outcomes[at + 1 + skill]);
+        }
     }
 
     /// Chats of day slot `slot` still waiting.
@@ -96,11 +114,18 @@ impl Judge {
         self.waiting.get(slot).copied().unwrap_or(0)
     }
 
-    /// The queue outcomes of day slots `slots` together.
+    /// The queue outcomes of day slots `slots` together, of all skills.
     pub fn outcomes(&self, slots: impl IntoIterator<Item = usize>) -> QueueOutcomes {
+        self.outcomes_of(slots, None)
+    }
+
+    /// The queue outcomes of day slots `slots` together, of skill `skill`
+    /// (counted apart only when the judge was made for it) or of all skills.
+    pub fn outcomes_of(&self, slots: impl IntoIterator<Item = usize>, skill: Option<usize>) -> QueueOutcomes {
+        let k = skill.map_or(0, |s| 1 + s);
         let mut sum = QueueOutcomes::default();
         for s in slots {
-            if let Some(o) = self.outcomes.get(s) {
+            if let Some(o) = self.outcomes.get(s * (1 + self.skills) + k) {
                 sum.add(o);
             }
         }
@@ -116,12 +141,14 @@ impl Observer for Judge {
         let slot = self.slot(rec.arrival);
         self.waiting[slot] -= 1;
         if rec.counted {
-            let o = &mut self.outcomes[slot];
-            o.offered += 1;
-            if rec.outcome == Outcome::Abandoned {
-                o.abandoned += 1;
-                o.short_abandoned += (rec.wait < self.short_abandon) as u64;
-            }
+            let (abandoned, short) = (rec.outcome == Outcome::Abandoned, rec.wait < self.short_abandon);
+            self.count(slot, rec.skill, |o| {
+                o.offered += 1;
+                if abandoned {
+                    o.abandoned += 1;
+                    o.short_abandoned += short as u64;
+                }
+            });
         }
     }
 
@@ -130,16 +157,18 @@ impl Observer for Judge {
         self.waiting[slot] += 1;
     }
 
-    fn accepted(&mut self, kind: SegmentKind, arrival: SimTime, wait: f64, counted: bool) {
+    fn accepted(&mut self, kind: SegmentKind, skill: usize, arrival: SimTime, wait: f64, counted: bool) {
         if kind != SegmentKind::New {
             return;
         }
         let slot = self.slot(arrival);
         self.waiting[slot] -= 1;
         if counted {
-            let o = &mut self.outcomes[slot];
-            o.offered += 1;
-            o.within_threshold += (wait <= self.threshold) as u64;
+            let within = (wait <= self.threshold) as u64;
+            self.count(slot, skill, |o| {
+                o.offered += 1;
+                o.within_threshold += within;
+            });
         }
     }
 

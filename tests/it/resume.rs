@@ -40,10 +40,10 @@ fn bundled(reps: u32) -> Vec<Scenario> {
         .collect()
 }
 
-/// A judge for `sc`, as staff makes it.
+/// A judge for `sc` counting every skill apart (as staff does for per-skill goals).
 fn judge(sc: &Scenario) -> Judge {
     let (sim, sl) = (&sc.simulation, &sc.service_level);
-    Judge::new(sim.interval_length(), sim.days, sl.threshold, sl.short_abandon)
+    Judge::new(sim.interval_length(), sim.days, sl.threshold, sl.short_abandon, sc.skills.len())
 }
 
 #[test]
@@ -54,6 +54,13 @@ fn the_judge_counts_every_interval_as_the_collector_does_even_with_larger_pools(
         let labels = metric_labels(&layout, &run::scope_names(&sc));
         let at = |m: Metric| labels.iter().position(|l| l.scope == Scope::All && l.metric == m).unwrap();
         let (sl, ab) = (at(Metric::ServiceLevel(SegmentKind::New)), at(Metric::AbandonRate(SegmentKind::New)));
+        let skill_sl: Vec<usize> = (0..sc.skills.len())
+            .map(|s| {
+                let key = &sc.skills[s];
+                let m = Metric::ServiceLevel(SegmentKind::New);
+                labels.iter().position(|l| l.scope == Scope::Skill && &l.key == key && l.metric == m).unwrap()
+            })
+            .collect();
         let staffing: Arc<[Staffing]> = sc.groups.iter().map(|g| g.staffing.clone()).collect();
         // Pools far above the peak: agents who never log in change nothing.
         let pools: Vec<u32> = staffing.iter().map(|s| 2 * peak(s, &sc.simulation) + 3).collect();
@@ -76,6 +83,16 @@ fn the_judge_counts_every_interval_as_the_collector_does_even_with_larger_pools(
                 );
                 assert_eq!(o.abandon_rate().map(f64::to_bits), values[ab].map(f64::to_bits), "{} slot {slot}", sc.name);
                 assert_eq!(j.waiting(*slot), 0, "{} slot {slot}: undecided chats at the end", sc.name);
+                for (s, &label) in skill_sl.iter().enumerate() {
+                    let o = j.outcomes_of([*slot], Some(s));
+                    let skill = &sc.skills[s];
+                    assert_eq!(
+                        o.service_level().map(f64::to_bits),
+                        values[label].map(f64::to_bits),
+                        "{} {skill} slot {slot}",
+                        sc.name
+                    );
+                }
             }
         }
     }
