@@ -93,6 +93,9 @@ pub struct SegmentRecord {
     pub commitment_unserved: bool,
     /// False for chats that first arrived before the warm-up ended.
     pub counted: bool,
+    /// It waited in its skill's queue: not offered at once on arrival (or
+    /// refused and back in the queue). Erlang's "waited at all".
+    pub queued: bool,
     /// For a retry (retrials), the chat number of the customer's previous attempt.
     pub retry_of: Option<u64>,
     /// The first segment of a misrouted chat: in the queue of the reason

@@ -590,7 +590,7 @@ impl<'a> Counted<'a> {
         k.offered += 1;
         k.retries += rec.retry_of.is_some() as u64;
         k.misrouted += rec.misrouted as u64;
-        k.waited += (rec.wait > 0.0) as u64;
+        k.waited += (rec.wait > 0.0 && (rec.queued || rec.outcome == Outcome::Abandoned)) as u64;
         match rec.outcome {
             Outcome::Abandoned => {
                 k.abandoned += 1;
@@ -906,6 +906,7 @@ mod tests {
     fn record(arrival: SimTime, outcome: Outcome, wait: f64) -> SegmentRecord {
         let answered = outcome.answered();
         SegmentRecord {
+            queued: wait > 0.0,
             chat: 1,
             segment: 0,
             kind: SegmentKind::New,

@@ -113,3 +113,14 @@ fn wait_mean_all_is_the_answered_and_abandoned_means_weighted_by_their_counts() 
     }
     assert!(checked > 100 && with_abandons > 50 && waited_some > 50, "{checked} {with_abandons} {waited_some}");
 }
+
+#[test]
+fn a_chat_offered_at_once_did_not_wait_though_its_accept_delay_counts_in_its_wait() {
+    // The agent is free at 10, 200 and 400: each chat is offered at once and
+    // accepted 5 s later, a wait of 5 s spent on the offer, not in the queue.
+    let text = edited(ONE_AGENT, &[("max_concurrent = 1\n", "max_concurrent = 1\naccept = \"const(5s)\"\n")]);
+    let run = replay(&text, "time,reason\n10,a\n200,a\n400,a\n");
+    assert!(run.segs.iter().all(|s| (s.wait - 5.0).abs() < 1e-9 && s.answered()), "{}", run.dump());
+    assert_eq!(run.summary_all("p_wait"), Some(0.0));
+    assert_close(run.summary_all("wait_mean_all").unwrap(), 5.0, "wait_mean_all");
+}
